@@ -1,0 +1,1 @@
+"""Access decision: multi-frame evidence per track, groups, schedules, cooldown."""

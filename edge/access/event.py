@@ -1,0 +1,66 @@
+"""The access event: what the door decided, handed to every sink (MQTT, JSON lines, audit)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Decision = Literal["granted", "denied"]
+Reason = Literal[
+    "recognized",  # granted
+    "unknown",  # no enrolled person above the policy's threshold
+    "low_quality",  # no usable frame (blur, size, pose, exposure)
+    "spoof_suspected",  # liveness signals objected
+    "not_allowed",  # recognized, but not in a group allowed at this door
+    "outside_schedule",  # recognized and allowed, but not now
+    "cooldown",  # recognized and allowed, but granted moments ago
+]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_event_id(now: float | None = None) -> str:
+    """A ULID: 48-bit millisecond time + 80 random bits, Crockford base32, sortable by time."""
+    millis = int((time.time() if now is None else now) * 1000)
+    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+class Match(BaseModel):
+    """How the backend that decided scored the face, and what the threshold stands for."""
+
+    backend: str
+    score: float
+    scale: str
+    threshold: float
+    false_accept: float = Field(description="The false-accept rate the threshold stands for")
+    offline: bool = Field(False, description="The cloud was not reachable; the local cache decided")
+
+
+class AccessEvent(BaseModel):
+    """One decision at the door. Schema version 1; never carries an image unless enabled."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(default_factory=new_event_id)
+    time: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    device: str
+    door: str
+    track: int | None = None
+    decision: Decision
+    reason: Reason
+    person_id: str | None = None
+    person_name: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    match: Match | None = None
+    frames_used: int = 0
+    liveness: dict[str, float] = Field(default_factory=dict)
+    latency_ms: float | None = Field(None, description="First sighting of the track to decision")
+    box: list[float] | None = Field(None, description="[x, y, w, h] of the face in the frame")

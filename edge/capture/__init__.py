@@ -1,0 +1,1 @@
+"""Capture: frame sources (picamera2, OpenCV, a folder of images) behind one interface."""

@@ -1,0 +1,50 @@
+"""Settings of the frame sources; ``type`` selects the plug-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from edge.config.base import Section
+
+
+class OpenCVSourceConfig(Section):
+    type: Literal["opencv"] = "opencv"
+    uri: str = Field(
+        "",
+        description="Device index ('0'), '/dev/videoN', an RTSP/HTTP URL, a video file or a "
+        "GStreamer pipeline; empty = the bundled demo clip",
+    )
+    width: int | None = Field(None, gt=0, description="Requested frame width (camera devices)")
+    height: int | None = Field(None, gt=0, description="Requested frame height (camera devices)")
+    loop: bool = Field(False, description="Restart a video file at its end")
+    realtime: bool = Field(
+        True, description="Pace a video file at its own frame rate, as a camera would deliver it"
+    )
+
+
+class Picamera2SourceConfig(Section):
+    type: Literal["picamera2"] = "picamera2"
+    width: int = Field(1280, gt=0)
+    height: int = Field(720, gt=0)
+    camera_index: int = Field(0, ge=0, description="Which CSI camera")
+
+
+class FolderSourceConfig(Section):
+    type: Literal["folder"] = "folder"
+    path: Path = Field(Path("."), description="Folder of images, read in name order")
+    fps: float = Field(10.0, gt=0, description="Frames per second to deliver them at")
+    loop: bool = False
+
+
+SourceConfig = Annotated[
+    OpenCVSourceConfig | Picamera2SourceConfig | FolderSourceConfig, Field(discriminator="type")
+]
+
+
+class CameraSettings(Section):
+    source: SourceConfig = Field(default_factory=OpenCVSourceConfig)
+    reopen_initial_s: float = Field(0.5, gt=0, description="First wait before reopening a lost camera")
+    reopen_max_s: float = Field(30.0, gt=0, description="Longest wait between reopen attempts")

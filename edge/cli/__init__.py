@@ -1,0 +1,1 @@
+"""The ``edge`` command line: one console script, one module per subcommand."""

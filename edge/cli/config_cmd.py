@@ -1,0 +1,43 @@
+"""``edge config``: show, check and write an example of the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edge.cli.main import AppContext, pass_app
+from edge.config.render import example_settings, render
+
+
+@click.group()
+def config() -> None:
+    """Inspect and validate the settings."""
+
+
+@config.command()
+@pass_app
+def show(app: AppContext) -> None:
+    """Print the effective settings as TOML, secrets redacted."""
+    click.echo(render(app.settings, commented=False), nl=False)
+
+
+@config.command()
+@pass_app
+def check(app: AppContext) -> None:
+    """Validate the settings: exit 0 if valid, 2 with one line per problem if not."""
+    settings = app.settings
+    click.echo(f"settings OK ({app.config or 'defaults and environment'}; device {settings.device.id})")
+
+
+@config.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+def example(output: Path | None) -> None:
+    """Write a commented example settings file with every key and its default."""
+    text = render(example_settings(), commented=True)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")

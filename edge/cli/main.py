@@ -1,0 +1,96 @@
+"""``edge``: the appliance's single command, with lazily imported subcommands.
+
+Each subcommand lives in its own module and is imported only when used, so ``edge config check``
+does not load onnxruntime and a missing optional dependency only affects its own command.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from edge import __version__
+from edge.config.settings import Settings, load_settings
+from edge.errors import UserError
+from edge.log import setup_logging
+
+# name -> "module:attribute" of a click command or group
+COMMANDS: dict[str, str] = {
+    "config": "edge.cli.config_cmd:config",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+class AppContext:
+    """What every subcommand gets: the config path and the settings, loaded on first use."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+            setup_logging(self._settings.service.log_level)
+        return self._settings
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML settings file (default: $EDGE_CONFIG, else /etc/edge/edge.toml if present).",
+)
+@click.version_option(__version__, prog_name="edge")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """Edge face-recognition access control for a door or kiosk.
+
+    Run with no subcommand to show the version and check the settings.
+    """
+    ctx.obj = AppContext(config)
+    if ctx.invoked_subcommand is None:
+        settings = ctx.obj.settings
+        click.echo(f"edge {__version__}: settings OK (device {settings.device.id}, "
+                   f"door {settings.device.door}, backends "
+                   f"{', '.join(b.type for b in settings.identify.backends)})")
+        click.echo("Run 'edge --help' for the commands.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors become one clear message per line and exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="edge", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except UserError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

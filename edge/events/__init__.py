@@ -1,0 +1,1 @@
+"""Events: access events and door commands to sinks (MQTT, JSON lines)."""

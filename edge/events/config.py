@@ -1,0 +1,52 @@
+"""Settings of the event sinks: MQTT (with Home Assistant discovery) and JSON lines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from edge.config.base import Section
+
+
+class HomeAssistantSettings(Section):
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+
+
+class MqttSettings(Section):
+    enabled: bool = Field(True, description="Publish to an MQTT broker")
+    host: str = "127.0.0.1"
+    port: int = Field(1883, gt=0, lt=65536)
+    protocol: Literal["auto", "5", "3.1.1"] = Field("auto", description="'auto' tries MQTT 5 first")
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    prefix: str | None = Field(None, description="Topic prefix; empty = edge/<device.id>")
+    client_id: str | None = Field(None, description="Empty = edge-<device.id>")
+    keepalive_s: int = Field(30, ge=5)
+    tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    outbox_path: Path | None = Field(None, description="Empty = <service.state_dir>/outbox.sqlite")
+    outbox_max_events: int = Field(100_000, ge=1)
+    outbox_max_age: timedelta = Field(timedelta(days=7))
+    door_secret: SecretStr | None = Field(None, description="HMAC key shared with the door agent")
+    door_secret_file: Path | None = None
+    drives_door: bool = Field(False, description="Publish signed door commands on a grant")
+    homeassistant: HomeAssistantSettings = Field(default_factory=HomeAssistantSettings)
+
+
+class JsonlSettings(Section):
+    path: Path | None = Field(None, description="Append access events here; empty = off")
+
+
+class DoorAgentSettings(Section):
+    relay_pin: int = Field(17, ge=0, description="BCM GPIO pin of the lock relay")
+    active_high: bool = True
+    pulse_s: float = Field(5.0, gt=0, le=60, description="Unlock pulse length")
+    fail_mode: Literal["secure", "safe"] = Field(
+        "secure", description="Lock state at start, stop and crash: secure = locked, safe = open"
+    )

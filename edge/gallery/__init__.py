@@ -1,0 +1,1 @@
+"""Gallery: the local store of people, groups and face embeddings."""

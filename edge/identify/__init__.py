@@ -1,0 +1,1 @@
+"""Identify: one module per backend (local, youtu, sensetime, iai) behind one interface."""

@@ -1,0 +1,1 @@
+"""The iai identification backend."""

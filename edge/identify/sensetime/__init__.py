@@ -1,0 +1,1 @@
+"""The sensetime identification backend."""

@@ -1,0 +1,1 @@
+"""The youtu identification backend."""

@@ -1,0 +1,1 @@
+"""Service: the loop that wires the stages, health, metrics, doctor, records."""

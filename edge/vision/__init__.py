@@ -1,0 +1,1 @@
+"""Vision: detect, align, describe, quality gates and liveness signals on each frame."""

@@ -1,0 +1,53 @@
+"""Settings of the vision core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from edge.config.base import Section
+
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+class QualitySettings(Section):
+    min_interocular_px: float = Field(12.0, ge=0, description="Smallest eye distance in the frame")
+    min_sharpness: float = Field(
+        25.0, ge=0, description="Smallest variance of the Laplacian on the aligned crop"
+    )
+    max_yaw_deg: float = Field(35.0, gt=0, le=90)
+    max_pitch_deg: float = Field(30.0, gt=0, le=90)
+    min_brightness: float = Field(40.0, ge=0, le=255, description="Mean grey level, lower bound")
+    max_brightness: float = Field(215.0, ge=0, le=255, description="Mean grey level, upper bound")
+
+
+class LivenessSettings(Section):
+    enabled: bool = Field(True, description="Compute the weak liveness signals on every face")
+    min_live: float = Field(
+        0.1, ge=0, le=1, description="A liveness score below this objects (a weak signal)"
+    )
+
+
+class VisionSettings(Section):
+    models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Folder with the ONNX models and manifest")
+    detector: Literal["full", "short"] = Field(
+        "full", description="'full' = full-range BlazeFace (default); 'short' = close-up kiosks"
+    )
+    score_threshold: float = Field(0.6, gt=0, lt=1, description="Detector score threshold")
+    nms_iou: float = Field(0.3, gt=0, lt=1)
+    min_face_px: int = Field(24, ge=8, description="Smallest face width reported, in pixels")
+    flip_test: bool = Field(
+        True, description="Describe the face and its mirror image (more accurate, twice the time)"
+    )
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads per model")
+    providers: list[str] = Field(
+        default_factory=lambda: ["CPUExecutionProvider"],
+        description="onnxruntime execution providers in order (CUDA/TensorRT on a Jetson)",
+    )
+    max_image_pixels: int = Field(
+        40_000_000, gt=0, description="Images larger than this are refused from their header"
+    )
+    quality: QualitySettings = Field(default_factory=QualitySettings)
+    liveness: LivenessSettings = Field(default_factory=LivenessSettings)
