@@ -19,7 +19,6 @@ Reason = Literal[
     "spoof_suspected",  # liveness signals objected
     "not_allowed",  # recognized, but not in a group allowed at this door
     "outside_schedule",  # recognized and allowed, but not now
-    "cooldown",  # recognized and allowed, but granted moments ago
 ]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
