@@ -1,0 +1,143 @@
+"""The decision rules on exact observation sequences (the end-to-end scenarios on real photo
+sequences live in tests/service/test_scenarios.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from edge.access.config import AccessSettings
+from edge.access.decision import DecisionEngine, Observation
+from edge.access.event import Match
+from edge.access.schedule import parse_window
+from edge.access.tracker import Track, Tracker
+from edge.errors import ConfigError
+from edge.vision.types import Box, Liveness
+
+BOX = Box(100, 100, 80, 80)
+MATCH = Match(backend="local", score=0.8, scale="cosine", threshold=0.6, false_accept=1e-4)
+
+
+class Directory:
+    def __init__(self, people: dict[str, tuple[str, list[str]]]) -> None:
+        self.people = people
+
+    def person(self, person_id: str) -> tuple[str, list[str]] | None:
+        return self.people.get(person_id)
+
+
+PEOPLE = Directory({"alice": ("Alice", ["default"]), "bob": ("Bob", ["visitors"])})
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0)
+
+
+def engine(**access: object) -> DecisionEngine:
+    return DecisionEngine(AccessSettings(**access), device="d1", door="front", directory=PEOPLE,
+                          wall_clock=lambda: MONDAY_NOON)
+
+
+def obs(track: Track, t: float, person: str | None = "alice", *, usable: bool = True,
+        spoof: bool = False) -> Observation:
+    return Observation(time=t, track=track, box=BOX, usable=usable, person_id=person if usable else None,
+                       match=MATCH if usable else None, liveness=Liveness(0.9, 0.6), spoof=spoof)
+
+
+def run(e: DecisionEngine, observations: list[Observation]) -> list[tuple[str, str, str | None]]:
+    events = [e.observe(o) for o in observations]
+    return [(ev.decision, ev.reason, ev.person_id) for ev in events if ev is not None]
+
+
+def test_grant_needs_k_agreeing_frames_and_happens_once() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, 0.0), obs(track, 0.1)]) == []
+    assert run(e, [obs(track, 0.2)]) == [("granted", "recognized", "alice")]
+    assert run(e, [obs(track, 0.3 + i / 10) for i in range(10)]) == []
+
+
+def test_agreeing_frames_must_fall_within_the_window() -> None:
+    e = engine(window_s=1.5)
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, 0.0), obs(track, 1.0), obs(track, 2.0), obs(track, 3.0)]) == []
+    assert run(e, [obs(track, 3.5)]) == [("granted", "recognized", "alice")]
+
+
+def test_single_good_frame_among_bad_ones_does_not_grant() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    seq = [obs(track, i / 10, usable=False) for i in range(5)] + [obs(track, 0.5)]
+    seq += [obs(track, 0.6 + i / 10, usable=False) for i in range(10)]
+    assert run(e, seq) == []
+
+
+def test_mixed_names_are_unknown_once() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    names = ["alice", None, "bob", None, "alice", None, None]
+    assert run(e, [obs(track, i / 10, n) for i, n in enumerate(names)]) == [("denied", "unknown", None)]
+
+
+def test_not_allowed_and_outside_schedule() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, i / 10, "bob") for i in range(5)]) == [("denied", "not_allowed", "bob")]
+    closed = engine(schedules={"default": ["sat-sun 08:00-12:00"]})
+    track2 = Track(2, BOX, 0.0, 0.0)
+    assert run(closed, [obs(track2, i / 10) for i in range(3)]) == [
+        ("denied", "outside_schedule", "alice")
+    ]
+
+
+def test_spoof_signals_deny() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, i / 10, spoof=True) for i in range(3)]) == [
+        ("denied", "spoof_suspected", "alice")
+    ]
+
+
+def test_cooldown_holds_across_tracks() -> None:
+    e = engine(cooldown_s=10)
+    first, second, third = Track(1, BOX, 0, 0), Track(2, BOX, 5, 5), Track(3, BOX, 20, 20)
+    assert len(run(e, [obs(first, i / 10) for i in range(3)])) == 1
+    assert run(e, [obs(second, 5 + i / 10) for i in range(5)]) == []
+    assert run(e, [obs(third, 20 + i / 10) for i in range(3)]) == [("granted", "recognized", "alice")]
+
+
+def test_no_usable_face_is_reported_after_the_window_and_rate_limited() -> None:
+    e = engine(window_s=1.0, unknown_event_interval_s=10)
+    t1, t2 = Track(1, BOX, 0, 0), Track(2, BOX, 2, 2)
+    seq = [obs(t1, i / 10, usable=False) for i in range(15)]
+    assert run(e, seq) == [("denied", "low_quality", None)]
+    assert run(e, [obs(t2, 2 + i / 10, usable=False) for i in range(15)]) == []
+
+
+def test_event_records_how_it_was_decided() -> None:
+    e = engine()
+    track = Track(7, BOX, 0.0, 0.0)
+    events = [e.observe(obs(track, t)) for t in (0.0, 0.2, 0.4)]
+    event = events[-1]
+    assert event is not None and event.match == MATCH
+    assert event.frames_used == 3 and event.latency_ms == 400.0 and event.track == 7
+    assert event.liveness == {"live": 0.9, "antispoof": 0.6}
+
+
+def test_tracker_follows_moving_face_and_splits_far_ones() -> None:
+    tracker = Tracker()
+    a = tracker.update([Box(100, 100, 80, 80), Box(400, 100, 80, 80)], 0.0)
+    b = tracker.update([Box(410, 105, 80, 80), Box(105, 102, 80, 80)], 0.1)
+    assert [t.id for t in b] == [a[1].id, a[0].id]
+    c = tracker.update([Box(105, 102, 80, 80)], 2.0)
+    assert c[0].id not in {a[0].id, a[1].id}
+
+
+@pytest.mark.parametrize("bad", ["mon-fri", "xyz 07:00-08:00", "mon 09:00-08:00", "mon 25:00-26:00"])
+def test_bad_schedule_is_a_config_error(bad: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_window(bad, "access.schedules.default")
+
+
+def test_schedule_window_wraps_the_week() -> None:
+    window = parse_window("sat-mon 08:00-09:00", "k")
+    assert window.contains(datetime(2026, 11, 23, 8, 30))  # Monday
+    assert not window.contains(datetime(2026, 11, 24, 8, 30))  # Tuesday
