@@ -27,6 +27,8 @@ class YoutuBackendConfig(Section):
     secret_key_file: Path | None = None
     group_ids: list[str] = Field(default_factory=list, description="The door's groups")
     timeout_s: float = Field(5.0, gt=0)
+    retries: int = Field(2, ge=0, le=10, description="Retries of transient errors (107, 108, 213)")
+    backoff_s: float = Field(0.2, ge=0, description="First retry delay; doubles on each retry")
     signature_ttl_s: int = Field(86400, gt=60, le=90 * 86400)
     score_table: list[tuple[float, float]] = Field(
         default_factory=lambda: list(YOUTU_DEFAULT_TABLE),

@@ -1,0 +1,251 @@
+"""A client of the legacy YouTu face API (``POST /face/<action>``) over httpx.
+
+Images are given as ``bytes`` (uploaded: the body becomes multipart) or as ``str`` URLs (the body
+stays JSON), as the official SDKs do. Every answer is parsed from its JSON envelope whatever the
+HTTP status; a documented error code raises its typed :mod:`edge.identify.youtu.errors` error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from edge.config.secrets import resolve_secret
+from edge.errors import BackendUnavailable, ConfigError
+from edge.identify.youtu import models
+from edge.identify.youtu.config import YoutuBackendConfig
+from edge.identify.youtu.errors import YoutuTransient, error_for
+from edge.identify.youtu.signature import SignatureSource
+
+Image = bytes | str  # bytes = upload, str = URL the service downloads
+Data = TypeVar("Data", bound=BaseModel)
+
+OLD_HOST = "service.image.myqcloud.com"
+
+
+class _Body:
+    """Fields of one request; JSON unless an image is uploaded, then multipart with indexed arrays."""
+
+    def __init__(self, base: dict[str, str]) -> None:
+        self.fields: dict[str, Any] = dict(base)
+        self.uploads: dict[str, bytes] = {}
+
+    def set(self, name: str, value: Any) -> _Body:
+        if value is not None:
+            self.fields[name] = value
+        return self
+
+    def image(self, upload_name: str, url_name: str, image: Image) -> _Body:
+        if isinstance(image, bytes):
+            self.uploads[upload_name] = image
+        else:
+            self.fields[url_name] = image
+        return self
+
+    def images(self, images: Sequence[Image]) -> _Body:
+        urls = [i for i in images if isinstance(i, str)]
+        uploads = [i for i in images if isinstance(i, bytes)]
+        if urls and uploads:
+            raise ValueError("give either only URLs or only image bytes")
+        if urls:
+            self.fields["urls"] = urls
+        self.uploads.update({f"images[{n}]": data for n, data in enumerate(uploads)})
+        return self
+
+    def httpx_arguments(self) -> dict[str, Any]:
+        if not self.uploads:
+            return {"json": self.fields}
+        form: dict[str, str] = {}
+        for name, value in self.fields.items():
+            if isinstance(value, list):
+                form.update({f"{name}[{n}]": str(v) for n, v in enumerate(value)})
+            else:
+                form[name] = str(value)
+        files = {name: (f"{name}.jpg", data, "image/jpeg") for name, data in self.uploads.items()}
+        return {"data": form, "files": files}
+
+
+class YoutuClient:
+    """Every action of the seeds. Raises YoutuError subclasses or BackendUnavailable."""
+
+    def __init__(self, config: YoutuBackendConfig, *, transport: httpx.BaseTransport | None = None) -> None:
+        secret_key = resolve_secret(config.secret_key, config.secret_key_file, "youtu.secret_key")
+        problems = [f"youtu.{k}: required" for k in ("appid", "secret_id") if not getattr(config, k)]
+        if not secret_key:
+            problems.append("youtu.secret_key: required (or secret_key_file)")
+        if urlsplit(config.base_url).hostname == OLD_HOST and not config.bucket:
+            problems.append(f"youtu.bucket: required by {OLD_HOST}")
+        if problems:
+            raise ConfigError(problems)
+        self._config = config
+        self._signature = SignatureSource(
+            appid=config.appid,
+            bucket=config.bucket,
+            secret_id=config.secret_id,
+            secret_key=secret_key or "",
+            ttl_s=config.signature_ttl_s,
+        )
+        self._http = httpx.Client(
+            base_url=config.base_url.rstrip("/"), timeout=config.timeout_s, transport=transport
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> YoutuClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- person and group management ---------------------------------------------------------
+
+    def newperson(
+        self,
+        person_id: str,
+        group_ids: Sequence[str],
+        image: Image,
+        *,
+        person_name: str | None = None,
+        tag: str | None = None,
+    ) -> models.NewPerson:
+        body = self._body().set("person_id", person_id).set("group_ids", list(group_ids))
+        body.set("person_name", person_name).set("tag", tag).image("image", "url", image)
+        return self._call("newperson", body, models.NewPerson)
+
+    def delperson(self, person_id: str) -> models.DeletedPerson:
+        return self._call("delperson", self._body().set("person_id", person_id), models.DeletedPerson)
+
+    def addface(
+        self, person_id: str, images: Sequence[Image], *, tag: str | None = None
+    ) -> models.AddedFaces:
+        body = self._body().set("person_id", person_id).set("tag", tag).images(images)
+        return self._call("addface", body, models.AddedFaces)
+
+    def delface(self, person_id: str, face_ids: Sequence[str]) -> models.DeletedFaces:
+        body = self._body().set("person_id", person_id).set("face_ids", list(face_ids))
+        return self._call("delface", body, models.DeletedFaces)
+
+    def setinfo(
+        self, person_id: str, *, person_name: str | None = None, tag: str | None = None
+    ) -> models.PersonRef:
+        body = self._body().set("person_id", person_id).set("person_name", person_name).set("tag", tag)
+        return self._call("setinfo", body, models.PersonRef)
+
+    def getinfo(self, person_id: str) -> models.PersonInfo:
+        return self._call("getinfo", self._body().set("person_id", person_id), models.PersonInfo)
+
+    def getgroupids(self) -> list[str]:
+        return self._call("getgroupids", self._body(), models.GroupIds).group_ids
+
+    def getpersonids(self, group_id: str) -> list[str]:
+        return self._call("getpersonids", self._body().set("group_id", group_id), models.PersonIds).person_ids
+
+    def getfaceids(self, person_id: str) -> list[str]:
+        return self._call("getfaceids", self._body().set("person_id", person_id), models.FaceIds).face_ids
+
+    def getfaceinfo(self, face_id: str) -> models.FaceInfo:
+        body = self._body().set("face_id", face_id)
+        return self._call("getfaceinfo", body, models.FaceInfoData).face_info
+
+    def addgroupids(self, person_id: str, group_ids: Sequence[str]) -> models.GroupChange:
+        body = self._body().set("person_id", person_id).set("group_ids", list(group_ids))
+        return self._call("addgroupids", body, models.GroupChange)
+
+    def delgroupids(self, person_id: str, group_ids: Sequence[str]) -> models.GroupChange:
+        body = self._body().set("person_id", person_id).set("group_ids", list(group_ids))
+        return self._call("delgroupids", body, models.GroupChange)
+
+    # -- recognition ---------------------------------------------------------------------------
+
+    def verify(self, person_id: str, image: Image, *, timeout: float | None = None) -> models.Verification:
+        body = self._body().set("person_id", person_id).image("image", "url", image)
+        return self._call("verify", body, models.Verification, timeout)
+
+    def identify(
+        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None
+    ) -> models.Identified:
+        body = self._groups(group_ids).image("image", "url", image)
+        return self._call("identify", body, models.Identified, timeout)
+
+    def multidentify(
+        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None
+    ) -> models.MultiIdentified:
+        body = self._groups(group_ids).image("image", "url", image)
+        return self._call("multidentify", body, models.MultiIdentified, timeout)
+
+    def compare(self, image_a: Image, image_b: Image, *, timeout: float | None = None) -> models.Comparison:
+        body = self._body().image("imageA", "urlA", image_a).image("imageB", "urlB", image_b)
+        return self._call("compare", body, models.Comparison, timeout)
+
+    # -- wire ----------------------------------------------------------------------------------
+
+    def _body(self) -> _Body:
+        base = {"appid": self._config.appid}
+        if self._config.bucket:
+            base["bucket"] = self._config.bucket
+        return _Body(base)
+
+    def _groups(self, group_ids: Sequence[str]) -> _Body:
+        """One group as ``group_id`` (understood by every version), several as ``group_ids``."""
+        if not group_ids:
+            raise ValueError("at least one group is needed")
+        if len(group_ids) == 1:
+            return self._body().set("group_id", group_ids[0])
+        return self._body().set("group_ids", list(group_ids))
+
+    def _call(self, action: str, body: _Body, data_type: type[Data], timeout: float | None = None) -> Data:
+        """Send with retries of transient codes (exponential backoff) within the time budget."""
+        budget = timeout if timeout is not None else self._config.timeout_s
+        deadline = time.monotonic() + budget
+        delay = self._config.backoff_s
+        attempt = 0
+        while True:
+            try:
+                return self._send(action, body, data_type, deadline)
+            except YoutuTransient:
+                attempt += 1
+                if attempt > self._config.retries or time.monotonic() + delay >= deadline:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+
+    def _send(self, action: str, body: _Body, data_type: type[Data], deadline: float) -> Data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise BackendUnavailable(f"youtu {action}: no time left for the request")
+        try:
+            response = self._http.post(
+                f"/face/{action}",
+                headers={"Authorization": self._signature.current()},
+                timeout=remaining,
+                **body.httpx_arguments(),
+            )
+        except httpx.TimeoutException as exc:
+            raise BackendUnavailable(f"youtu {action}: timed out after {remaining:.1f} s") from exc
+        except httpx.TransportError as exc:
+            raise BackendUnavailable(f"youtu {action}: {type(exc).__name__}: {exc}") from exc
+        return _parse(action, response, data_type)
+
+
+def _parse(action: str, response: httpx.Response, data_type: type[Data]) -> Data:
+    try:
+        envelope = response.json()
+    except ValueError:
+        raise BackendUnavailable(
+            f"youtu {action}: HTTP {response.status_code} without a JSON body"
+        ) from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("code"), int):
+        raise BackendUnavailable(f"youtu {action}: HTTP {response.status_code}, answer has no code")
+    code = envelope["code"]
+    if code != 0:
+        raise error_for(code, str(envelope.get("message") or ""))
+    try:
+        return data_type.model_validate(envelope.get("data") or {})
+    except ValidationError as exc:
+        raise BackendUnavailable(f"youtu {action}: malformed data: {exc.error_count()} problems") from exc

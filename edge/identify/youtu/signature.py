@@ -1,0 +1,145 @@
+"""The YouTu multi-use signature (protocols.md section 1), for the client and the server.
+
+``Authorization = Base64(HMAC-SHA1(SecretKey, plain) || plain)`` with the plain text
+``a=<appid>&b=<bucket>&k=<SecretId>&e=<expiry>&t=<now>&r=<rand>&f=``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from edge.identify.youtu.errors import error_for
+
+DIGEST_BYTES = 20
+MAX_VALIDITY_S = 90 * 86400  # "at most 3 months ahead"
+
+
+def sign(
+    *, appid: str, bucket: str, secret_id: str, secret_key: str, now: int, expiry: int, rand: int
+) -> str:
+    """The Authorization header value for these fields."""
+    plain = f"a={appid}&b={bucket}&k={secret_id}&e={expiry}&t={now}&r={rand}&f="
+    digest = hmac.new(secret_key.encode(), plain.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest + plain.encode()).decode()
+
+
+class SignatureSource:
+    """Hands out a multi-use signature and signs a new one shortly before the current expires."""
+
+    def __init__(
+        self,
+        *,
+        appid: str,
+        bucket: str,
+        secret_id: str,
+        secret_key: str,
+        ttl_s: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not 60 < ttl_s <= MAX_VALIDITY_S:
+            raise ValueError("signature lifetime must lie between one minute and 90 days")
+        self._fields = {"appid": appid, "bucket": bucket, "secret_id": secret_id, "secret_key": secret_key}
+        self._ttl_s = ttl_s
+        self._renew_margin_s = min(300, ttl_s // 10)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._value = ""
+        self._expiry = 0
+
+    def current(self) -> str:
+        with self._lock:
+            now = int(self._clock())
+            if now >= self._expiry - self._renew_margin_s:
+                self._expiry = now + self._ttl_s
+                self._value = sign(
+                    **self._fields, now=now, expiry=self._expiry, rand=secrets.randbelow(10**10)
+                )
+            return self._value
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A parsed Authorization header: the digest, the signed plain text and its fields."""
+
+    digest: bytes
+    plain: bytes
+    fields: dict[str, str]
+
+    def int_field(self, key: str) -> int:
+        try:
+            return int(self.fields.get(key, ""))
+        except ValueError:
+            raise error_for(5, f"signature field '{key}' is not a number") from None
+
+
+def parse_authorization(header: str | None) -> Signed:
+    """Split the header into digest and plain text; code 4 if empty, 5 if malformed."""
+    if not header or not header.strip():
+        raise error_for(4, "the Authorization header is empty")
+    try:
+        raw = base64.b64decode(header.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise error_for(5, "the signature is not valid base64") from None
+    if len(raw) <= DIGEST_BYTES:
+        raise error_for(5, "the signature is too short")
+    plain = raw[DIGEST_BYTES:]
+    try:
+        text = plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error_for(5, "the signed text is not UTF-8") from None
+    fields: dict[str, str] = {}
+    for pair in text.split("&"):
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise error_for(5, "the signed text is not a list of key=value pairs")
+        fields[key] = value
+    return Signed(raw[:DIGEST_BYTES], plain, fields)
+
+
+class SignatureVerifier:
+    """Server side: checks a header against the known keys; raises YoutuError with the seed code.
+
+    Codes: 4 empty, 5 malformed, 6 appid mismatch, 9 expired, 11 unknown SecretId, 14 HMAC
+    mismatch, 13 a single-use (``e=0``) signature presented twice.
+    """
+
+    def __init__(
+        self, appid: str, keys: Mapping[str, str], clock: Callable[[], float] = time.time
+    ) -> None:
+        self._appid = appid
+        self._keys = dict(keys)
+        self._clock = clock
+        self._used_once: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    def verify(self, header: str | None, body_appid: str) -> Signed:
+        signed = parse_authorization(header)
+        if signed.fields.get("a") != self._appid or body_appid != self._appid:
+            raise error_for(6, "the signature's appid does not match the request's")
+        secret_key = self._keys.get(signed.fields.get("k", ""))
+        if secret_key is None:
+            raise error_for(11, "unknown SecretId")
+        expected = hmac.new(secret_key.encode(), signed.plain, hashlib.sha1).digest()
+        if not hmac.compare_digest(expected, signed.digest):
+            raise error_for(14, "signature check failed")
+        expiry = signed.int_field("e")
+        if expiry == 0:
+            self._use_once(signed.digest)
+        elif expiry < self._clock():
+            raise error_for(9, "the signature has expired")
+        return signed
+
+    def _use_once(self, digest: bytes) -> None:
+        with self._lock:
+            if digest in self._used_once:
+                raise error_for(13, "single-use signature presented again")
+            self._used_once.add(digest)
+
