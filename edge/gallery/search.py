@@ -1,0 +1,110 @@
+"""Exact 1:N search: an immutable in-memory snapshot of the gallery, searched by one matmul.
+
+The store builds a :class:`GallerySnapshot` (float32 matrix, faces grouped by person) and swaps
+it whole when the gallery changes, so a search never sees a half-applied change and needs no
+lock. A door searches only its own groups: :meth:`GallerySnapshot.view` cuts (and caches) the
+sub-matrix of the people in those groups.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Hit:
+    person_id: str
+    name: str
+    score: float  # cosine similarity of the person's best face
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """The searchable part of a snapshot for one set of groups."""
+
+    matrix: np.ndarray  # (faces, D) float32, rows grouped by person
+    starts: np.ndarray  # (persons,) first row of each person
+    person_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    last_confirmed: np.ndarray  # (persons,) unix seconds
+
+    @property
+    def n_persons(self) -> int:
+        return len(self.person_ids)
+
+    def search(
+        self, queries: np.ndarray, top_k: int = 5, confirmed_since: float | None = None
+    ) -> list[list[Hit]]:
+        """Best ``top_k`` people for each query row (L2-normalized float32), best first.
+
+        ``confirmed_since`` (unix seconds) leaves out people last confirmed before it.
+        """
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if self.n_persons == 0:
+            return [[] for _ in queries]
+        scores = self.matrix @ queries.T  # (faces, Q)
+        per_person = np.maximum.reduceat(scores, self.starts, axis=0)  # (persons, Q)
+        if confirmed_since is not None:
+            per_person[self.last_confirmed < confirmed_since] = -np.inf
+        k = min(top_k, self.n_persons)
+        results = []
+        for column in per_person.T:
+            top = np.argpartition(-column, k - 1)[:k]
+            top = top[np.argsort(-column[top])]
+            results.append(
+                [Hit(self.person_ids[i], self.names[i], float(column[i])) for i in top
+                 if np.isfinite(column[i])]
+            )
+        return results
+
+
+@dataclass(frozen=True)
+class PersonRows:
+    person_id: str
+    name: str
+    groups: frozenset[str]
+    last_confirmed: float
+    embeddings: np.ndarray  # (faces, D) float32
+
+
+@dataclass(frozen=True)
+class GallerySnapshot:
+    """Everything searchable at one moment; never mutated after it is built."""
+
+    people: tuple[PersonRows, ...]
+    version: int
+    _views: dict[frozenset[str] | None, GroupView] = field(default_factory=dict, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+
+    def view(self, groups: Iterable[str] | None = None) -> GroupView:
+        """The people in any of ``groups`` (``None`` = everyone), built once per group set."""
+        key = frozenset(groups) if groups is not None else None
+        with self._lock:
+            cached = self._views.get(key)
+            if cached is None:
+                chosen = [p for p in self.people if len(p.embeddings) and (key is None or p.groups & key)]
+                cached = self._views[key] = _build_view(chosen)
+        return cached
+
+    def n_persons(self, groups: Iterable[str] | None = None) -> int:
+        return self.view(groups).n_persons
+
+
+def _build_view(people: list[PersonRows]) -> GroupView:
+    counts = np.array([len(p.embeddings) for p in people], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if people else counts
+    matrix = (
+        np.ascontiguousarray(np.concatenate([p.embeddings for p in people]), dtype=np.float32)
+        if people else np.zeros((0, 0), np.float32)
+    )
+    return GroupView(
+        matrix=matrix,
+        starts=starts,
+        person_ids=tuple(p.person_id for p in people),
+        names=tuple(p.name for p in people),
+        last_confirmed=np.array([p.last_confirmed for p in people], dtype=np.float64),
+    )

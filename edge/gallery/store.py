@@ -1,0 +1,418 @@
+"""The gallery: people, groups, faces and each person's records in the clouds, in SQLite (WAL).
+
+Only what identification needs is kept: ids, names, group memberships, embeddings (no face
+images; a photo waits in ``pending_uploads`` only until a cloud that missed it has received it).
+Searches read an immutable :class:`~edge.gallery.search.GallerySnapshot`, rebuilt after any
+change, including changes committed by another process (``PRAGMA data_version``), e.g. an
+``edge people`` command run while the service is up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from cryptography.exceptions import InvalidTag
+
+from edge.errors import BadInput, ConfigError, UserError
+from edge.gallery.codec import EmbeddingCodec
+from edge.gallery.schema import migrate
+from edge.gallery.search import GallerySnapshot, PersonRows
+
+log = logging.getLogger(__name__)
+
+FaceSource = Literal["enrolled", "learned"]
+_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_KEY_CHECK = "key_check"
+
+
+def check_id(value: str, what: str) -> str:
+    """Ids travel to every cloud (YouTu allows letters, digits, ``_.@-``, up to 64)."""
+    if not _ID.match(value):
+        raise BadInput(f"{what} {value!r}: use 1-64 letters, digits or _ . @ -")
+    return value
+
+
+def check_name(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 64:
+        raise BadInput("a person's name must have 1-64 characters")
+    return value
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """A person's record in one cloud backend."""
+
+    backend: str
+    remote_id: str | None
+    state: Literal["synced", "pending"]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    groups: tuple[str, ...]
+    created: float
+    last_confirmed: float
+    enrolled_faces: int
+    learned_faces: int
+    remote: tuple[RemoteRecord, ...] = ()
+
+    @property
+    def faces(self) -> int:
+        return self.enrolled_faces + self.learned_faces
+
+    @property
+    def sync_pending(self) -> bool:
+        return any(r.state == "pending" for r in self.remote)
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    id: int
+    source: FaceSource
+    quality: float | None
+    created: float
+    embedding: np.ndarray
+
+
+@dataclass
+class GalleryEvents:
+    """Hooks for other parts: Home Assistant entities (MQTT sink), audit pseudonymization.
+
+    ``person_added(person_id, name)`` after enrollment, ``person_removed(person_id)`` after a
+    removal (by command or revocation sync), ``person_forgotten(person_id)`` after ``forget``.
+    A failing hook is logged and does not undo the change.
+    """
+
+    person_added: list[Callable[[str, str], None]] = field(default_factory=list)
+    person_removed: list[Callable[[str], None]] = field(default_factory=list)
+    person_forgotten: list[Callable[[str], None]] = field(default_factory=list)
+
+    @staticmethod
+    def emit(hooks: Sequence[Callable[..., None]], *args: str) -> None:
+        for hook in hooks:
+            try:
+                hook(*args)
+            except Exception:
+                log.exception("gallery hook %s failed", getattr(hook, "__qualname__", hook))
+
+
+class GalleryStore:
+    """The gallery file; thread-safe (one connection behind a lock)."""
+
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
+        self.path = path
+        self.events = GalleryEvents()
+        self._lock = threading.RLock()
+        self._snapshot: GallerySnapshot | None = None
+        self._snapshot_data_version = -1
+        self._changed = True
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = self._connect(path)
+        try:
+            migrate(self._db, str(path))
+            self._codec = self._open_codec(key)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        except sqlite3.Error as exc:
+            raise UserError(f"gallery {path}: cannot open: {exc}") from exc
+        try:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict == "ok":
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA foreign_keys = ON")
+                return db
+            detail = str(verdict)
+        except sqlite3.DatabaseError as exc:
+            detail = str(exc)
+        db.close()
+        raise UserError(
+            f"gallery {path} is corrupted ({detail}): restore it from a backup, or move it aside "
+            "and enroll again"
+        )
+
+    def _open_codec(self, key: bytes | None) -> EmbeddingCodec:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_KEY_CHECK,)).fetchone()
+        codec = EmbeddingCodec(key)
+        if row is not None:
+            if key is None:
+                raise ConfigError([f"gallery.encryption_key_file: gallery {self.path} is encrypted; "
+                                   "set this to the file of its key"])
+            if not codec.accepts(row[0]):
+                raise ConfigError([f"gallery.encryption_key_file: wrong key: gallery {self.path} was "
+                                   "encrypted with another key"])
+        elif key is not None:
+            if self._db.execute("SELECT 1 FROM faces LIMIT 1").fetchone():
+                raise ConfigError([f"gallery.encryption_key_file: gallery {self.path} holds unencrypted "
+                                   "faces; remove the key setting, or enroll into a new gallery"])
+            self._db.execute("INSERT INTO meta VALUES (?, ?)", (_KEY_CHECK, codec.key_check_value()))
+        return codec
+
+    @property
+    def encrypted(self) -> bool:
+        return self._codec.encrypted
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> GalleryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._changed = True
+
+    # -- people and groups -------------------------------------------------------------------
+
+    def add_person(self, person_id: str, name: str, groups: Iterable[str], now: float | None = None) -> None:
+        check_id(person_id, "person id")
+        name = check_name(name)
+        groups = [check_id(g, "group") for g in groups]
+        now = time.time() if now is None else now
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
+                raise BadInput(f"person {person_id} already exists")
+            db.execute("INSERT INTO people VALUES (?, ?, ?, ?)", (person_id, name, now, now))
+            self._join(db, person_id, groups)
+        GalleryEvents.emit(self.events.person_added, person_id, name)
+
+    @staticmethod
+    def _join(db: sqlite3.Connection, person_id: str, groups: Iterable[str]) -> None:
+        for group in groups:
+            db.execute("INSERT OR IGNORE INTO groups VALUES (?)", (group,))
+            db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (person_id, group))
+
+    def rename(self, person_id: str, name: str) -> None:
+        name = check_name(name)
+        with self._write() as db:
+            self._require(db, person_id)
+            db.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+    def add_to_groups(self, person_id: str, groups: Iterable[str]) -> None:
+        groups = [check_id(g, "group") for g in groups]
+        with self._write() as db:
+            self._require(db, person_id)
+            self._join(db, person_id, groups)
+
+    def remove_from_groups(self, person_id: str, groups: Iterable[str]) -> None:
+        with self._write() as db:
+            self._require(db, person_id)
+            db.executemany("DELETE FROM memberships WHERE person_id = ? AND group_id = ?",
+                           [(person_id, g) for g in groups])
+
+    def groups(self) -> dict[str, int]:
+        """Every group with its number of members."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT g.id, COUNT(m.person_id) FROM groups g LEFT JOIN memberships m "
+                "ON m.group_id = g.id GROUP BY g.id ORDER BY g.id").fetchall()
+        return {group: count for group, count in rows}
+
+    @staticmethod
+    def _require(db: sqlite3.Connection, person_id: str) -> None:
+        if not db.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
+            raise BadInput(f"no person {person_id!r} in the gallery")
+
+    def person(self, person_id: str) -> Person | None:
+        found = self._people("WHERE p.id = ?", (person_id,))
+        return found[0] if found else None
+
+    def require_person(self, person_id: str) -> Person:
+        found = self.person(person_id)
+        if found is None:
+            raise BadInput(f"no person {person_id!r} in the gallery")
+        return found
+
+    def people(self) -> list[Person]:
+        return self._people("", ())
+
+    def _people(self, where: str, args: tuple[str, ...]) -> list[Person]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.id, p.name, p.created, p.last_confirmed, "
+                "(SELECT group_concat(group_id, char(10)) FROM memberships WHERE person_id = p.id), "
+                "(SELECT COUNT(*) FROM faces WHERE person_id = p.id AND source = 'enrolled'), "
+                "(SELECT COUNT(*) FROM faces WHERE person_id = p.id AND source = 'learned') "
+                f"FROM people p {where} ORDER BY p.id", args).fetchall()
+            remote = self._db.execute(
+                "SELECT person_id, backend, remote_id, state, error FROM remote_people").fetchall()
+        records: dict[str, list[RemoteRecord]] = {}
+        for person_id, backend, remote_id, state, error in remote:
+            records.setdefault(person_id, []).append(RemoteRecord(backend, remote_id, state, error))
+        return [
+            Person(pid, name, tuple(sorted(groups.split("\n"))) if groups else (), created, confirmed,
+                   enrolled, learned, tuple(records.get(pid, ())))
+            for pid, name, created, confirmed, groups, enrolled, learned in rows
+        ]
+
+    def remove(self, person_id: str, owed_deletes: Iterable[tuple[str, str]] = ()) -> bool:
+        """Delete the person and all their faces; ``owed_deletes`` = (backend, remote id) still
+        to delete in a cloud (``edge people sync`` retries them). False if there was no such person."""
+        with self._write() as db:
+            gone = db.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
+            db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?, ?)", list(owed_deletes))
+        if gone:
+            GalleryEvents.emit(self.events.person_removed, person_id)
+        return gone
+
+    def forget(self, person_id: str, owed_deletes: Iterable[tuple[str, str]] = ()) -> bool:
+        """Erase everything of a person here and tell the hooks (audit pseudonymization)."""
+        gone = self.remove(person_id, owed_deletes)
+        if gone:
+            GalleryEvents.emit(self.events.person_forgotten, person_id)
+        return gone
+
+    def confirm(self, person_ids: Iterable[str], now: float | None = None) -> None:
+        """The cloud still holds these people: they may open the door offline until max_age."""
+        now = time.time() if now is None else now
+        with self._write() as db:
+            db.executemany("UPDATE people SET last_confirmed = ? WHERE id = ?",
+                           [(now, pid) for pid in person_ids])
+
+    # -- faces -------------------------------------------------------------------------------
+
+    def add_face(self, person_id: str, embedding: np.ndarray, source: FaceSource,
+                 quality: float | None = None, now: float | None = None,
+                 replace_face_id: int | None = None) -> int:
+        """Store one embedding; ``replace_face_id`` deletes that face in the same transaction."""
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        blob = self._codec.encode(vector, person_id)
+        now = time.time() if now is None else now
+        with self._write() as db:
+            self._require(db, person_id)
+            if replace_face_id is not None:
+                db.execute("DELETE FROM faces WHERE id = ? AND person_id = ?", (replace_face_id, person_id))
+            cursor = db.execute(
+                "INSERT INTO faces (person_id, embedding, source, quality, created) VALUES (?, ?, ?, ?, ?)",
+                (person_id, blob, source, quality, now))
+            return int(cursor.lastrowid or 0)
+
+    def faces(self, person_id: str) -> list[StoredFace]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, source, quality, created, embedding FROM faces WHERE person_id = ? ORDER BY id",
+                (person_id,)).fetchall()
+        return [StoredFace(fid, source, quality, created, self._decode(blob, person_id))
+                for fid, source, quality, created, blob in rows]
+
+    def _decode(self, blob: bytes, person_id: str) -> np.ndarray:
+        try:
+            return self._codec.decode(blob, person_id)
+        except InvalidTag as exc:
+            raise UserError(f"gallery {self.path}: a face of {person_id} fails authentication "
+                            "(altered or moved): restore the gallery from a backup") from exc
+
+    def face_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM faces").fetchone()[0])
+
+    # -- records in the clouds -----------------------------------------------------------------
+
+    def set_remote(
+        self, person_id: str, backend: str, remote_id: str | None, error: str | None = None
+    ) -> None:
+        """Record the person's id in ``backend``; no id or an error = still pending there."""
+        state = "synced" if remote_id is not None and error is None else "pending"
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO remote_people VALUES (?, ?, ?, ?, ?)",
+                       (person_id, backend, remote_id, state, error))
+
+    def remote_records(self, backend: str) -> dict[str, RemoteRecord]:
+        """Local person id -> record in ``backend``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT person_id, remote_id, state, error FROM remote_people WHERE backend = ?",
+                (backend,)).fetchall()
+        return {pid: RemoteRecord(backend, rid, state, error) for pid, rid, state, error in rows}
+
+    def person_for_remote(self, backend: str, remote_id: str) -> str | None:
+        """The local person a cloud's id stands for."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT person_id FROM remote_people WHERE backend = ? AND remote_id = ?",
+                (backend, remote_id)).fetchone()
+        return str(row[0]) if row else None
+
+    def add_pending_upload(self, person_id: str, backend: str, jpeg: bytes) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO pending_uploads (person_id, backend, jpeg) VALUES (?, ?, ?)",
+                       (person_id, backend, self._codec.seal(jpeg, f"upload:{person_id}")))
+
+    def pending_uploads(self, person_id: str, backend: str) -> list[tuple[int, bytes]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, jpeg FROM pending_uploads WHERE person_id = ? AND backend = ? ORDER BY id",
+                (person_id, backend)).fetchall()
+        return [(uid, self._codec.unseal(blob, f"upload:{person_id}")) for uid, blob in rows]
+
+    def drop_pending_upload(self, upload_id: int) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM pending_uploads WHERE id = ?", (upload_id,))
+
+    def pending_deletes(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(b, r) for b, r in self._db.execute("SELECT backend, remote_id FROM pending_deletes")]
+
+    def clear_pending_delete(self, backend: str, remote_id: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM pending_deletes WHERE backend = ? AND remote_id = ?",
+                       (backend, remote_id))
+
+    # -- search snapshot -----------------------------------------------------------------------
+
+    def snapshot(self) -> GallerySnapshot:
+        """The current searchable gallery (cheap when nothing changed since the last call)."""
+        with self._lock:
+            data_version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            if self._snapshot is None or self._changed or data_version != self._snapshot_data_version:
+                previous = self._snapshot.version if self._snapshot else 0
+                self._snapshot = GallerySnapshot(self._load_rows(), previous + 1)
+                self._snapshot_data_version = data_version
+                self._changed = False
+            return self._snapshot
+
+    def _load_rows(self) -> tuple[PersonRows, ...]:
+        people = self.people()
+        by_person: dict[str, list[np.ndarray]] = {p.id: [] for p in people}
+        rows = self._db.execute("SELECT person_id, embedding FROM faces ORDER BY person_id, id")
+        for person_id, blob in rows:
+            by_person[person_id].append(self._decode(blob, person_id))
+        return tuple(
+            PersonRows(p.id, p.name, frozenset(p.groups), p.last_confirmed, _stack(by_person[p.id]))
+            for p in people
+        )
+
+
+def _stack(embeddings: list[np.ndarray]) -> np.ndarray:
+    return np.stack(embeddings).astype(np.float32) if embeddings else np.zeros((0, 0), np.float32)
