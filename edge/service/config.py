@@ -39,3 +39,12 @@ class ServiceSettings(Section):
     keep_face_images: bool = Field(False, description="Keep a face crop with each decision")
     face_image_retention_days: int = Field(7, ge=1)
     watchdog_stall_s: float = Field(10.0, gt=0, description="Loop silent this long = stuck")
+    health_outbox_max: int = Field(
+        100, ge=0, description="/healthz reports degraded when more events wait in the MQTT outbox"
+    )
+    min_free_mb: int = Field(200, ge=0, description="edge doctor: least free space in state_dir")
+    clock_reference_url: str | None = Field(
+        None,
+        description="edge doctor: an HTTP(S) URL whose Date header is the reference time; "
+        "empty = the first configured cloud backend",
+    )
