@@ -9,8 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from edge.config.settings import load_settings
+from edge.emulators.common import ServerThread
 from edge.errors import WorldError
-from edge.service.endpoints import HealthServer, serve_health
+from edge.service.endpoints import health_server, serve_health
 from edge.service.health import HealthState
 from edge.service.metrics import Metrics
 from tests.support.mosquitto import free_port
@@ -32,10 +33,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def served(clock: FakeClock) -> Iterator[tuple[Metrics, HealthServer]]:
+def served(clock: FakeClock) -> Iterator[tuple[Metrics, ServerThread]]:
     metrics = Metrics(HealthState(frame_max_age_s=5, outbox_max=10, clock=clock), clock=clock)
     assert metrics.health is not None
-    with HealthServer("127.0.0.1", free_port(), metrics, metrics.health) as server:
+    with health_server("127.0.0.1", 0, metrics, metrics.health) as server:
         yield metrics, server
 
 
@@ -48,7 +49,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def test_healthz_ok_then_degraded_with_reasons(
-    served: tuple[Metrics, HealthServer], clock: FakeClock
+    served: tuple[Metrics, ServerThread], clock: FakeClock
 ) -> None:
     metrics, server = served
     metrics.frame()
@@ -76,7 +77,7 @@ def test_healthz_ok_then_degraded_with_reasons(
     assert httpx.get(server.url + "/healthz").status_code == 200
 
 
-def test_metrics_exposition(served: tuple[Metrics, HealthServer], clock: FakeClock) -> None:
+def test_metrics_exposition(served: tuple[Metrics, ServerThread], clock: FakeClock) -> None:
     metrics, server = served
     for _ in range(21):  # 20 frame intervals of 0.1 s = 10 fps
         metrics.frame()
@@ -155,7 +156,7 @@ def test_serve_health_from_settings() -> None:
 def test_port_in_use_is_a_clear_error() -> None:
     health = HealthState(frame_max_age_s=5, outbox_max=10)
     with (
-        HealthServer("127.0.0.1", free_port(), Metrics(health), health) as first,
-        pytest.raises(WorldError, match="could not listen"),
+        health_server("127.0.0.1", 0, Metrics(health), health) as first,
+        pytest.raises(WorldError, match=f"cannot listen on 127.0.0.1:{first.port}"),
     ):
-        HealthServer("127.0.0.1", first.port, Metrics(health), health).start()
+        health_server("127.0.0.1", first.port, Metrics(health), health)
