@@ -23,3 +23,15 @@ class IaiBackendConfig(Section):
     returns_by_group: bool = Field(False, description="Use the *ReturnsByGroup actions")
     search_persons: bool = Field(True, description="SearchPersons (else SearchFaces)")
     timeout_s: float = Field(5.0, gt=0)
+    max_faces: int = Field(10, ge=1, le=10, description="MaxFaceNum: faces searched per frame")
+    max_candidates: int = Field(
+        5, ge=1, le=10, description="MaxPersonNum (MaxPersonNumPerGroup with returns_by_group)"
+    )
+    min_face_size: int = Field(34, ge=34, description="MinFaceSize: smaller faces are not searched")
+    quality_control: int = Field(
+        0, ge=0, le=4, description="QualityControl 0-4 (0: the appliance's own quality gates decide)"
+    )
+    min_iou: float = Field(
+        0.3, gt=0, le=1, description="A result's FaceRect must overlap a detected face this much"
+    )
+    jpeg_quality: int = Field(90, ge=50, le=100, description="JPEG quality of the uploaded frame")
