@@ -3,6 +3,7 @@
 usage: python models/tools/bench.py [--runs 200] [--threads 1]
 Prints median / p90 ms per model and the onnxruntime version and CPU.
 """
+
 import argparse
 import json
 import platform
@@ -21,8 +22,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     man = json.loads((MODELS / "manifest.json").read_text())
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
+    cpu = platform.processor()
+    if Path("/proc/cpuinfo").exists():
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), cpu)
     print(f"onnxruntime {ort.__version__}, {cpu}, intra_op_num_threads={a.threads}, batch 1, {a.runs} runs")
     rng = np.random.default_rng(0)
     for name, m in man["models"].items():
@@ -45,8 +48,10 @@ def main() -> None:
             sess.run(None, feed)
             ts.append((time.perf_counter() - t) * 1e3)
         ts = np.array(ts)
-        print(f"{name:26s} median {np.median(ts):7.2f} ms  p90 {np.percentile(ts, 90):7.2f} ms  "
-              f"(session load {load_ms:.0f} ms, file {(MODELS / m['file']).stat().st_size / 1e6:.2f} MB)")
+        print(
+            f"{name:26s} median {np.median(ts):7.2f} ms  p90 {np.percentile(ts, 90):7.2f} ms  "
+            f"(session load {load_ms:.0f} ms, file {(MODELS / m['file']).stat().st_size / 1e6:.2f} MB)"
+        )
 
 
 if __name__ == "__main__":

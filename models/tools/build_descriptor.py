@@ -25,6 +25,7 @@ residualDown: convDown(3x3/2 valid) -> conv(3x3 same, no relu); shortcut avgPool
 
 usage: build_descriptor.py MODEL_DIR OUT.onnx   (MODEL_DIR = <face-api tarball>/package/model)
 """
+
 import json
 import sys
 from pathlib import Path
@@ -104,8 +105,14 @@ class Builder:
         k = self.w[f"{prefix}/conv/filters"][1].shape[0]
         pads = [k // 2] * 4 if padding == "same" else [0, 0, 0, 0]
         assert padding == "valid" or (stride == 1 and k % 2 == 1)
-        y = self.node("Conv", [x, w, b], self.name(f"{prefix}/conv"),
-                      kernel_shape=[k, k], strides=[stride, stride], pads=pads)
+        y = self.node(
+            "Conv",
+            [x, w, b],
+            self.name(f"{prefix}/conv"),
+            kernel_shape=[k, k],
+            strides=[stride, stride],
+            pads=pads,
+        )
         c = self.w[f"{prefix}/scale/weights"][1].shape[0]
         sw = self.weight(f"{prefix}/scale/weights", reshape=(1, c, 1, 1))
         sb = self.weight(f"{prefix}/scale/biases", reshape=(1, c, 1, 1))
@@ -127,15 +134,18 @@ class Builder:
         out_c = self.w[f"{prefix}/conv2/conv/filters"][1].shape[3]
         conv_hw = (in_hw - 3) // 2 + 1
         pool_hw = in_hw // 2
-        pooled = self.node("AveragePool", [x], self.name(f"{prefix}/avgpool"),
-                           kernel_shape=[2, 2], strides=[2, 2])
+        pooled = self.node(
+            "AveragePool", [x], self.name(f"{prefix}/avgpool"), kernel_shape=[2, 2], strides=[2, 2]
+        )
         if conv_hw != pool_hw:
             # face-api: concat a zero row (axis H) then a zero column (axis W) at the end
             assert pool_hw == conv_hw + 1
             pads = self.const(np.array([0, 0, 0, 0, 0, 0, 1, 1], np.int64), self.name(f"{prefix}/hwpads"))
             out = self.node("Pad", [out, pads], self.name(f"{prefix}/pad_hw"), mode="constant")
         if out_c != in_c:
-            pads = self.const(np.array([0, 0, 0, 0, 0, out_c - in_c, 0, 0], np.int64), self.name(f"{prefix}/cpads"))
+            pads = self.const(
+                np.array([0, 0, 0, 0, 0, out_c - in_c, 0, 0], np.int64), self.name(f"{prefix}/cpads")
+            )
             pooled = self.node("Pad", [pooled, pads], self.name(f"{prefix}/pad_c"), mode="constant")
         out = self.node("Add", [pooled, out], self.name(f"{prefix}/add"))
         return self.node("Relu", [out], self.name(f"{prefix}/relu")), pool_hw, out_c
@@ -170,13 +180,15 @@ def build(model_dir: Path) -> onnx.ModelProto:
     unused = set(b.w) - b.used
     assert not unused, unused
     graph = helper.make_graph(
-        b.nodes, "face_api_descriptor",
+        b.nodes,
+        "face_api_descriptor",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 150, 150, 3])],
         [helper.make_tensor_value_info("descriptor", TensorProto.FLOAT, ["batch", 128])],
         b.inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
-                              producer_name="edge-models/build_descriptor.py")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="edge-models/build_descriptor.py"
+    )
     model.ir_version = 8
     return model
 

@@ -7,6 +7,7 @@ is changed; the weights file (.bin) is copied untouched next to the patched JSON
 
 usage: fix_tfjs_json.py SRC_DIR NAME DST_DIR
 """
+
 import json
 import shutil
 import sys

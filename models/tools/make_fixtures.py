@@ -15,6 +15,7 @@ Input tensors (committed, so the test needs neither the photos nor OpenCV):
 Crops are fixed pixel rectangles (centre, side) chosen once from the full-range detector's
 face boxes, so this script does not depend on any model.
 """
+
 import sys
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def crop(im, cx, cy, side):
     out = np.zeros((side, side, 3), np.uint8)
     h, w = im.shape[:2]
     sx0, sy0, sx1, sy1 = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
-    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = im[sy0:sy1, sx0:sx1]
+    out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = im[sy0:sy1, sx0:sx1]
     return out
 
 
@@ -111,9 +112,11 @@ def reduce(raw: Path, out: Path) -> None:
     idx, rows = pick_rows(bf, top=32, stride=8)
     np.save(out / "blazeface-front_ref_idx.npy", idx)
     np.save(out / "blazeface-front_ref_rows.npy", rows)
-    for src, dst in [("face-api-descriptor__descriptor", "face-api-descriptor_ref"),
-                     ("liveness__activation_6", "liveness_ref"),
-                     ("antispoof__activation_4", "antispoof_ref")]:
+    for src, dst in [
+        ("face-api-descriptor__descriptor", "face-api-descriptor_ref"),
+        ("liveness__activation_6", "liveness_ref"),
+        ("antispoof__activation_4", "antispoof_ref"),
+    ]:
         np.save(out / f"{dst}.npy", np.load(raw / f"{src}.npy").astype(np.float32))
     for p in sorted(out.glob("*_ref*.npy")):
         print(p.name, np.load(p).shape)

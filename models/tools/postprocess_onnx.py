@@ -11,6 +11,7 @@
 
 usage: postprocess_onnx.py IN OUT --keep NAME[=d0,d1,..] [...] [--fp16-exact] [--meta k=v ...]
 """
+
 import argparse
 
 import numpy as np
@@ -72,8 +73,15 @@ def to_fp16_exact(graph: onnx.GraphProto, min_size: int = 16) -> int:
             if not np.array_equal(half.astype(np.float32), arr):
                 raise SystemExit(f"{init.name}: not exactly representable in float16; refuse")
             new_inits.append(numpy_helper.from_array(half, init.name + "_f16"))
-            casts.append(helper.make_node("Cast", [init.name + "_f16"], [init.name],
-                                          to=onnx.TensorProto.FLOAT, name=init.name + "_cast"))
+            casts.append(
+                helper.make_node(
+                    "Cast",
+                    [init.name + "_f16"],
+                    [init.name],
+                    to=onnx.TensorProto.FLOAT,
+                    name=init.name + "_cast",
+                )
+            )
             count += 1
         else:
             new_inits.append(init)

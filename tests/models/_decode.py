@@ -1,4 +1,5 @@
 """Anchor decoding for the BlazeFace-family detectors (shared by the model tests)."""
+
 import numpy as np
 
 

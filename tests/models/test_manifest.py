@@ -1,4 +1,5 @@
 """Every model listed in models/manifest.json is present, intact and has the declared I/O."""
+
 import hashlib
 import json
 from pathlib import Path

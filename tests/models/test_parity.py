@@ -6,13 +6,14 @@ FaceRecognitionNet) and stored in fixtures/ (regenerate: models/rebuild.sh --ref
 Input tensors are committed too (fixtures/*_input.npy, uint8 NHWC RGB, from public-domain
 photos; see fixtures/README.md), so this test needs only onnxruntime + numpy.
 """
+
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from _decode import FRONT_ANCHORS, FULL_ANCHORS, decode
+from tests.models._decode import FRONT_ANCHORS, FULL_ANCHORS, decode
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -29,8 +30,9 @@ COS_MIN = 0.9999  # descriptor cosine similarity
 def session(name):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
-    return ort.InferenceSession(str(MODELS / MANIFEST["models"][name]["file"]), opts,
-                                providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        str(MODELS / MANIFEST["models"][name]["file"]), opts, providers=["CPUExecutionProvider"]
+    )
 
 
 def load(name):
@@ -81,11 +83,14 @@ def test_blazeface_front():
     x = minus1to1(load("det128_input"))
     idx, ref = load("blazeface-front_ref_idx"), load("blazeface-front_ref_rows")
     for i in range(len(x)):
-        o = dict(zip([q.name for q in sess.get_outputs()], sess.run(None, {"input:0": x[i:i + 1]})))
-        joined = np.concatenate([
-            np.concatenate([o["Identity:0"], o["Identity_2:0"]], 2),
-            np.concatenate([o["Identity_1:0"], o["Identity_3:0"]], 2),
-        ], 1)[0]
+        o = dict(zip([q.name for q in sess.get_outputs()], sess.run(None, {"input:0": x[i : i + 1]})))
+        joined = np.concatenate(
+            [
+                np.concatenate([o["Identity:0"], o["Identity_2:0"]], 2),
+                np.concatenate([o["Identity_1:0"], o["Identity_3:0"]], 2),
+            ],
+            1,
+        )[0]
         assert joined.shape == (896, 17)
         _compare_detector(joined[idx[i]], ref[i], FRONT_ANCHORS[idx[i]])
 
