@@ -1,0 +1,65 @@
+"""``edge emulate <api>``: run a local server of a cloud face API on real HTTP.
+
+Each emulator adds one subcommand function below; its imports stay inside the function so that
+one emulator's dependencies never load for another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edge.cli.main import AppContext, pass_app
+
+
+@click.group()
+def emulate() -> None:
+    """Local servers of the cloud face APIs (for tests, or on premises in place of the cloud)."""
+
+
+def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decorators
+    def decorate(command):  # noqa: ANN001, ANN202
+        command = click.option(
+            "--data",
+            "data_dir",
+            required=True,
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Folder of the server's state (SQLite)",
+        )(command)
+        command = click.option(
+            "--port", default=default_port, show_default=True, type=click.IntRange(0, 65535)
+        )(command)
+        return click.option("--host", default="127.0.0.1", show_default=True)(command)
+
+    return decorate
+
+
+@emulate.command("youtu")
+@_server_options(8081)
+@click.option("--appid", required=True, help="The one appid this server serves")
+@click.option("--secret-id", required=True)
+@click.option(
+    "--secret-key",
+    envvar="EDGE_YOUTU_SECRET_KEY",
+    required=True,
+    help="Also from $EDGE_YOUTU_SECRET_KEY (keeps it out of the process list)",
+)
+@click.option("--persons-per-group", default=20000, show_default=True, type=click.IntRange(1))
+@pass_app
+def youtu(
+    app: AppContext,
+    host: str,
+    port: int,
+    data_dir: Path,
+    appid: str,
+    secret_id: str,
+    secret_key: str,
+    persons_per_group: int,
+) -> None:
+    """The legacy Tencent YouTu face API (POST /face/<action>)."""
+    from edge.emulators.common import serve
+    from edge.emulators.youtu.app import build
+
+    click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")
+    serve(build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group), host, port)

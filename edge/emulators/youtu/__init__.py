@@ -1,0 +1,1 @@
+"""A local server of the legacy YouTu face API: `edge emulate youtu`."""

@@ -1,0 +1,113 @@
+"""The emulator's Starlette app: ``POST /face/<action>``, answers in the documented envelope.
+
+Every request is answered with ``{"code", "message", "data"}``: body problems, signature
+problems and action errors with their seed codes, anything unexpected with 213 (internal
+error, which clients retry) — never a bare 500 or a traceback. HTTP status 200 carries every
+envelope except an unknown path (404) and a wrong method (405).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from edge.config.settings import Settings
+from edge.emulators.youtu.engine import VisionEngine
+from edge.emulators.youtu.params import Params, read_body
+from edge.emulators.youtu.service import Limits, YoutuService
+from edge.emulators.youtu.store import Store
+from edge.identify.thresholds import FarTable
+from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE
+from edge.identify.youtu.errors import YoutuError, error_for
+from edge.identify.youtu.signature import SignatureVerifier
+from edge.log import register_secret
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_TIMEOUT_S = 10.0
+
+
+def envelope(code: int, message: str, data: object = None, status: int = 200) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "data": data or {}}, status_code=status)
+
+
+def create_app(service: YoutuService, verifier: SignatureVerifier) -> Starlette:
+    max_bytes = service.limits.max_body_bytes
+
+    async def download(url: str) -> bytes:
+        """The image behind a ``url`` field (-1308 if it cannot be had, 23 if too large)."""
+        if not url.startswith(("http://", "https://")):
+            raise error_for(-1308, "the url must be http or https")
+        try:
+            async with (
+                httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S) as http,
+                http.stream("GET", url) as answer,
+            ):
+                if answer.status_code != 200:
+                    raise error_for(-1308, f"image download answered HTTP {answer.status_code}")
+                chunks, size = [], 0
+                async for chunk in answer.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise error_for(23, "the image behind the url is too large")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise error_for(-1308, f"image download failed: {type(exc).__name__}") from None
+
+    async def face_action(request: Request) -> JSONResponse:
+        action = request.path_params["action"]
+        handler = service.actions.get(action)
+        if handler is None:
+            return envelope(3, f"unknown action {action!r}", status=404)
+        try:
+            body = await read_body(request, max_bytes)
+            params = await Params.parse(request, body)
+            verifier.verify(request.headers.get("authorization"), params.appid())
+            await params.download_urls(download)
+            data = await run_in_threadpool(handler, params)
+        except YoutuError as exc:
+            log.info("youtu %s -> %s", action, exc.code)
+            return envelope(int(exc.code), exc.message)
+        assert isinstance(data, BaseModel)
+        log.info("youtu %s -> 0", action)
+        return envelope(0, "OK", data.model_dump())
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        status = exc.status_code if isinstance(exc, HTTPException) else 400
+        return envelope(3, "bad request: use POST /face/<action>", status=status)
+
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("youtu: unexpected %s on %s", type(exc).__name__, request.url.path)
+        return envelope(213, "internal error")
+
+    return Starlette(
+        routes=[Route("/face/{action}", face_action, methods=["POST"])],
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
+    )
+
+
+def build(
+    settings: Settings,
+    data_dir: Path,
+    appid: str,
+    keys: Mapping[str, str],
+    persons_per_group: int = Limits.persons_per_group,
+) -> Starlette:
+    """The app with real vision, the documented score table and its state under ``data_dir``."""
+    for secret_key in keys.values():
+        register_secret(secret_key)
+    engine = VisionEngine.shipped(settings.vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
+    store = Store(data_dir / "youtu.sqlite")
+    service = YoutuService(store, engine, Limits(persons_per_group=persons_per_group))
+    return create_app(service, SignatureVerifier(appid, keys))
