@@ -1,0 +1,200 @@
+"""``edge doctor``'s checks of what lies beyond the device: broker, cloud backends, clock skew."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import httpx
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from edge.config.secrets import resolve_secret
+from edge.config.settings import Settings
+from edge.errors import BackendUnavailable, ConfigError, EdgeError, RemoteError
+from edge.identify.config import BackendConfig
+from edge.identify.iai.config import IaiBackendConfig
+from edge.identify.sensetime.config import SenseTimeBackendConfig
+from edge.identify.youtu.config import YoutuBackendConfig
+from edge.service.check import CheckResult
+
+MAX_SKEW_S = 300.0  # Tencent's current API rejects signatures more than 5 minutes off
+WARN_SKEW_S = 30.0
+CONNECT_TIMEOUT_S = 5.0
+# CONNACK reasons that mean "reached the broker, but it refused who we are"
+_CREDENTIAL_REFUSALS = {"Bad user name or password", "Not authorized", "Client identifier not valid"}
+
+
+def broker(settings: Settings) -> Iterator[CheckResult]:
+    """Connect with the configured protocol, TLS and credentials; tell unreachable from refused."""
+    mqtt = settings.mqtt
+    where = f"{mqtt.host}:{mqtt.port}"
+    if not mqtt.enabled:
+        yield CheckResult("broker", "skip", "mqtt.enabled = false")
+        return
+    protocol = MQTTProtocolVersion.MQTTv311 if mqtt.protocol == "3.1.1" else MQTTProtocolVersion.MQTTv5
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"edge-doctor-{settings.device.id}",
+                         protocol=protocol)
+    client.connect_timeout = CONNECT_TIMEOUT_S
+    if mqtt.username is not None:
+        client.username_pw_set(mqtt.username, resolve_secret(mqtt.password, mqtt.password_file,
+                                                             "mqtt.password"))
+    if mqtt.tls_ca_file is not None or mqtt.tls_cert_file is not None:
+        try:
+            client.tls_set(ca_certs=str(mqtt.tls_ca_file) if mqtt.tls_ca_file else None,
+                           certfile=str(mqtt.tls_cert_file) if mqtt.tls_cert_file else None,
+                           keyfile=str(mqtt.tls_key_file) if mqtt.tls_key_file else None,
+                           cert_reqs=ssl.CERT_REQUIRED)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise ConfigError([f"mqtt.tls_*: cannot load the TLS files: {exc}"]) from exc
+    answered = threading.Event()
+    reasons: list[ReasonCode] = []
+
+    def on_connect(client: paho.Client, userdata: object, flags: object, reason: ReasonCode,
+                   properties: object) -> None:
+        reasons.append(reason)
+        answered.set()
+
+    client.on_connect = on_connect
+    unreachable_hint = (f"start the broker or fix mqtt.host/mqtt.port; from here: "
+                        f"`mosquitto_sub -h {mqtt.host} -p {mqtt.port} -t '#' -C 1`")
+    try:
+        client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)
+    except (OSError, ssl.SSLError) as exc:
+        yield CheckResult("broker", "fail", f"{where} unreachable: {exc}", unreachable_hint)
+        return
+    client.loop_start()
+    try:
+        if not answered.wait(CONNECT_TIMEOUT_S):
+            yield CheckResult("broker", "fail", f"{where}: no CONNACK within {CONNECT_TIMEOUT_S:.0f} s",
+                              unreachable_hint + "; a TLS port needs mqtt.tls_ca_file")
+            return
+        reason = reasons[0]
+        if not reason.is_failure:
+            user = f" as {mqtt.username}" if mqtt.username else " anonymously"
+            yield CheckResult("broker", "ok", f"{where}: connected{user}")
+        elif str(reason) in _CREDENTIAL_REFUSALS:
+            yield CheckResult("broker", "fail", f"{where} refused the credentials: {reason}",
+                              "fix mqtt.username and mqtt.password_file (mosquitto_passwd on the broker)")
+        else:
+            yield CheckResult("broker", "fail", f"{where} refused the connection: {reason}",
+                              "see the broker's log; mqtt.protocol = \"3.1.1\" for an old broker")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def backends(settings: Settings) -> Iterator[CheckResult]:
+    """A signed, harmless call to each configured cloud backend (nothing is created or changed)."""
+    for config in settings.identify.backends:
+        name = f"backend {config.type}"
+        if config.type == "local":
+            yield CheckResult(name, "ok", "on-device (see models and gallery)")
+            continue
+        try:
+            detail = _probe(config)
+        except ConfigError as exc:
+            yield CheckResult(name, "fail", str(exc).replace("\n", "; "),
+                              "set the backend's credentials in /etc/edge/edge.toml and /etc/edge/secrets")
+        except BackendUnavailable as exc:
+            yield CheckResult(name, "fail", f"unreachable: {exc}",
+                              f"check the network and the endpoint {_base_url(config)}")
+        except RemoteError as exc:
+            yield CheckResult(name, "fail", f"refused: {exc}", _remote_hint(exc))
+        except EdgeError as exc:
+            yield CheckResult(name, "fail", str(exc))
+        else:
+            yield CheckResult(name, "ok", detail)
+
+
+def _probe(config: BackendConfig) -> str:
+    if isinstance(config, YoutuBackendConfig):
+        from edge.identify.youtu.client import YoutuClient
+
+        with YoutuClient(config) as youtu:
+            groups = youtu.getgroupids()
+        return f"getgroupids answered: {len(groups)} groups"
+    if isinstance(config, IaiBackendConfig):
+        from edge.identify.iai.client import IaiApi
+
+        answer = IaiApi(config).call("GetGroupList", {"Offset": 0, "Limit": 1})
+        return f"GetGroupList answered: {answer.GroupNum} groups"
+    assert isinstance(config, SenseTimeBackendConfig)
+    return _sensetime_info(config)
+
+
+def _sensetime_info(config: SenseTimeBackendConfig) -> str:
+    """``GET /info/api``: the account's quota, with the key in the query as the API wants it."""
+    from edge.identify.sensetime.errors import error_for
+
+    secret = resolve_secret(config.api_secret, config.api_secret_file,
+                            "identify.backends.sensetime.api_secret")
+    if not config.api_id or not secret:
+        raise ConfigError(["identify.backends.sensetime.api_id and api_secret (or api_secret_file): "
+                           "required"])
+    try:
+        response = httpx.get(config.base_url.rstrip("/") + "/info/api",
+                             params={"api_id": config.api_id, "api_secret": secret},
+                             timeout=config.timeout_s)
+    except httpx.HTTPError as exc:
+        raise BackendUnavailable(f"sensetime /info/api: {type(exc).__name__}") from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code != 200:
+        status = body.get("status") if isinstance(body, dict) else None
+        raise error_for(response.status_code, status, str(body.get("reason", "")) if body else "")
+    return f"/info/api answered: quota {body.get('quota', '?')}, usage {body.get('usage', '?')}"
+
+
+def _remote_hint(exc: RemoteError) -> str:
+    code = str(exc.code)
+    if "SignatureExpire" in code or code == "9" or code == "KEY_EXPIRED":
+        return "the device clock is off (see the clock line): enable NTP with `timedatectl set-ntp true`"
+    return ("check the backend's id and secret key (copy them again from the vendor's console "
+            "into /etc/edge/secrets) and that the account is active")
+
+
+def _base_url(config: BackendConfig) -> str:
+    if isinstance(config, IaiBackendConfig):
+        return f"{config.scheme}://{config.endpoint}"
+    if isinstance(config, YoutuBackendConfig | SenseTimeBackendConfig):
+        return config.base_url
+    return ""
+
+
+def clock(settings: Settings) -> Iterator[CheckResult]:
+    """Compare the local clock with the Date header of the reference (or the first cloud)."""
+    url = settings.service.clock_reference_url or next(
+        (_base_url(b) for b in settings.identify.backends if b.type != "local"), None)
+    if url is None:
+        yield CheckResult("clock", "skip", "no cloud backend and no service.clock_reference_url")
+        return
+    try:
+        response = httpx.head(url, timeout=CONNECT_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        yield CheckResult("clock", "fail", f"{url} unreachable: {type(exc).__name__}",
+                          "set service.clock_reference_url to a reachable HTTP server")
+        return
+    local = datetime.now(timezone.utc)
+    try:
+        remote = parsedate_to_datetime(response.headers["date"])
+    except (KeyError, TypeError, ValueError):
+        yield CheckResult("clock", "fail", f"{url} sent no usable Date header",
+                          "set service.clock_reference_url to a server that sends one")
+        return
+    skew = (local - remote).total_seconds()
+    detail = f"local clock {skew:+.0f} s against {url}"
+    hint = "enable NTP (`timedatectl set-ntp true`, systemd-timesyncd or chrony) and check the RTC"
+    if abs(skew) > MAX_SKEW_S:
+        yield CheckResult("clock", "fail", f"{detail}: more than {MAX_SKEW_S:.0f} s, cloud calls "
+                          "will be refused", hint)
+    elif abs(skew) > WARN_SKEW_S:
+        yield CheckResult("clock", "warn", detail, hint)
+    else:
+        yield CheckResult("clock", "ok", detail)
