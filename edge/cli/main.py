@@ -20,6 +20,7 @@ from edge.log import setup_logging
 # name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "config": "edge.cli.config_cmd:config",
+    "doctor": "edge.cli.doctor_cmd:doctor",
     "emulate": "edge.cli.emulate_cmd:emulate",
 }
 
