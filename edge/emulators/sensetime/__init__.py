@@ -1,0 +1,1 @@
+"""A local server of the SenseTime face API v1 (seed 004): ``edge emulate sensetime``."""
