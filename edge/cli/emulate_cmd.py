@@ -63,3 +63,32 @@ def youtu(
 
     click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")
     serve(build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group), host, port)
+
+
+@emulate.command("iai")
+@_server_options(8083)
+@click.option("--secret-id", required=True)
+@click.option(
+    "--secret-key",
+    envvar="EDGE_IAI_SECRET_KEY",
+    required=True,
+    help="Also from $EDGE_IAI_SECRET_KEY (keeps it out of the process list)",
+)
+@click.option(
+    "--rate-limit",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Requests per second per SecretId before RequestLimitExceeded (0: no limit)",
+)
+@pass_app
+def iai(
+    app: AppContext, host: str, port: int, data_dir: Path, secret_id: str, secret_key: str, rate_limit: float
+) -> None:
+    """Tencent Cloud face recognition, API 2020-03-03 (TC3-HMAC-SHA256 signed POST /)."""
+    from edge.emulators.common import serve
+    from edge.emulators.iai.app import build
+
+    server = build(app.settings.vision, data_dir, {secret_id: secret_key}, rate_limit=rate_limit or None)
+    click.echo(f"iai emulator on http://{host}:{port} (state in {data_dir})")
+    serve(server.app, host, port)

@@ -1,0 +1,56 @@
+"""Images in requests: base64 in, the service's limits and error codes, a BGR array out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from edge.emulators.iai.api_error import ApiError
+from edge.errors import BadImage
+from edge.vision.image_io import decode_image, image_size
+
+MAX_BASE64_CHARS = 5 * 1024 * 1024
+MAX_LONG_SIDE = 4000
+MIN_SHORT_SIDE = 64
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")  # JPG, PNG, BMP
+
+
+def decode_base64_image(encoded: object, name: str = "Image") -> np.ndarray:
+    if not isinstance(encoded, str):
+        raise ApiError("InvalidParameter", f"{name} must be a base64 string.")
+    if len(encoded) > MAX_BASE64_CHARS:
+        raise ApiError("FailedOperation.ImageSizeExceed", "The base64 image must not exceed 5 MB.")
+    try:
+        data = base64.b64decode("".join(encoded.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError("FailedOperation.ImageDecodeFailed", f"{name} is not valid base64.") from None
+    if not data:
+        raise ApiError("InvalidParameterValue.ImageEmpty", f"{name} is empty.")
+    if not data.startswith(_MAGIC):
+        raise ApiError("FailedOperation.ImageDecodeFailed", f"{name}: only JPG, PNG and BMP are supported.")
+    try:
+        width, height = image_size(data)
+        if max(width, height) > MAX_LONG_SIDE:
+            raise ApiError("FailedOperation.ImageResolutionExceed", f"{name}: the long side exceeds 4000 px.")
+        if min(width, height) < MIN_SHORT_SIDE:
+            raise ApiError("FailedOperation.ImageResolutionTooSmall", f"{name}: short side < 64 px.")
+        return decode_image(data, max_pixels=MAX_LONG_SIDE * MAX_LONG_SIDE)
+    except BadImage as exc:
+        raise ApiError("FailedOperation.ImageDecodeFailed", f"{name}: {exc}") from None
+
+
+def image_param(params: Mapping[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
+    """The image of ``name`` (base64); a URL alone cannot be fetched by this local server."""
+    encoded = params.get(name)
+    if encoded:
+        return decode_base64_image(encoded, name)
+    if params.get(url_name):
+        raise ApiError(
+            "FailedOperation.ImageDownloadError",
+            f"{url_name}: this local server downloads nothing; send the image as {name}.",
+        )
+    raise ApiError("InvalidParameterValue.ImageEmpty", f"{name} is empty.")

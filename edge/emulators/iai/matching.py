@@ -1,0 +1,180 @@
+"""Actions that compare faces: the four searches, VerifyFace/VerifyPerson, CompareFace, DetectFace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from edge.emulators.iai import params as p
+from edge.emulators.iai.api_error import ApiError
+from edge.emulators.iai.images import image_param
+from edge.emulators.iai.people import existing_group
+from edge.emulators.iai.service import QUALITY_FAILED, Service, rect, unit
+from edge.identify.iai.tables import IS_MATCH_SCORE
+from edge.vision.types import Face
+
+MAX_GROUPS = 100
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One searchable item: a face (SearchFaces) or a person's fused descriptor (SearchPersons)."""
+
+    person_id: str
+    face_id: str | None
+    embedding: np.ndarray
+
+
+def _entries(svc: Service, group_ids: list[str], by_person: bool) -> list[_Entry]:
+    faces = svc.store.faces(group_ids=group_ids)
+    if not by_person:
+        return [_Entry(f.person_id, f.face_id, f.embedding) for f in faces]
+    per_person: dict[str, list[np.ndarray]] = {}
+    for face in faces:
+        per_person.setdefault(face.person_id, []).append(face.embedding)
+    return [_Entry(pid, None, unit(vectors)) for pid, vectors in per_person.items()]
+
+
+@dataclass(frozen=True)
+class _Search:
+    group_ids: list[str]
+    version: str
+    faces: list[Face]
+    top: int
+    min_score: float
+    quality: int
+    person_info: bool
+
+
+def _read_search(svc: Service, params: Params, top_key: str, top_max: int) -> _Search:
+    group_ids = p.text_list(params, "GroupIds", MAX_GROUPS, "InvalidParameterValue.GroupIdsExceed")
+    versions = {existing_group(svc, g).version for g in group_ids}
+    if len(versions) > 1:
+        raise ApiError("FailedOperation.AcrossVersionsError", "Groups of different model versions.")
+    max_faces = p.integer(params, "MaxFaceNum", 1, 1, 10)
+    min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
+    top = p.integer(params, top_key, 5, 1, top_max, "InvalidParameterValue.SearchPersonsExceed")
+    min_score = p.number(
+        params, "FaceMatchThreshold", 0.0, 0, 100, "InvalidParameterValue.FaceMatchThresholdIllegal"
+    )
+    quality = p.quality_control(params)
+    person_info = p.integer(params, "NeedPersonInfo", 0, 0, 1) == 1
+    if not svc.store.faces(group_ids=group_ids):
+        raise ApiError("InvalidParameterValue.NoFaceInGroups", "The groups hold no face.")
+    faces = svc.faces(image_param(params), max_faces=max_faces, min_size=min_size)
+    return _Search(group_ids, versions.pop(), faces, top, min_score, quality, person_info)
+
+
+def _candidates(svc: Service, search: _Search, face: Face, entries: list[_Entry]) -> list[Params]:
+    assert face.embedding is not None
+    scored = sorted(
+        ((svc.score(face.embedding, e.embedding, search.version), e) for e in entries),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    out = []
+    for score, entry in scored[: search.top]:
+        if score < search.min_score:
+            break
+        candidate: Params = {"PersonId": entry.person_id, "FaceId": entry.face_id, "Score": score}
+        if search.person_info:
+            candidate.update(svc.person_info(svc.person(entry.person_id)))
+        out.append(candidate)
+    return out
+
+
+def _passes(search: _Search, face: Face) -> bool:
+    return not search.quality or face.quality.ok
+
+
+def _search(by_person: bool) -> Callable[[Service, Params], Params]:
+    def action(svc: Service, params: Params) -> Params:
+        search = _read_search(svc, params, "MaxPersonNum", 100)
+        entries = _entries(svc, search.group_ids, by_person)
+        results = [
+            {
+                "Candidates": _candidates(svc, search, face, entries) if _passes(search, face) else [],
+                "FaceRect": rect(face.detection.box),
+                "RetCode": 0 if _passes(search, face) else QUALITY_FAILED,
+            }
+            for face in search.faces
+        ]
+        count_key = "PersonNum" if by_person else "FaceNum"
+        return {"Results": results, count_key: len(entries), "FaceModelVersion": search.version}
+
+    return action
+
+
+def _search_by_group(by_person: bool) -> Callable[[Service, Params], Params]:
+    def action(svc: Service, params: Params) -> Params:
+        search = _read_search(svc, params, "MaxPersonNumPerGroup", 10)
+        galleries = {g: _entries(svc, [g], by_person) for g in search.group_ids}
+        results = [
+            {
+                "FaceRect": rect(face.detection.box),
+                "GroupCandidates": [
+                    {"GroupId": g, "Candidates": _candidates(svc, search, face, entries)}
+                    for g, entries in galleries.items()
+                ]
+                if _passes(search, face)
+                else [],
+                "RetCode": 0 if _passes(search, face) else QUALITY_FAILED,
+            }
+            for face in search.faces
+        ]
+        count = len(_entries(svc, search.group_ids, by_person))
+        count_key = "PersonNum" if by_person else "FaceNum"
+        return {"ResultsReturnsByGroup": results, count_key: count, "FaceModelVersion": search.version}
+
+    return action
+
+
+search_faces = _search(by_person=False)
+search_persons = _search(by_person=True)
+search_faces_by_group = _search_by_group(by_person=False)
+search_persons_by_group = _search_by_group(by_person=True)
+
+
+def _verify(fused: bool) -> Callable[[Service, Params], Params]:
+    """VerifyPerson compares with the person's fused descriptor, VerifyFace with each face (best)."""
+
+    def action(svc: Service, params: Params) -> Params:
+        person = svc.person(p.person_id(params))
+        quality = p.quality_control(params)
+        face = svc.largest_face(image_param(params), quality)
+        assert face.embedding is not None
+        version = svc.version_of(person)
+        known = [f.embedding for f in svc.store.faces(person_id=person.person_id)]
+        references = [unit(known)] if fused else known
+        score = max(svc.score(face.embedding, ref, version) for ref in references)
+        return {"Score": score, "IsMatch": score >= IS_MATCH_SCORE, "FaceModelVersion": version}
+
+    return action
+
+
+verify_face = _verify(fused=False)
+verify_person = _verify(fused=True)
+
+
+def compare_face(svc: Service, params: Params) -> Params:
+    version = p.model_version(params)
+    quality = p.quality_control(params)
+    a = svc.largest_face(image_param(params, "ImageA", "UrlA"), quality)
+    b = svc.largest_face(image_param(params, "ImageB", "UrlB"), quality)
+    assert a.embedding is not None and b.embedding is not None
+    return {"Score": svc.score(a.embedding, b.embedding, version), "FaceModelVersion": version}
+
+
+def detect_face(svc: Service, params: Params) -> Params:
+    max_faces = p.integer(params, "MaxFaceNum", 1, 1, 120)
+    min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
+    version = p.model_version(params)
+    image = image_param(params)
+    faces = svc.faces(image, max_faces=max_faces, min_size=min_size)
+    infos = [{**rect(f.detection.box), "FaceAttributesInfo": None, "FaceQualityInfo": None} for f in faces]
+    height, width = image.shape[:2]
+    return {"ImageWidth": width, "ImageHeight": height, "FaceInfos": infos, "FaceModelVersion": version}

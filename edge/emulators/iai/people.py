@@ -1,0 +1,201 @@
+"""Group, person and face management: CreateGroup ... GetPersonBaseInfo."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from edge.emulators.iai import params as p
+from edge.emulators.iai.api_error import ApiError
+from edge.emulators.iai.images import decode_base64_image, image_param
+from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, rect
+from edge.emulators.iai.store import Group, new_face_id
+
+MAX_FACES_PER_PERSON = 5
+MAX_IMAGES_PER_CREATE_FACE = 4
+MAX_GROUPS = 100
+
+Params = dict[str, Any]
+
+
+def _group_exists(group_id: str) -> ApiError:
+    return ApiError("InvalidParameterValue.GroupIdAlreadyExist", f"Group {group_id} already exists.")
+
+
+def _person_exists(person_id: str) -> ApiError:
+    return ApiError("InvalidParameterValue.PersonIdAlreadyExist", f"Person {person_id} already exists.")
+
+
+def existing_group(svc: Service, group_id: str) -> Group:
+    group = svc.store.group(group_id)
+    if group is None:
+        raise ApiError("InvalidParameterValue.GroupIdNotExist", f"Group {group_id} does not exist.")
+    return group
+
+
+def _name(params: Params, key: str, too_long_code: str) -> str:
+    name = p.text(params, key, max_len=10_000)
+    if len(name) > p.NAME_MAX_LEN:
+        raise ApiError(too_long_code, f"{key} is longer than {p.NAME_MAX_LEN} characters.")
+    return name
+
+
+def create_group(svc: Service, params: Params) -> Params:
+    name = _name(params, "GroupName", "InvalidParameterValue.GroupNameTooLong")
+    group_id = p.group_id(params)
+    tag = p.text(params, "Tag", required=False, max_len=40)
+    version = p.model_version(params)
+    if svc.store.group(group_id):
+        raise _group_exists(group_id)
+    if svc.store.group_named(name):
+        raise ApiError("InvalidParameterValue.GroupNameAlreadyExist", f"Group name {name!r} is taken.")
+    try:
+        svc.store.add_group(group_id, name, tag, version)
+    except sqlite3.IntegrityError:
+        raise _group_exists(group_id) from None
+    return {"FaceModelVersion": version}
+
+
+def get_group_list(svc: Service, params: Params) -> Params:
+    offset = p.integer(params, "Offset", 0, 0, 10**9, "InvalidParameterValue.OffsetExceed")
+    limit = p.integer(params, "Limit", 10, 1, 1000, "InvalidParameterValue.LimitExceed")
+    groups, total = svc.store.groups(offset, limit)
+    infos = [
+        {
+            "GroupName": g.name,
+            "GroupId": g.group_id,
+            "GroupExDescriptions": [],
+            "Tag": g.tag,
+            "FaceModelVersion": g.version,
+            "CreationTimestamp": g.created_ms,
+        }
+        for g in groups
+    ]
+    return {"GroupInfos": infos, "GroupNum": total}
+
+
+def create_person(svc: Service, params: Params) -> Params:
+    group = existing_group(svc, p.group_id(params))
+    name = _name(params, "PersonName", "InvalidParameterValue.PersonNameTooLong")
+    person_id = p.person_id(params)
+    gender = p.integer(params, "Gender", 0, 0, 2, "InvalidParameterValue.PersonGenderIllegal")
+    quality = p.quality_control(params)
+    p.integer(params, "UniquePersonControl", 0, 0, 4, "InvalidParameterValue.UniquePersonControlIllegal")
+    if svc.store.person(person_id):
+        raise _person_exists(person_id)
+    face = svc.largest_face(image_param(params), quality)
+    face_id = new_face_id()
+    assert face.embedding is not None
+    try:
+        svc.store.add_person(person_id, name, gender, group.group_id, face_id, face.embedding)
+    except sqlite3.IntegrityError:
+        raise _person_exists(person_id) from None
+    return {
+        "FaceId": face_id,
+        "FaceRect": rect(face.detection.box),
+        "SimilarPersonId": "",
+        "FaceModelVersion": group.version,
+    }
+
+
+def copy_person(svc: Service, params: Params) -> Params:
+    person = svc.person(p.person_id(params))
+    group_ids = p.text_list(params, "GroupIds", MAX_GROUPS, "InvalidParameterValue.GroupIdsExceed")
+    version = svc.version_of(person)
+    for group_id in group_ids:
+        if existing_group(svc, group_id).version != version:
+            raise ApiError("FailedOperation.AcrossVersionsError", "Groups of different model versions.")
+    svc.store.add_memberships(person.person_id, group_ids)
+    return {"SucGroupIds": group_ids, "SucGroupNum": len(group_ids)}
+
+
+def create_face(svc: Service, params: Params) -> Params:
+    person = svc.person(p.person_id(params))
+    images = params.get("Images") or []
+    if not isinstance(images, list) or not images:
+        raise ApiError("MissingParameter", "The request is missing the required parameter Images.")
+    if len(images) > MAX_IMAGES_PER_CREATE_FACE:
+        raise ApiError("InvalidParameterValue.UploadFaceNumExceed", "At most 4 images per call.")
+    if len(person.face_ids) + len(images) > MAX_FACES_PER_PERSON:
+        raise ApiError("InvalidParameterValue.PersonFaceNumExceed", "A person holds at most 5 faces.")
+    threshold = p.number(
+        params, "FaceMatchThreshold", 60.0, 0, 100, "InvalidParameterValue.FaceMatchThresholdIllegal"
+    )
+    quality = p.quality_control(params)
+    version = svc.version_of(person)
+    known = [f.embedding for f in svc.store.faces(person_id=person.person_id)]
+    codes, added, indexes, rects = [], [], [], []
+    for index, encoded in enumerate(images):
+        try:
+            face = svc.largest_face(decode_base64_image(encoded, f"Images.{index}"), quality)
+        except ApiError as exc:
+            if exc.code == "FailedOperation.FaceQualityNotQualified":
+                codes.append(QUALITY_FAILED)
+                continue
+            if exc.code == "InvalidParameterValue.NoFaceInPhoto":
+                codes.append(NO_FACE)
+                continue
+            raise
+        assert face.embedding is not None
+        if max(svc.score(face.embedding, k, version) for k in known) < threshold:
+            codes.append(NOT_SIMILAR)
+            continue
+        codes.append(0)
+        added.append((new_face_id(), face.embedding))
+        indexes.append(index)
+        rects.append(rect(face.detection.box))
+    svc.store.add_faces(person.person_id, added)
+    return {
+        "SucFaceNum": len(added),
+        "SucFaceIds": [face_id for face_id, _ in added],
+        "RetCode": codes,
+        "SucIndexes": indexes,
+        "SucFaceRects": rects,
+        "FaceModelVersion": version,
+    }
+
+
+def delete_face(svc: Service, params: Params) -> Params:
+    person = svc.person(p.person_id(params))
+    too_many = "InvalidParameterValue.DeleteFaceNumExceed"
+    face_ids = p.text_list(params, "FaceIds", MAX_FACES_PER_PERSON, too_many)
+    if not set(person.face_ids) - set(face_ids):
+        raise ApiError(too_many, "A person keeps at least one face.")
+    deleted = svc.store.delete_faces(person.person_id, face_ids)
+    return {"SucDeletedNum": len(deleted), "SucFaceIds": deleted}
+
+
+def delete_person(svc: Service, params: Params) -> Params:
+    person_id = p.person_id(params)
+    if not svc.store.delete_person(person_id):
+        raise ApiError("InvalidParameterValue.PersonIdNotExist", f"Person {person_id} does not exist.")
+    return {}
+
+
+def get_person_list(svc: Service, params: Params) -> Params:
+    group = existing_group(svc, p.group_id(params))
+    offset = p.integer(params, "Offset", 0, 0, 10**9, "InvalidParameterValue.OffsetExceed")
+    limit = p.integer(params, "Limit", 10, 1, 1000, "InvalidParameterValue.LimitExceed")
+    persons, person_count, face_count = svc.store.persons_in_group(group.group_id, offset, limit)
+    infos = [
+        {
+            "PersonName": person.name,
+            "PersonId": person.person_id,
+            "Gender": person.gender,
+            "PersonExDescriptions": [],
+            "FaceIds": list(person.face_ids),
+            "CreationTimestamp": person.created_ms,
+        }
+        for person in persons
+    ]
+    return {
+        "PersonInfos": infos,
+        "PersonNum": person_count,
+        "FaceNum": face_count,
+        "FaceModelVersion": group.version,
+    }
+
+
+def get_person_base_info(svc: Service, params: Params) -> Params:
+    person = svc.person(p.person_id(params))
+    return {"PersonName": person.name, "Gender": person.gender, "FaceIds": list(person.face_ids)}

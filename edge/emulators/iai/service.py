@@ -1,0 +1,77 @@
+"""What every action works with: the store, the vision core and the score mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from edge.emulators.iai.api_error import ApiError
+from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
+from edge.emulators.iai.scoring import Scorer
+from edge.emulators.iai.store import Person, Store
+from edge.vision.types import Box, Face
+
+QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
+NO_FACE = -1101  # RetCode of an image without a face (CreateFace)
+NOT_SIMILAR = -1604  # RetCode of a face below CreateFace's FaceMatchThreshold
+
+
+class Analyzer(Protocol):
+    def analyze(self, image: np.ndarray) -> list[Face]: ...
+
+
+def rect(box: Box) -> dict[str, int]:
+    return {"X": round(box.x), "Y": round(box.y), "Width": round(box.w), "Height": round(box.h)}
+
+
+def unit(vectors: list[np.ndarray]) -> np.ndarray:
+    """The L2-normalized mean: a person's fused descriptor (SearchPersons, VerifyPerson)."""
+    mean = np.mean(np.stack(vectors), axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
+@dataclass
+class Service:
+    store: Store
+    analyzer: Analyzer
+    scorer: Scorer
+
+    def faces(self, image: np.ndarray, *, max_faces: int = 1, min_size: int = 34) -> list[Face]:
+        """The described faces at least ``min_size`` wide, largest first; none is an error."""
+        found = [
+            face
+            for face in self.analyzer.analyze(image)
+            if face.embedding is not None and face.detection.box.w >= min_size
+        ]
+        if not found:
+            raise ApiError("InvalidParameterValue.NoFaceInPhoto", "There is no face in the image.")
+        return found[:max_faces]
+
+    def largest_face(self, image: np.ndarray, quality_control: int = 0) -> Face:
+        face = self.faces(image)[0]
+        if quality_control and not face.quality.ok:
+            raise ApiError("FailedOperation.FaceQualityNotQualified", "The face fails quality control.")
+        return face
+
+    def score(self, a: np.ndarray, b: np.ndarray, version: str) -> float:
+        return self.scorer.score(float(np.dot(a, b)), version)
+
+    def person(self, person_id: str) -> Person:
+        person = self.store.person(person_id)
+        if person is None:
+            raise ApiError("InvalidParameterValue.PersonIdNotExist", f"Person {person_id} does not exist.")
+        return person
+
+    def version_of(self, person: Person) -> str:
+        """A person's model version: that of their groups (all alike, CopyPerson checks)."""
+        group = self.store.group(person.group_ids[0]) if person.group_ids else None
+        return group.version if group else DEFAULT_MODEL_VERSION
+
+    def person_info(self, person: Person) -> dict[str, Any]:
+        return {
+            "PersonName": person.name,
+            "Gender": person.gender,
+            "PersonGroupInfos": [{"GroupId": g, "PersonExDescriptions": []} for g in person.group_ids],
+        }

@@ -1,0 +1,202 @@
+"""The local server's state in SQLite: groups, persons (in groups), faces with embeddings."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS groups (
+    group_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, tag TEXT NOT NULL,
+    version TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS persons (
+    person_id TEXT PRIMARY KEY, name TEXT NOT NULL, gender INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+    group_id TEXT NOT NULL REFERENCES groups(group_id) ON DELETE CASCADE,
+    person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, person_id));
+CREATE TABLE IF NOT EXISTS faces (
+    face_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
+    embedding BLOB NOT NULL, created_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS faces_by_person ON faces(person_id);
+"""
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_face_id() -> str:
+    """A decimal id like the service's (19 digits)."""
+    return str(10**18 + secrets.randbelow(9 * 10**18))
+
+
+@dataclass(frozen=True)
+class Group:
+    group_id: str
+    name: str
+    tag: str
+    version: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    name: str
+    gender: int
+    created_ms: int
+    face_ids: tuple[str, ...]
+    group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GalleryFace:
+    person_id: str
+    face_id: str
+    embedding: np.ndarray
+
+
+class Store:
+    """One connection guarded by a lock: the server's handlers run in a thread pool."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- groups --------------------------------------------------------------------------------
+
+    def add_group(self, group_id: str, name: str, tag: str, version: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", (group_id, name, tag, version, _now_ms()))
+
+    def group(self, group_id: str) -> Group | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM groups WHERE group_id = ?", (group_id,)).fetchone()
+        return Group(*row) if row else None
+
+    def group_named(self, name: str) -> Group | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM groups WHERE name = ?", (name,)).fetchone()
+        return Group(*row) if row else None
+
+    def groups(self, offset: int, limit: int) -> tuple[list[Group], int]:
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM groups ORDER BY created_ms, group_id LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
+            (total,) = db.execute("SELECT COUNT(*) FROM groups").fetchone()
+        return [Group(*row) for row in rows], total
+
+    # -- persons and faces ---------------------------------------------------------------------
+
+    def add_person(
+        self, person_id: str, name: str, gender: int, group_id: str, face_id: str, embedding: np.ndarray
+    ) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO persons VALUES (?, ?, ?, ?)", (person_id, name, gender, _now_ms()))
+            db.execute("INSERT INTO members VALUES (?, ?)", (group_id, person_id))
+            self._insert_face(db, person_id, face_id, embedding)
+
+    @staticmethod
+    def _insert_face(db: sqlite3.Connection, person_id: str, face_id: str, embedding: np.ndarray) -> None:
+        blob = np.asarray(embedding, np.float32).tobytes()
+        db.execute("INSERT INTO faces VALUES (?, ?, ?, ?)", (face_id, person_id, blob, _now_ms()))
+
+    def add_faces(self, person_id: str, faces: Sequence[tuple[str, np.ndarray]]) -> None:
+        with self._transaction() as db:
+            for face_id, embedding in faces:
+                self._insert_face(db, person_id, face_id, embedding)
+
+    def add_memberships(self, person_id: str, group_ids: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO members VALUES (?, ?)", [(g, person_id) for g in group_ids])
+
+    def delete_faces(self, person_id: str, face_ids: Sequence[str]) -> list[str]:
+        with self._transaction() as db:
+            deleted = []
+            for face_id in face_ids:
+                cursor = db.execute(
+                    "DELETE FROM faces WHERE person_id = ? AND face_id = ?", (person_id, face_id)
+                )
+                if cursor.rowcount:
+                    deleted.append(face_id)
+        return deleted
+
+    def delete_person(self, person_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM persons WHERE person_id = ?", (person_id,)).rowcount > 0
+
+    def _person(self, db: sqlite3.Connection, row: tuple[str, str, int, int]) -> Person:
+        person_id = row[0]
+        faces = db.execute(
+            "SELECT face_id FROM faces WHERE person_id = ? ORDER BY created_ms, face_id", (person_id,)
+        )
+        groups = db.execute("SELECT group_id FROM members WHERE person_id = ? ORDER BY 1", (person_id,))
+        return Person(*row, tuple(f for (f,) in faces), tuple(g for (g,) in groups))
+
+    def person(self, person_id: str) -> Person | None:
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM persons WHERE person_id = ?", (person_id,)).fetchone()
+            return self._person(db, row) if row else None
+
+    def persons_in_group(self, group_id: str, offset: int, limit: int) -> tuple[list[Person], int, int]:
+        """A page of the group's persons, and the group's person and face counts."""
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT p.* FROM persons p JOIN members m USING (person_id) WHERE m.group_id = ? "
+                "ORDER BY p.created_ms, p.person_id LIMIT ? OFFSET ?",
+                (group_id, limit, offset),
+            ).fetchall()
+            persons = [self._person(db, row) for row in rows]
+            (person_count,) = db.execute(
+                "SELECT COUNT(*) FROM members WHERE group_id = ?", (group_id,)
+            ).fetchone()
+            (face_count,) = db.execute(
+                "SELECT COUNT(*) FROM faces f JOIN members m USING (person_id) WHERE m.group_id = ?",
+                (group_id,),
+            ).fetchone()
+        return persons, person_count, face_count
+
+    def faces(self, *, group_ids: Sequence[str] = (), person_id: str | None = None) -> list[GalleryFace]:
+        """Every face of the persons in these groups (each face once), or of one person."""
+        with self._transaction() as db:
+            if person_id is not None:
+                rows = db.execute(
+                    "SELECT person_id, face_id, embedding FROM faces WHERE person_id = ?", (person_id,)
+                ).fetchall()
+            else:
+                marks = ",".join("?" * len(group_ids))
+                rows = db.execute(
+                    "SELECT DISTINCT f.person_id, f.face_id, f.embedding FROM faces f "
+                    f"JOIN members m USING (person_id) WHERE m.group_id IN ({marks})",
+                    tuple(group_ids),
+                ).fetchall()
+        return [GalleryFace(p, f, np.frombuffer(blob, np.float32)) for p, f, blob in rows]
