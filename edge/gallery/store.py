@@ -18,15 +18,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
 
 from edge.errors import BadInput, ConfigError, UserError
-from edge.gallery.codec import EmbeddingCodec
+from edge.gallery.codec import EmbeddingCodec, read_key
 from edge.gallery.schema import migrate
 from edge.gallery.search import GallerySnapshot, PersonRows
+
+if TYPE_CHECKING:
+    from edge.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,12 @@ class GalleryStore:
         except BaseException:
             self._db.close()
             raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GalleryStore:
+        """The appliance's gallery (``gallery.path``), with its key if one is configured."""
+        key_file = settings.gallery.encryption_key_file
+        return cls(settings.gallery_path, read_key(key_file) if key_file else None)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:

@@ -1,0 +1,259 @@
+"""``edge people``: enroll, list, change and remove the people the door knows, here and in the clouds."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import numpy as np
+
+from edge.cli.main import AppContext, pass_app
+from edge.config.settings import Settings
+from edge.errors import BadInput
+from edge.gallery.enroll import Enrollment, EnrollReport, photos_in
+from edge.gallery.store import GalleryStore, Person
+from edge.gallery.sync import sync_once
+from edge.vision.types import Face
+
+if TYPE_CHECKING:
+    from edge.vision.pipeline import FaceAnalyzer
+
+
+class _LazyAnalyzer:
+    """The vision core, loaded only by the commands that look at photos."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._analyzer: FaceAnalyzer | None = None
+
+    def analyze(self, image: np.ndarray, *, describe: bool = True) -> list[Face]:
+        if self._analyzer is None:
+            from edge.vision.pipeline import FaceAnalyzer
+
+            self._analyzer = FaceAnalyzer(self._settings.vision)
+        return self._analyzer.analyze(image, describe=describe)
+
+
+@contextmanager
+def _enrollment(app: AppContext) -> Iterator[Enrollment]:
+    from edge.identify.factory import build_enrollers
+
+    settings = app.settings
+    with GalleryStore.from_settings(settings) as store:
+        yield Enrollment(store, _LazyAnalyzer(settings), settings.gallery, build_enrollers(settings),
+                         settings.vision.max_image_pixels)
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def _sync_state(person: Person) -> str:
+    if not person.remote:
+        return "local"
+    return ", ".join(f"{r.backend}:{r.state}" for r in person.remote)
+
+
+def _print_report(report: EnrollReport) -> None:
+    for refusal in report.refused:
+        click.echo(f"refused {refusal.source}: {refusal.reason}", err=True)
+    click.echo(f"{report.person_id}: {len(report.added)} face(s) enrolled")
+    for backend, error in report.cloud_errors.items():
+        click.echo(f"{backend}: pending ({error}); 'edge people sync' will finish it", err=True)
+
+
+@click.group()
+def people() -> None:
+    """Enroll and manage the people the door recognizes."""
+
+
+@people.command()
+@click.option("--id", "person_id", required=True, help="Stable id (letters, digits, _ . @ -)")
+@click.option("--name", required=True)
+@click.option("--group", "groups", multiple=True, help="Group to join (repeat for several)")
+@click.argument("photos", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@pass_app
+def add(
+    app: AppContext, person_id: str, name: str, groups: tuple[str, ...], photos: tuple[Path, ...]
+) -> None:
+    """Enroll a person from PHOTOS (files or folders); adds faces to an existing id."""
+    with _enrollment(app) as enrollment:
+        accepted, refused = enrollment.examine_files(photos)
+        groups = groups or tuple(app.settings.access.groups)
+        _print_report(enrollment.add(person_id, name, groups, accepted, refused))
+
+
+@people.command()
+@click.option("--camera", is_flag=True, required=True, help="Use the configured camera")
+@click.option("--id", "person_id", required=True)
+@click.option("--name", required=True)
+@click.option("--group", "groups", multiple=True)
+@click.option("--frames", default=5, show_default=True, help="Good, different frames to collect")
+@click.option("--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to try")
+@pass_app
+def enroll(app: AppContext, camera: bool, person_id: str, name: str, groups: tuple[str, ...],
+           frames: int, timeout_s: float) -> None:
+    """Enroll a person in front of the camera, with guidance on the terminal."""
+    from edge.capture import open_source
+    from edge.gallery.camera import collect_from_camera
+
+    with _enrollment(app) as enrollment:
+        click.echo(f"look at the camera; collecting {frames} frames")
+        collected = collect_from_camera(open_source(app.settings.camera), enrollment, frames, timeout_s,
+                                        click.echo)
+        if not collected:
+            raise BadInput("no usable frame was captured: check the camera and the light")
+        _print_report(enrollment.add(person_id, name, groups or app.settings.access.groups, collected))
+
+
+@people.command("list")
+@pass_app
+def list_people(app: AppContext) -> None:
+    """Everyone in the gallery."""
+    with GalleryStore.from_settings(app.settings) as store:
+        everyone = store.people()
+        for p in everyone:
+            click.echo(f"{p.id}\t{p.name}\t{','.join(p.groups)}\t{p.enrolled_faces}+{p.learned_faces} faces"
+                       f"\tconfirmed {_when(p.last_confirmed)}\t{_sync_state(p)}")
+        click.echo(f"{len(everyone)} people, {store.face_count()} faces", err=True)
+
+
+@people.command()
+@click.argument("person_id")
+@pass_app
+def show(app: AppContext, person_id: str) -> None:
+    """One person's record (no biometric data is shown)."""
+    with GalleryStore.from_settings(app.settings) as store:
+        p = store.require_person(person_id)
+        click.echo(f"id: {p.id}\nname: {p.name}\ngroups: {', '.join(p.groups) or '-'}")
+        click.echo(f"faces: {p.enrolled_faces} enrolled, {p.learned_faces} learned from the cloud")
+        click.echo(f"created: {_when(p.created)}\nlast confirmed: {_when(p.last_confirmed)}")
+        for r in p.remote:
+            click.echo(f"{r.backend}: {r.state}" + (f" as {r.remote_id}" if r.remote_id else "")
+                       + (f" ({r.error})" if r.error else ""))
+
+
+def _remove(app: AppContext, person_id: str, forget: bool) -> None:
+    with _enrollment(app) as enrollment:
+        owed = enrollment.remove(person_id, forget=forget)
+    click.echo(f"{person_id}: {'forgotten' if forget else 'removed'}")
+    for backend in owed:
+        click.echo(f"{backend}: deletion pending; 'edge people sync' will finish it", err=True)
+
+
+@people.command()
+@click.argument("person_id")
+@pass_app
+def remove(app: AppContext, person_id: str) -> None:
+    """Remove a person here and in the clouds."""
+    _remove(app, person_id, forget=False)
+
+
+@people.command()
+@click.argument("person_id")
+@pass_app
+def forget(app: AppContext, person_id: str) -> None:
+    """Erase a person everywhere (gallery, clouds; the audit log is pseudonymized by the service)."""
+    _remove(app, person_id, forget=True)
+
+
+@people.command()
+@click.argument("person_id")
+@click.argument("name")
+@pass_app
+def rename(app: AppContext, person_id: str, name: str) -> None:
+    """Change a person's display name (here; the clouds keep the id)."""
+    with GalleryStore.from_settings(app.settings) as store:
+        store.rename(person_id, name)
+    click.echo(f"{person_id}: renamed")
+
+
+@people.group()
+def groups() -> None:
+    """Group membership."""
+
+
+@groups.command("list")
+@pass_app
+def list_groups(app: AppContext) -> None:
+    """Every group with its number of members."""
+    with GalleryStore.from_settings(app.settings) as store:
+        for group, count in store.groups().items():
+            click.echo(f"{group}\t{count}")
+
+
+@groups.command("add")
+@click.argument("person_id")
+@click.argument("group_ids", nargs=-1, required=True)
+@pass_app
+def join(app: AppContext, person_id: str, group_ids: tuple[str, ...]) -> None:
+    """Add a person to groups."""
+    with GalleryStore.from_settings(app.settings) as store:
+        store.add_to_groups(person_id, group_ids)
+        click.echo(f"{person_id}: {', '.join(store.require_person(person_id).groups)}")
+
+
+@groups.command("remove")
+@click.argument("person_id")
+@click.argument("group_ids", nargs=-1, required=True)
+@pass_app
+def leave(app: AppContext, person_id: str, group_ids: tuple[str, ...]) -> None:
+    """Take a person out of groups."""
+    with GalleryStore.from_settings(app.settings) as store:
+        store.remove_from_groups(person_id, group_ids)
+        click.echo(f"{person_id}: {', '.join(store.require_person(person_id).groups) or '-'}")
+
+
+def identity_id(folder: str) -> str:
+    """A person id from an identity folder's name (``Barack_Obama`` stays as is)."""
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", folder)[:64]
+
+
+@people.command("import")
+@click.argument("tree", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--group", "groups", multiple=True)
+@pass_app
+def import_tree(app: AppContext, tree: Path, groups: tuple[str, ...]) -> None:
+    """Bulk-enroll TREE/<Identity>/*.jpg: one person per folder, named after it."""
+    folders = sorted(d for d in tree.iterdir() if d.is_dir() and photos_in([d]))
+    if not folders:
+        raise BadInput(f"{tree}: no <Identity>/<photo> folders found")
+    enrolled = refused_photos = failed = 0
+    with _enrollment(app) as enrollment, click.progressbar(folders, label="importing") as bar:
+        for folder in bar:
+            accepted, refused = enrollment.examine_files([folder])
+            try:
+                report = enrollment.add(identity_id(folder.name), folder.name.replace("_", " "),
+                                        groups or app.settings.access.groups, accepted, refused)
+            except BadInput as exc:
+                failed += 1
+                click.echo(f"\n{folder.name}: {exc}", err=True)
+                continue
+            enrolled += 1
+            refused_photos += len(report.refused)
+    click.echo(f"{enrolled} people enrolled, {failed} not enrolled, {refused_photos} photos refused")
+
+
+@people.command()
+@pass_app
+def sync(app: AppContext) -> None:
+    """Finish pending cloud steps and follow the cloud's removals (revocation)."""
+    with _enrollment(app) as enrollment:
+        if not enrollment.enrollers:
+            click.echo("no cloud backend configured: nothing to sync")
+            return
+        report = sync_once(enrollment, app.settings.access.groups)
+    click.echo(f"confirmed {len(report.confirmed)}, removed {len(report.removed)}, "
+               f"completed {len(report.completed)}, deletions done {report.deletions_done}")
+    for person_id in report.removed:
+        click.echo(f"removed {person_id}: no longer in the cloud")
+    for person_id, errors in report.still_pending.items():
+        for backend, error in errors.items():
+            click.echo(f"{person_id}: still pending in {backend}: {error}", err=True)
+    for backend, error in report.unreachable.items():
+        click.echo(f"{backend}: unreachable: {error}", err=True)

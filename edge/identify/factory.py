@@ -1,0 +1,60 @@
+"""Backends from the settings, in failover order; each cloud backend's module imported only if used."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from edge.config.settings import Settings
+from edge.gallery.store import GalleryStore
+from edge.identify.base import Backend, Enroller
+from edge.identify.config import BackendConfig
+from edge.identify.local.backend import LocalBackend
+from edge.identify.local.config import LocalBackendConfig
+
+# type -> "module:class"; the class is built with its config section alone.
+CLOUD_BACKENDS = {
+    "youtu": "edge.identify.youtu.backend:YoutuBackend",
+    "sensetime": "edge.identify.sensetime.backend:SenseTimeBackend",
+    "iai": "edge.identify.iai.backend:IaiBackend",
+}
+
+
+def build_cloud_backend(config: BackendConfig) -> Any:
+    """A cloud backend (both a Backend and an Enroller) for its config section."""
+    module, attr = CLOUD_BACKENDS[config.type].split(":")
+    return getattr(importlib.import_module(module), attr)(config)
+
+
+def build_local_backend(
+    settings: Settings, config: LocalBackendConfig, gallery: GalleryStore
+) -> LocalBackend:
+    from edge.identify.local.calibration import load_calibration
+
+    has_cloud = any(c.type != "local" for c in settings.identify.backends)
+    return LocalBackend(
+        gallery,
+        load_calibration(config.calibration, settings.vision.models_dir),
+        settings.access.groups,
+        max_age=settings.offline.max_age if has_cloud else None,
+    )
+
+
+def build_backends(settings: Settings, analyzer: object, gallery: GalleryStore) -> list[Backend]:
+    """Every configured backend, in the configured order.
+
+    ``analyzer`` is accepted for backends that need the vision core; the current ones do not
+    (the local backend reuses the embeddings already on each face).
+    """
+    backends: list[Backend] = []
+    for config in settings.identify.backends:
+        if isinstance(config, LocalBackendConfig):
+            backends.append(build_local_backend(settings, config, gallery))
+        else:
+            backends.append(build_cloud_backend(config))
+    return backends
+
+
+def build_enrollers(settings: Settings) -> list[Enroller]:
+    """The configured cloud backends, which hold people too (for ``edge people`` and sync)."""
+    return [build_cloud_backend(c) for c in settings.identify.backends if c.type != "local"]
