@@ -45,11 +45,11 @@ class FolderSource:
                     return None
                 self._position = 0
             path = self._files[self._position]
+            if not path.exists():  # the folder (a mount, a camera's drop box) went away
+                raise SourceUnavailable(f"folder {self.name}: {path.name} disappeared")
             self._position += 1
             try:
                 image = read_image(path, max_pixels=MAX_PIXELS)
-            except FileNotFoundError as exc:
-                raise SourceUnavailable(f"folder {self.name}: {path.name} disappeared") from exc
             except BadImage as exc:  # a corrupt image is skipped, not fatal
                 log.warning("skipping %s: %s", path.name, exc)
                 continue

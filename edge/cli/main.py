@@ -21,7 +21,10 @@ from edge.log import setup_logging
 COMMANDS: dict[str, str] = {
     "config": "edge.cli.config_cmd:config",
     "doctor": "edge.cli.doctor_cmd:doctor",
+    "door": "edge.cli.door_cmd:door",
     "emulate": "edge.cli.emulate_cmd:emulate",
+    "people": "edge.cli.people_cmd:people",
+    "run": "edge.cli.run_cmd:run",
 }
 
 

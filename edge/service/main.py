@@ -1,0 +1,118 @@
+"""Wire the stages from the settings and run the appliance until stopped."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from edge.access.event import AccessEvent
+from edge.capture import open_source
+from edge.capture.reader import FrameReader
+from edge.config.settings import Settings
+from edge.events.base import EventSink
+from edge.gallery.learn import CloudTeacher
+from edge.gallery.store import GalleryStore
+from edge.identify.chain import BackendChain
+from edge.identify.factory import build_backends
+from edge.service import demo, watchdog
+from edge.service.endpoints import serve_health
+from edge.service.health import HealthState
+from edge.service.metrics import Metrics
+from edge.service.records import AuditLog
+from edge.service.runner import Appliance
+from edge.vision.pipeline import FaceAnalyzer
+
+log = logging.getLogger(__name__)
+
+
+class AuditSink:
+    """Every decision into the audit log (retention and pseudonymization are the log's)."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    def handle(self, event: AccessEvent) -> None:
+        self.audit.record(event)
+
+    def close(self) -> None:
+        self.audit.close()
+
+
+def build_sinks(settings: Settings, gallery: GalleryStore) -> list[EventSink]:
+    sinks: list[EventSink] = [AuditSink(AuditLog.from_settings(settings.service))]
+    if settings.jsonl.path is not None:
+        from edge.events.jsonl import JsonlSink
+
+        sinks.append(JsonlSink(settings.jsonl.path))
+    if settings.mqtt.enabled:
+        from edge.events.mqtt import MqttSink
+
+        mqtt = MqttSink(settings)
+        gallery.events.person_added.append(mqtt.person_added)
+        gallery.events.person_removed.append(mqtt.person_removed)
+        mqtt.update_status(gallery_size=gallery.snapshot().n_persons(None))
+        sinks.append(mqtt)
+    return sinks
+
+
+@dataclass
+class Running:
+    appliance: Appliance
+    reader: FrameReader
+    metrics: Metrics
+
+
+@contextmanager
+def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> Iterator[Running]:
+    """Everything the loop needs, opened in order and closed in reverse."""
+    with ExitStack() as stack:
+        analyzer = FaceAnalyzer(settings.vision)
+        gallery = GalleryStore.from_settings(settings)
+        stack.callback(gallery.close)
+        if demo.is_demo(settings):
+            demo.seed_demo_gallery(gallery, analyzer, settings)
+        teacher = CloudTeacher(gallery, settings.gallery, settings.access.groups,
+                               settings.vision.liveness.min_live)
+        chain = BackendChain(build_backends(settings, analyzer, gallery), settings.identify,
+                             on_cloud_answer=teacher)
+        stack.callback(chain.close)
+        sinks = build_sinks(settings, gallery) + list(extra_sinks or [])
+        for sink in reversed(sinks):
+            stack.callback(sink.close)
+        health = HealthState.from_settings(settings.service)
+        metrics = Metrics(health)
+        server = serve_health(settings.service, metrics, health)
+        if server is not None:
+            stack.callback(server.stop)
+        source = open_source(settings.camera)
+        reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
+                             reopen_max_s=settings.camera.reopen_max_s).start()
+        stack.callback(reader.stop)
+        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics)
+        yield Running(appliance, reader, metrics)
+
+
+def run(settings: Settings, *, extra_sinks: list[EventSink] | None = None,
+        max_frames: int | None = None) -> int:
+    """Run until SIGTERM/SIGINT or the end of a finite source; returns frames processed."""
+    if demo.is_demo(settings):
+        settings = demo.demo_settings(settings)
+        log.info("no camera configured: playing the bundled demo clip with a demo gallery")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    heartbeat = watchdog.Heartbeat(settings.service.watchdog_stall_s)
+    with assemble(settings, extra_sinks) as running:
+        watchdog.ready()
+        heartbeat.start()
+        try:
+            processed = running.appliance.run(running.reader, stop, heartbeat, max_frames)
+        finally:
+            watchdog.stopping()
+            heartbeat.stop()
+    log.info("stopped after %d frames", processed)
+    return processed

@@ -1,0 +1,192 @@
+"""The appliance loop: frames in, decisions out.
+
+Per frame: detect and describe (vision) -> track -> quality gates -> identify through the
+backend chain -> one observation per tracked face -> the multi-frame decision -> events to the
+sinks. The capture thread (``FrameReader``) keeps only the newest frame, so a slow cloud call
+delays the next decision, never the camera.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from edge.access.decision import DecisionEngine, Observation
+from edge.access.event import AccessEvent, Match
+from edge.access.tracker import Tracker
+from edge.capture.base import Frame
+from edge.capture.reader import FrameReader
+from edge.config.settings import Settings
+from edge.errors import BackendUnavailable
+from edge.events.base import EventSink
+from edge.gallery.store import GalleryStore
+from edge.identify.chain import BackendChain, ChainAnswer
+from edge.identify.local.backend import LocalBackend
+from edge.service.metrics import Metrics
+from edge.service.watchdog import Heartbeat
+from edge.vision.pipeline import FaceAnalyzer
+from edge.vision.types import Face
+
+log = logging.getLogger(__name__)
+
+
+class GalleryDirectory:
+    """Who a person is (name, groups), from the local gallery."""
+
+    def __init__(self, store: GalleryStore) -> None:
+        self.store = store
+
+    def person(self, person_id: str) -> tuple[str, list[str]] | None:
+        person = self.store.person(person_id)
+        return (person.name, list(person.groups)) if person else None
+
+
+@dataclass
+class Verdict:
+    person_id: str | None  # named: the best candidate reached the policy's threshold
+    match: Match | None
+
+
+@dataclass
+class Appliance:
+    settings: Settings
+    analyzer: FaceAnalyzer
+    chain: BackendChain
+    gallery: GalleryStore
+    sinks: Sequence[EventSink]
+    metrics: Metrics | None = None
+    tracker: Tracker = field(init=False)
+    engine: DecisionEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tracker = Tracker(max_gap_s=max(1.0, self.settings.access.window_s))
+        self.engine = DecisionEngine(
+            self.settings.access,
+            device=self.settings.device.id,
+            door=self.settings.device.door,
+            directory=GalleryDirectory(self.gallery),
+        )
+
+    # -- one frame ---------------------------------------------------------------------------
+    def process(self, frame: Frame) -> list[AccessEvent]:
+        started = time.perf_counter()
+        faces = self.analyzer.analyze(frame.image, describe=True)
+        self._stage("analyze", started)
+        tracks = self.tracker.update([f.detection.box for f in faces], frame.time)
+        self.engine.forget_tracks(set(self.tracker.tracks))
+        usable = [i for i, face in enumerate(faces) if face.quality.ok]
+        verdicts = self._identify(frame, [faces[i] for i in usable])
+        events = []
+        min_live = self.settings.vision.liveness.min_live
+        for index, (face, track) in enumerate(zip(faces, tracks)):
+            if index in usable and verdicts is None:
+                continue  # no backend answered: this frame says nothing about who it is
+            verdict = verdicts[usable.index(index)] if index in usable and verdicts else None
+            observation = Observation(
+                time=frame.time,
+                track=track,
+                box=face.detection.box,
+                usable=index in usable,
+                quality_reasons=face.quality.reasons,
+                person_id=verdict.person_id if verdict else None,
+                match=verdict.match if verdict else None,
+                liveness=face.liveness,
+                spoof=face.liveness.live is not None and face.liveness.live < min_live,
+            )
+            event = self.engine.observe(observation)
+            if event is not None:
+                events.append(event)
+        self._stage("decide", started)
+        for event in events:
+            self._publish(event)
+        return events
+
+    def _identify(self, frame: Frame, faces: list[Face]) -> list[Verdict] | None:
+        if not faces:
+            return []
+        started = time.perf_counter()
+        try:
+            answer = self.chain.identify(frame.image, faces)
+        except BackendUnavailable as exc:
+            log.warning("no identification for this frame: %s", exc)
+            if self.metrics:
+                self.metrics.backend_error("all")
+            return None
+        finally:
+            self._stage("identify", started)
+        return self._judge(answer)
+
+    def _judge(self, answer: ChainAnswer) -> list[Verdict]:
+        """Each face's best candidate against the deciding backend's threshold for the policy."""
+        threshold = answer.backend.threshold(
+            self.settings.access.max_false_accept, self._gallery_size()
+        )
+        verdicts = []
+        for identification in answer.identifications:
+            best = identification.best
+            if best is None:
+                verdicts.append(Verdict(None, None))
+                continue
+            person_id = self._local_id(answer.backend_name, best.person_id)
+            match = Match(
+                backend=answer.backend_name,
+                score=round(best.score, 4),
+                scale=identification.scale,
+                threshold=round(threshold.score, 4),
+                false_accept=threshold.far,
+                offline=answer.offline,
+            )
+            named = best.score >= threshold.score and person_id is not None
+            verdicts.append(Verdict(person_id if named else None, match))
+        return verdicts
+
+    def _gallery_size(self) -> int:
+        """People one search compares against (the local gallery mirrors the cloud's groups)."""
+        return max(1, self.gallery.snapshot().n_persons(None))
+
+    def _local_id(self, backend: str, person_id: str) -> str | None:
+        if backend == LocalBackend.name or self.gallery.person(person_id) is not None:
+            return person_id
+        return self.gallery.person_for_remote(backend, person_id)
+
+    def _publish(self, event: AccessEvent) -> None:
+        log.info(
+            "%s %s: %s", event.decision, event.reason, event.person_name or event.person_id or "-",
+            extra={"fields": {"event_id": event.id, "track": event.track}},
+        )
+        if self.metrics:
+            self.metrics.decision(event.decision, event.reason)
+        for sink in self.sinks:
+            try:
+                sink.handle(event)
+            except Exception:  # one sink failing must not silence the others or stop the door
+                log.exception("event sink %s failed", type(sink).__name__)
+
+    def _stage(self, name: str, started: float) -> None:
+        if self.metrics:
+            self.metrics.stage(name, time.perf_counter() - started)
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self, reader: FrameReader, stop: threading.Event, heartbeat: Heartbeat | None = None,
+            max_frames: int | None = None) -> int:
+        """Process frames until ``stop`` is set or a finite source ends; returns frames processed."""
+        processed = 0
+        while not stop.is_set() and (max_frames is None or processed < max_frames):
+            frame = reader.next(timeout=1.0)
+            if heartbeat:
+                heartbeat.beat()
+            if frame is None:
+                if reader.ended:
+                    break
+                continue
+            if self.metrics:
+                self.metrics.frame()
+            self.process(frame)
+            processed += 1
+            if self.metrics:
+                for name, state in self.chain.circuit_states().items():
+                    self.metrics.circuit(name, state)
+        return processed

@@ -1,0 +1,86 @@
+"""Scenario fixtures: real photo sequences, a real gallery, the real vision core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.config.settings import Settings, load_settings
+from edge.gallery.enroll import Enrollment
+from edge.gallery.store import GalleryStore
+from edge.vision.image_io import read_image
+from edge.vision.pipeline import FaceAnalyzer
+from tests.conftest import FIXTURES
+
+FACES = FIXTURES / "faces"
+FRAME_W, FRAME_H = 640, 480
+
+
+def loop_settings(tmp_path: Path, **access: object) -> Settings:
+    return load_settings(
+        None,
+        device={"id": "door-test", "door": "front"},
+        service={"state_dir": str(tmp_path / "state"), "health_port": 0},
+        mqtt={"enabled": False},
+        access={"groups": ["default"], **access},
+    )
+
+
+def frame_of(photo: Path, *, shift: int = 0, blur: float = 0.0) -> np.ndarray:
+    """A 640x480 door-camera frame with the photo's face in it (optionally blurred)."""
+    image = read_image(photo, max_pixels=40_000_000)
+    scale = min(FRAME_W / image.shape[1], FRAME_H / image.shape[0]) * 0.9
+    image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.full((FRAME_H, FRAME_W, 3), 90, np.uint8)
+    y = (FRAME_H - image.shape[0]) // 2
+    x = (FRAME_W - image.shape[1]) // 2 + shift
+    canvas[y:y + image.shape[0], x:x + image.shape[1]] = image
+    if blur:
+        canvas = cv2.GaussianBlur(canvas, (0, 0), blur)
+    return canvas
+
+
+def empty_frame() -> np.ndarray:
+    return np.full((FRAME_H, FRAME_W, 3), 90, np.uint8)
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> FaceAnalyzer:
+    return FaceAnalyzer(loop_settings(Path("/nonexistent")).vision)
+
+
+@pytest.fixture
+def gallery(tmp_path: Path, analyzer: FaceAnalyzer) -> Iterator[GalleryStore]:
+    """Obama may pass this door; Biden is enrolled but only in 'visitors'."""
+    settings = loop_settings(tmp_path)
+    store = GalleryStore(tmp_path / "gallery.sqlite")
+    enrollment = Enrollment(store, analyzer, settings.gallery)
+    for person_id, name, groups, photos in [
+        ("obama", "Barack Obama", ["default"], ["1.jpg", "2.jpg"]),
+        ("biden", "Joe Biden", ["visitors"], ["1.jpg"]),
+    ]:
+        folder = FACES / name.replace(" ", "_")
+        accepted, refused = enrollment.examine_files([folder / p for p in photos])
+        assert not refused, refused
+        enrollment.add(person_id, name, groups, accepted)
+    yield store
+    store.close()
+
+
+SequenceWriter = Callable[[list[np.ndarray]], Path]
+
+
+@pytest.fixture
+def write_sequence(tmp_path: Path) -> SequenceWriter:
+    def write(frames: list[np.ndarray]) -> Path:
+        folder = tmp_path / "frames"
+        folder.mkdir()
+        for i, frame in enumerate(frames):
+            cv2.imwrite(str(folder / f"{i:04d}.png"), frame)
+        return folder
+
+    return write
