@@ -8,6 +8,7 @@ what the document says they mean, for the model that produced them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,9 +19,9 @@ from edge.identify.thresholds import FarTable
 from edge.vision.config import VisionSettings
 from edge.vision.types import LEFT_EYE, RIGHT_EYE, Box
 
-# Below the document's first row (0.4 -> 1e-1) the emulator needs somewhere to go: 0.0 stands
-# for a false-accept rate of one in two. The documented rows are unchanged.
-_FLOOR = (0.0, 0.5)
+# Beyond the document's rows (0.4 -> 1e-1 ... 0.9 -> 1e-6) the emulator needs somewhere to go:
+# 0.0 stands for one in two, 1.0 for one in 1e8. The documented rows are unchanged.
+_ENDS = [(0.0, 0.5), (1.0, 1e-8)]
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,6 @@ class SeenFace:
         return float(np.linalg.norm(left - right))
 
 
-class Calibration(Protocol):
-    def far_for(self, score: float) -> float: ...
-
-
 class FaceEngine(Protocol):
     def faces(self, image_bgr: np.ndarray) -> list[SeenFace]:
         """Faces of a BGR image with their embeddings, largest first."""
@@ -50,15 +47,26 @@ class FaceEngine(Protocol):
 
 
 class CalibratedScale:
-    """cosine -> false-accept rate (local calibration) -> SenseTime score (documented table)."""
+    """cosine -> false-accept rate (local calibration) -> SenseTime score (documented table).
 
-    def __init__(self, far_for_cosine: Calibration) -> None:
-        self._calibration = far_for_cosine
-        self._sensetime = FarTable.from_pairs("0-1", [*SENSETIME_TABLE, _FLOOR], "sensetime table")
+    A calibration measured on a few thousand impostor pairs ends near 1e-3, which SenseTime
+    calls 0.6 exactly; genuine pairs lie beyond it. Past its last row the rate continues the last
+    segment's log-linear slope, so a clear match scores above the 0.6 cut as it would in the cloud.
+    """
+
+    def __init__(self, calibration: FarTable) -> None:
+        self._calibration = calibration
+        self._sensetime = FarTable.from_pairs("0-1", [*SENSETIME_TABLE, *_ENDS], "sensetime table")
+
+    def far(self, cosine: float) -> float:
+        (s0, f0), (s1, f1) = self._calibration.points[-2:]
+        if cosine <= s1:
+            return self._calibration.far_for(cosine)
+        slope = (math.log(f1) - math.log(f0)) / (s1 - s0)
+        return max(math.exp(math.log(f1) + slope * (cosine - s1)), 1e-12)
 
     def confidence(self, cosine: float) -> float:
-        far = self._calibration.far_for(cosine)
-        return round(self._sensetime.threshold_for(far).score, 4)
+        return round(self._sensetime.threshold_for(self.far(cosine)).score, 4)
 
 
 class VisionEngine(CalibratedScale):

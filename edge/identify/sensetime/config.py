@@ -21,6 +21,15 @@ class SenseTimeBackendConfig(Section):
     api_id: str = ""
     api_secret: SecretStr | None = None
     api_secret_file: Path | None = None
-    group_id: str = Field("", description="The door's group")
-    timeout_s: float = Field(5.0, gt=0)
-    score_table: list[tuple[float, float]] = Field(default_factory=lambda: list(SENSETIME_TABLE))
+    group_id: str = Field("", description="The door's group: its 32-hex id or its name")
+    timeout_s: float = Field(5.0, gt=0, description="Default deadline of one API call")
+    score_table: list[tuple[float, float]] = Field(
+        default_factory=lambda: list(SENSETIME_TABLE), description="(score 0-1, false-accept rate) points"
+    )
+    top: int = Field(2, ge=1, le=5, description="Candidates asked for per face (the API allows 1-5)")
+    upload: Literal["frame", "crops"] = Field(
+        "frame", description="Send the whole frame once, or one crop around each face"
+    )
+    min_iou: float = Field(0.3, gt=0, le=1, description="Overlap that matches a cloud face to ours")
+    poll_interval_s: float = Field(0.2, gt=0, description="Polling of /info/task after a 202")
+    train_after_enroll: bool = Field(True, description="Call /face/training after each enrollment")
