@@ -104,20 +104,44 @@ def iai(
     help="Also from $EDGE_SENSETIME_API_SECRET (keeps it out of the process list)",
 )
 @click.option("--rate-limit", default="50q/10s", show_default=True, help="Calls per window, like 50q/10s")
-@click.option("--quota", multiple=True, metavar="KEY=N",
-              help="calls, persons, groups, facesets, faces_per_person or persons_per_group")
-@click.option("--train-delay", default=1.0, show_default=True, type=click.FloatRange(0),
-              help="Seconds before a 202 task's untrained target is trained")
+@click.option(
+    "--quota",
+    multiple=True,
+    metavar="KEY=N",
+    help="calls, persons, groups, facesets, faces_per_person or persons_per_group",
+)
+@click.option(
+    "--train-delay",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds before a 202 task's untrained target is trained",
+)
 @pass_app
-def sensetime(app: AppContext, host: str, port: int, data_dir: Path, api_id: str, api_secret: str,
-              rate_limit: str, quota: tuple[str, ...], train_delay: float) -> None:
+def sensetime(
+    app: AppContext,
+    host: str,
+    port: int,
+    data_dir: Path,
+    api_id: str,
+    api_secret: str,
+    rate_limit: str,
+    quota: tuple[str, ...],
+    train_delay: float,
+) -> None:
     """The SenseTime face API v1 (seed 004): /info, /face, /person, /group, /faceset."""
     from edge.emulators.common import serve
     from edge.emulators.sensetime.app import create_app
     from edge.emulators.sensetime.engine import VisionEngine
     from edge.emulators.sensetime.settings import EmulatorSettings, RateLimit
 
-    settings = EmulatorSettings(api_id, api_secret, data_dir, RateLimit.parse(rate_limit),
-                                EmulatorSettings.parse_quota(list(quota)), train_delay_s=train_delay)
+    settings = EmulatorSettings(
+        api_id,
+        api_secret,
+        data_dir,
+        RateLimit.parse(rate_limit),
+        EmulatorSettings.parse_quota(list(quota)),
+        train_delay_s=train_delay,
+    )
     click.echo(f"sensetime emulator on http://{host}:{port} (state in {data_dir})")
     serve(create_app(settings, VisionEngine(app.settings.vision)), host, port)

@@ -237,9 +237,7 @@ def _parse(action: str, response: httpx.Response, data_type: type[Data]) -> Data
     try:
         envelope = response.json()
     except ValueError:
-        raise BackendUnavailable(
-            f"youtu {action}: HTTP {response.status_code} without a JSON body"
-        ) from None
+        raise BackendUnavailable(f"youtu {action}: HTTP {response.status_code} without a JSON body") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("code"), int):
         raise BackendUnavailable(f"youtu {action}: HTTP {response.status_code}, answer has no code")
     code = envelope["code"]

@@ -1,16 +1,16 @@
 """The YouTu face API's documented error codes as typed errors.
 
-    RemoteError
-    └── YoutuError                 any documented code (``.code``, ``.message``)
-        ├── YoutuAuthError         3-14, 24, 25: signature, appid, permission
-        ├── YoutuRateLimited       15: too many requests
-        ├── YoutuTransient         107, 108, 213: retried with backoff by the client
-        ├── YoutuTooLarge          23: request body over 1.5 MB
-        └── YoutuInputError        21 and -1101 ... -1403: the request or image cannot be used
-            ├── YoutuNoFace        -1101
-            ├── YoutuNotFound      -1303 person, -1305 face, -1306 group, -1307 group list
-            ├── YoutuConflict      -1302 person exists, -1312 near-duplicate face
-            └── YoutuLimitReached  -1309 faces, -1310 persons, -1311 groups
+RemoteError
+└── YoutuError                 any documented code (``.code``, ``.message``)
+    ├── YoutuAuthError         3-14, 24, 25: signature, appid, permission
+    ├── YoutuRateLimited       15: too many requests
+    ├── YoutuTransient         107, 108, 213: retried with backoff by the client
+    ├── YoutuTooLarge          23: request body over 1.5 MB
+    └── YoutuInputError        21 and -1101 ... -1403: the request or image cannot be used
+        ├── YoutuNoFace        -1101
+        ├── YoutuNotFound      -1303 person, -1305 face, -1306 group, -1307 group list
+        ├── YoutuConflict      -1302 person exists, -1312 near-duplicate face
+        └── YoutuLimitReached  -1309 faces, -1310 persons, -1311 groups
 """
 
 from __future__ import annotations

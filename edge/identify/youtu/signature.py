@@ -111,9 +111,7 @@ class SignatureVerifier:
     mismatch, 13 a single-use (``e=0``) signature presented twice.
     """
 
-    def __init__(
-        self, appid: str, keys: Mapping[str, str], clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, appid: str, keys: Mapping[str, str], clock: Callable[[], float] = time.time) -> None:
         self._appid = appid
         self._keys = dict(keys)
         self._clock = clock
@@ -142,4 +140,3 @@ class SignatureVerifier:
             if digest in self._used_once:
                 raise error_for(13, "single-use signature presented again")
             self._used_once.add(digest)
-
