@@ -32,7 +32,6 @@ from edge.identify.sensetime.errors import SenseTimeError
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Params], Answer]
-DOWNLOAD_TIMEOUT_S = 5.0
 
 
 def create_app(settings: EmulatorSettings, engine: FaceEngine,
@@ -86,7 +85,7 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
             url = params.text("url", required=False)
             if url is None:
                 raise invalid("missing argument: file or url")
-            data = await download(url, settings.max_file_bytes)
+            data = await download(url, settings.max_file_bytes, settings.download_timeout_s)
         return await run_in_threadpool(service.detection, params, data)
 
     async def not_found(request: Request) -> JSONResponse:
@@ -130,13 +129,13 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def download(url: str, max_bytes: int) -> bytes:
+async def download(url: str, max_bytes: int, timeout_s: float) -> bytes:
     """The image at ``url``; DOWNLOAD_TIMEOUT / DOWNLOAD_ERROR / IMAGE_FILE_SIZE_TOO_BIG."""
     if not url.lower().startswith(("http://", "https://")):
         raise invalid("url must be an http(s) URL")
     try:
         async with (
-            httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True) as client,
+            httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code != 200:
