@@ -2,11 +2,11 @@
 
 RemoteError
 └── YoutuError                 any documented code (``.code``, ``.message``)
-    ├── YoutuAuthError         3-14, 24, 25: signature, appid, permission
+    ├── YoutuAuthError         4-14, 16, 24, 25: signature, appid, bucket, permission
     ├── YoutuRateLimited       15: too many requests
     ├── YoutuTransient         107, 108, 213: retried with backoff by the client
     ├── YoutuTooLarge          23: request body over 1.5 MB
-    └── YoutuInputError        21 and -1101 ... -1403: the request or image cannot be used
+    └── YoutuInputError        3, 21 and -1101 ... -1403: the request or image cannot be used
         ├── YoutuNoFace        -1101
         ├── YoutuNotFound      -1303 person, -1305 face, -1306 group, -1307 group list
         ├── YoutuConflict      -1302 person exists, -1312 near-duplicate face
@@ -112,7 +112,8 @@ MESSAGES: dict[int, str] = {
 }
 
 _FAMILIES: dict[int, type[YoutuError]] = {
-    **{code: YoutuAuthError for code in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 24, 25)},
+    **{code: YoutuInputError for code in (3, 21)},
+    **{code: YoutuAuthError for code in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 24, 25)},
     15: YoutuRateLimited,
     23: YoutuTooLarge,
     **{code: YoutuTransient for code in (107, 108, 213)},
@@ -125,5 +126,5 @@ _FAMILIES: dict[int, type[YoutuError]] = {
 
 def error_for(code: int, message: str = "") -> YoutuError:
     """The typed error of a documented code; other negative codes are input errors."""
-    family = _FAMILIES.get(code) or (YoutuInputError if code < 0 or code == 21 else YoutuError)
+    family = _FAMILIES.get(code) or (YoutuInputError if code < 0 else YoutuError)
     return family(code, message)
