@@ -35,9 +35,18 @@ class VisionSettings(Section):
     detector: Literal["full", "short"] = Field(
         "full", description="'full' = full-range BlazeFace (default); 'short' = close-up kiosks"
     )
-    score_threshold: float = Field(0.6, gt=0, lt=1, description="Detector score threshold")
+    score_threshold: float = Field(
+        0.5, gt=0, lt=1, description="Detector score threshold (MediaPipe's default for BlazeFace)"
+    )
     nms_iou: float = Field(0.3, gt=0, lt=1)
     min_face_px: int = Field(24, ge=8, description="Smallest face width reported, in pixels")
+    tile_grid: int = Field(
+        0,
+        ge=0,
+        le=4,
+        description="Second detection pass on an n x n grid of overlapping tiles, for small faces "
+        "in large frames (0 = off; 2 costs about 4 more detector runs)",
+    )
     flip_test: bool = Field(
         True, description="Describe the face and its mirror image (more accurate, twice the time)"
     )

@@ -1,0 +1,1 @@
+"""Measuring the appliance: detection, verification, speed (``edge eval``, ``edge bench``)."""

@@ -1,0 +1,82 @@
+"""The shipped ONNX models: manifest, sha256 check at start, onnxruntime sessions.
+
+``models/manifest.json`` records, per model, its ``file`` (relative to the models folder) and
+``sha256``. A model that is missing or whose bytes differ from the manifest is refused with a
+:class:`ModelError` naming the file: the appliance must not run on a model nobody vouched for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import onnxruntime as ort
+
+from edge.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_manifest(models_dir: Path) -> dict[str, dict]:
+    """The ``models`` table of the manifest: model name -> its entry."""
+    path = models_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(f"{path}: missing (the model manifest)") from exc
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable model manifest: {exc}") from exc
+    models = manifest.get("models") if isinstance(manifest, dict) else None
+    if not isinstance(models, dict):
+        raise ModelError(f"{path}: no 'models' table")
+    return models
+
+
+def verified_model(models_dir: Path, name: str) -> Path:
+    """Path of model ``name`` after checking its bytes against the manifest's sha256."""
+    entry = load_manifest(models_dir).get(name)
+    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
+        raise ModelError(f"{models_dir / MANIFEST}: no entry with file and sha256 for model '{name}'")
+    path = models_dir / entry["file"]
+    if not path.is_file():
+        raise ModelError(f"{path}: missing")
+    actual = _sha256(path)
+    if actual != entry["sha256"]:
+        raise ModelError(f"{path}: altered: sha256 {actual} != manifest {entry['sha256']}")
+    return path
+
+
+def create_session(path: Path, threads: int = 1, providers: list[str] | None = None) -> ort.InferenceSession:
+    """An onnxruntime session with ``threads`` intra-op threads on the first usable providers.
+
+    Providers that this onnxruntime build lacks (CUDA/TensorRT on a machine without them) are
+    skipped with a warning; the CPU provider is always the last resort.
+    """
+    wanted = providers or ["CPUExecutionProvider"]
+    available = set(ort.get_available_providers())
+    usable = [p for p in wanted if p in available]
+    for missing in (p for p in wanted if p not in available):
+        log.warning("execution provider %s not available here; skipping it", missing)
+    if "CPUExecutionProvider" not in usable:
+        usable.append("CPUExecutionProvider")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=usable)
+    except Exception as exc:  # onnxruntime raises its own untyped errors for broken files
+        raise ModelError(f"{path}: onnxruntime cannot load it: {exc}") from exc

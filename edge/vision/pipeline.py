@@ -1,0 +1,95 @@
+"""FaceAnalyzer: the vision core in one object (detect, align, quality, liveness, describe).
+
+Built once at start (models checked against the manifest, sessions created), then called per
+frame. onnxruntime sessions may run from several threads at once and the analyzer keeps no
+per-frame state, so a worker thread can analyse while another captures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.vision.align import align, alignment_matrix
+from edge.vision.config import VisionSettings
+from edge.vision.detect import DETECTORS, BlazeFaceDetector
+from edge.vision.embed import Descriptor, FaceApiDescriptor
+from edge.vision.liveness import LivenessSignals
+from edge.vision.models import create_session, verified_model
+from edge.vision.quality import assess
+from edge.vision.types import LEFT_EYE, RIGHT_EYE, Detection, Face, Liveness
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Frames from grey/IR cameras, (H, W) or (H, W, 1), as three equal channels."""
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    return image
+
+
+class FaceAnalyzer:
+    def __init__(self, settings: VisionSettings) -> None:
+        self.settings = settings
+
+        def session(name: str):  # noqa: ANN202 - onnxruntime session
+            return create_session(verified_model(settings.models_dir, name), settings.threads,
+                                  settings.providers)
+
+        spec = DETECTORS[settings.detector]
+        self.detector = BlazeFaceDetector(
+            session(spec.model),
+            spec,
+            score_threshold=settings.score_threshold,
+            nms_iou=settings.nms_iou,
+            min_face_px=settings.min_face_px,
+            tile_grid=settings.tile_grid,
+        )
+        self.descriptor: Descriptor = FaceApiDescriptor(session("face-api-descriptor"),
+                                                        flip_test=settings.flip_test)
+        self.liveness = (
+            LivenessSignals(session("liveness"), session("antispoof")) if settings.liveness.enabled else None
+        )
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Faces in a BGR (or grey) frame, largest first."""
+        detections = self.detector.detect(as_bgr(image))
+        return sorted(detections, key=lambda d: d.box.w * d.box.h, reverse=True)
+
+    def chips(self, image: np.ndarray, detections: list[Detection]) -> np.ndarray:
+        """(N, size, size, 3) aligned BGR chips of the detections."""
+        size = self.descriptor.input_size
+        image = as_bgr(image)
+        return np.array([align(image, d.keypoints, size) for d in detections], np.uint8).reshape(
+            len(detections), size, size, 3
+        )
+
+    def describe(self, image: np.ndarray, detections: list[Detection]) -> np.ndarray:
+        """(N, dim) L2-normalized embeddings of the detections, one batch."""
+        return self.descriptor.describe(self.chips(image, detections)[:, :, :, ::-1])
+
+    def analyze(self, image: np.ndarray, *, describe: bool = True) -> list[Face]:
+        """Every face of the frame, largest first, with quality, liveness and (if asked) embedding."""
+        image = as_bgr(image)
+        detections = self.detect(image)
+        if not detections:
+            return []
+        chips = self.chips(image, detections)
+        embeddings = self.descriptor.describe(chips[:, :, :, ::-1]) if describe else None
+        liveness = (self.liveness.score(image, detections) if self.liveness
+                    else [Liveness()] * len(detections))
+        faces = []
+        for k, detection in enumerate(detections):
+            matrix = alignment_matrix(detection.keypoints, self.descriptor.input_size)
+            chip_keypoints = detection.keypoints @ matrix[:, :2].T + matrix[:, 2]
+            eyes = detection.keypoints[[RIGHT_EYE, LEFT_EYE]]
+            eye_distance = float(np.linalg.norm(eyes[1] - eyes[0]))
+            quality = assess(chips[k], chip_keypoints, eye_distance, self.settings.quality)
+            embedding = embeddings[k] if embeddings is not None else None
+            faces.append(Face(detection, quality, liveness[k], embedding))
+        return faces
+
+    @staticmethod
+    def similarity(a: np.ndarray, b: np.ndarray) -> float:
+        """Cosine similarity of two embeddings (dot product of unit vectors), -1..1."""
+        return float(np.dot(a, b))
