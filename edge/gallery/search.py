@@ -63,19 +63,24 @@ class GroupView:
 
 
 @dataclass(frozen=True)
-class PersonRows:
+class PersonEntry:
     person_id: str
     name: str
     groups: frozenset[str]
     last_confirmed: float
-    embeddings: np.ndarray  # (faces, D) float32
+    faces: int  # rows of the snapshot's matrix, in the order of the people
 
 
 @dataclass(frozen=True)
 class GallerySnapshot:
-    """Everything searchable at one moment; never mutated after it is built."""
+    """Everything searchable at one moment; never mutated after it is built.
 
-    people: tuple[PersonRows, ...]
+    ``matrix`` holds every face, grouped by person in the order of ``people``; a view of all
+    groups shares it, a view of some groups copies only their rows.
+    """
+
+    people: tuple[PersonEntry, ...]
+    matrix: np.ndarray  # (faces, D) float32
     version: int
     _views: dict[frozenset[str] | None, GroupView] = field(default_factory=dict, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
@@ -86,25 +91,25 @@ class GallerySnapshot:
         with self._lock:
             cached = self._views.get(key)
             if cached is None:
-                chosen = [p for p in self.people if len(p.embeddings) and (key is None or p.groups & key)]
-                cached = self._views[key] = _build_view(chosen)
+                cached = self._views[key] = self._build_view(key)
         return cached
 
     def n_persons(self, groups: Iterable[str] | None = None) -> int:
         return self.view(groups).n_persons
 
-
-def _build_view(people: list[PersonRows]) -> GroupView:
-    counts = np.array([len(p.embeddings) for p in people], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if people else counts
-    matrix = (
-        np.ascontiguousarray(np.concatenate([p.embeddings for p in people]), dtype=np.float32)
-        if people else np.zeros((0, 0), np.float32)
-    )
-    return GroupView(
-        matrix=matrix,
-        starts=starts,
-        person_ids=tuple(p.person_id for p in people),
-        names=tuple(p.name for p in people),
-        last_confirmed=np.array([p.last_confirmed for p in people], dtype=np.float64),
-    )
+    def _build_view(self, groups: frozenset[str] | None) -> GroupView:
+        counts = np.array([p.faces for p in self.people], dtype=np.int64)
+        chosen = np.array([p.faces > 0 and (groups is None or bool(p.groups & groups)) for p in self.people],
+                          dtype=bool)
+        rows = np.repeat(chosen, counts)
+        matrix = self.matrix if chosen.all() else np.ascontiguousarray(self.matrix[rows])
+        people = [p for p, keep in zip(self.people, chosen) if keep]
+        kept_counts = counts[chosen]
+        return GroupView(
+            matrix=matrix,
+            starts=np.concatenate([[0], np.cumsum(kept_counts)[:-1]]).astype(np.int64)
+            if people else kept_counts,
+            person_ids=tuple(p.person_id for p in people),
+            names=tuple(p.name for p in people),
+            last_confirmed=np.array([p.last_confirmed for p in people], dtype=np.float64),
+        )

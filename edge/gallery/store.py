@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from edge.errors import BadInput, ConfigError, UserError
 from edge.gallery.codec import EmbeddingCodec, read_key
 from edge.gallery.schema import migrate
-from edge.gallery.search import GallerySnapshot, PersonRows
+from edge.gallery.search import GallerySnapshot, PersonEntry
 
 if TYPE_CHECKING:
     from edge.config.settings import Settings
@@ -406,22 +406,24 @@ class GalleryStore:
             data_version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
             if self._snapshot is None or self._changed or data_version != self._snapshot_data_version:
                 previous = self._snapshot.version if self._snapshot else 0
-                self._snapshot = GallerySnapshot(self._load_rows(), previous + 1)
+                self._snapshot = self._load_snapshot(previous + 1)
                 self._snapshot_data_version = data_version
                 self._changed = False
             return self._snapshot
 
-    def _load_rows(self) -> tuple[PersonRows, ...]:
-        people = self.people()
-        by_person: dict[str, list[np.ndarray]] = {p.id: [] for p in people}
-        rows = self._db.execute("SELECT person_id, embedding FROM faces ORDER BY person_id, id")
-        for person_id, blob in rows:
-            by_person[person_id].append(self._decode(blob, person_id))
-        return tuple(
-            PersonRows(p.id, p.name, frozenset(p.groups), p.last_confirmed, _stack(by_person[p.id]))
-            for p in people
-        )
-
-
-def _stack(embeddings: list[np.ndarray]) -> np.ndarray:
-    return np.stack(embeddings).astype(np.float32) if embeddings else np.zeros((0, 0), np.float32)
+    def _load_snapshot(self, version: int) -> GallerySnapshot:
+        self._db.execute("BEGIN")  # one read transaction: people and faces of the same moment
+        try:
+            people = self.people()
+            rows = self._db.execute(
+                "SELECT person_id, embedding FROM faces ORDER BY person_id, id").fetchall()
+        finally:
+            self._db.execute("COMMIT")
+        dim = len(self._decode(rows[0][1], rows[0][0])) if rows else 0
+        matrix = np.empty((len(rows), dim), np.float32)
+        for i, (person_id, blob) in enumerate(rows):
+            matrix[i] = self._decode(blob, person_id)
+        matrix.flags.writeable = False  # shared by every view of this snapshot
+        entries = tuple(PersonEntry(p.id, p.name, frozenset(p.groups), p.last_confirmed, p.faces)
+                        for p in people)
+        return GallerySnapshot(entries, matrix, version)

@@ -1,0 +1,130 @@
+"""Gallery benchmarks for ``edge bench``: 1:N search time, memory per face, enrollment throughput.
+
+Run on one core as the docs' figures were::
+
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python -m edge.gallery.bench
+
+(the BLAS thread count is fixed when numpy loads, so it must be set in the environment).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.gallery.enroll import Analyzer, Enrollment
+from edge.gallery.search import GallerySnapshot, PersonEntry
+from edge.gallery.store import GalleryStore
+
+DIM = 128
+
+
+@dataclass(frozen=True)
+class SearchFigures:
+    faces: int
+    median_ms: float
+    p95_ms: float
+    memory_bytes_per_face: float  # in-memory snapshot, people records included
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    faces: int
+    add_per_s: float  # person + face, one committed transaction each (synchronous=FULL)
+    disk_bytes_per_face: float
+    load_ms: float  # snapshot rebuild from the file
+
+
+def _unit_rows(count: int, rng: np.random.Generator) -> np.ndarray:
+    rows = rng.standard_normal((count, DIM)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def search_figures(faces: int, faces_per_person: int = 1, queries: int = 200, seed: int = 0) -> SearchFigures:
+    """Time one-face 1:N searches (top 5) over ``faces`` random unit embeddings."""
+    rng = np.random.default_rng(seed)
+    tracemalloc.start()
+    embeddings = _unit_rows(faces, rng)
+    people = tuple(PersonEntry(f"p{i}", f"Person {i}", frozenset({"staff"}), 0.0, faces_per_person)
+                   for i in range(faces // faces_per_person))
+    view = GallerySnapshot(people, embeddings, 1).view(["staff"])
+    memory = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    probes = _unit_rows(queries, rng)
+    view.search(probes[0])  # warm up
+    times = []
+    for probe in probes:
+        started = time.perf_counter()
+        view.search(probe, top_k=5)
+        times.append((time.perf_counter() - started) * 1000)
+    median, p95 = (float(v) for v in np.percentile(times, [50, 95]))
+    return SearchFigures(faces, median, p95, memory / faces)
+
+
+def store_figures(faces: int, folder: Path, encrypted: bool = False, seed: int = 0) -> StoreFigures:
+    """Add ``faces`` people of one face each to a fresh store, then time a snapshot rebuild."""
+    embeddings = _unit_rows(faces, np.random.default_rng(seed))
+    key = bytes(range(32)) if encrypted else None
+    path = folder / f"bench-{faces}-{int(encrypted)}.sqlite"
+    with GalleryStore(path, key) as store:
+        started = time.perf_counter()
+        for i, embedding in enumerate(embeddings):
+            store.add_person(f"p{i}", f"Person {i}", ["staff"])
+            store.add_face(f"p{i}", embedding, "enrolled")
+        add_s = time.perf_counter() - started
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        disk = path.stat().st_size
+    with GalleryStore(path, key) as store:
+        started = time.perf_counter()
+        store.snapshot().view(["staff"])
+        load_ms = (time.perf_counter() - started) * 1000
+    return StoreFigures(faces, faces / add_s, disk / faces, load_ms)
+
+
+def enrollment_photos_per_s(enrollment: Enrollment, photos: list[Path]) -> float:
+    """Photos examined (decode, detect, quality, describe) and stored per second, end to end."""
+    started = time.perf_counter()
+    for i, path in enumerate(photos):
+        accepted, _ = enrollment.examine_files([path])
+        enrollment.add(f"bench{i}", f"Bench {i}", ["bench"], accepted)
+    return len(photos) / (time.perf_counter() - started)
+
+
+def report(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), store_size: int = 2_000,
+           analyzer: Analyzer | None = None, photos: list[Path] | None = None) -> list[str]:
+    """The figures as lines of text (``edge bench`` prints them)."""
+    lines = ["1:N search, one core, top-5, one face per person:"]
+    for size in sizes:
+        s = search_figures(size)
+        lines.append(f"  {size:>7} faces: median {s.median_ms:.3f} ms, p95 {s.p95_ms:.3f} ms, "
+                     f"{s.memory_bytes_per_face:.0f} B/face in memory")
+    with tempfile.TemporaryDirectory() as folder:
+        for encrypted in (False, True):
+            st = store_figures(store_size, Path(folder), encrypted)
+            lines.append(f"store{' (encrypted)' if encrypted else ''}: {st.add_per_s:.0f} people+faces/s "
+                         f"added, {st.disk_bytes_per_face:.0f} B/face on disk, snapshot of {st.faces} "
+                         f"faces loads in {st.load_ms:.0f} ms")
+        if analyzer is not None and photos:
+            from edge.gallery.config import GallerySettings
+
+            store = GalleryStore(Path(folder) / "enroll.sqlite")
+            rate = enrollment_photos_per_s(Enrollment(store, analyzer, GallerySettings()), photos)
+            store.close()
+            lines.append(f"enrollment from photos: {rate:.1f} photos/s ({len(photos)} photos)")
+    return lines
+
+
+if __name__ == "__main__":
+    import sys
+
+    from edge.vision.config import VisionSettings
+    from edge.vision.pipeline import FaceAnalyzer
+
+    faces_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("tests/fixtures/faces")
+    print("\n".join(report(analyzer=FaceAnalyzer(VisionSettings()),
+                           photos=sorted(faces_dir.glob("*/*.jpg")))))
