@@ -202,10 +202,9 @@ class SenseTimeClient:
         """Poll ``/info/task`` until the task is done or failed, or the deadline passes."""
         task = TaskInfo(task_id, task_status)
         while task.task_status not in ("done", "failed"):
-            now = self._clock()
-            if now >= deadline:
+            self._sleep(max(0.0, min(self.poll_interval_s, deadline - self._clock())))
+            if self._clock() >= deadline:
                 raise TaskPending(task_id, task.task_status)
-            self._sleep(min(self.poll_interval_s, deadline - now))
             _, body = self._exchange("GET", "/info/task", {"task_id": task_id}, None, deadline)
             task = TaskInfo.from_json(body)
         return _task_outcome(task)
