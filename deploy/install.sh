@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# Install the edge appliance as a systemd service on Raspberry Pi OS (Bookworm) or a Jetson
+# (Ubuntu / JetPack). Idempotent: run it again to upgrade; it never overwrites /etc/edge/edge.toml
+# nor the secrets. See deploy/README.md.
+#
+#   sudo deploy/install.sh                       from this repository (needs PyPI)
+#   sudo deploy/install.sh --wheelhouse DIR      offline, from deploy/wheelhouse.sh's bundle
+#   deploy/install.sh --dry-run                  print every action, change nothing
+#   deploy/install.sh --root /tmp/r              install into a throw-away root (tests): no apt,
+#                                                no users, no systemctl, no chown
+set -euo pipefail
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT=""
+DRY_RUN=0
+PLATFORM=""
+WHEELHOUSE=""
+MODELS_SRC=""
+WITH_MOSQUITTO=0
+ENABLE=1
+PYTHON="${PYTHON:-python3}"
+
+usage() {
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    cat <<'EOF'
+
+Options:
+  --wheelhouse DIR     install the package offline from DIR (pip --no-index --find-links)
+  --models DIR         models to copy (default: the bundle's or repository's models/)
+  --platform NAME      pi, jetson or generic (default: detected)
+  --with-mosquitto     also install a local Mosquitto broker
+  --no-enable          install the unit but do not enable it
+  --root DIR           install under DIR instead of /
+  --dry-run            print the actions without doing them
+  -h, --help           this text
+EOF
+}
+
+die() { printf 'install: error: %s\n' "$*" >&2; exit 2; }
+say() { printf 'install: %s\n' "$*"; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --wheelhouse) WHEELHOUSE="${2:?--wheelhouse needs a directory}"; shift 2 ;;
+        --models) MODELS_SRC="${2:?--models needs a directory}"; shift 2 ;;
+        --platform) PLATFORM="${2:?--platform needs pi, jetson or generic}"; shift 2 ;;
+        --with-mosquitto) WITH_MOSQUITTO=1; shift ;;
+        --no-enable) ENABLE=0; shift ;;
+        --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
+        --dry-run) DRY_RUN=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+done
+
+if [ -n "$ROOT" ]; then
+    [ -d "$ROOT" ] || die "--root $ROOT: not a directory"
+    ROOT="$(cd "$ROOT" && pwd)"
+elif [ "$DRY_RUN" = 0 ] && [ "$(id -u)" -ne 0 ]; then
+    die "run as root (sudo), or with --dry-run / --root DIR"
+fi
+
+# run CMD...: print and run (only print in a dry run).
+run() {
+    printf '+'; printf ' %q' "$@"; printf '\n'
+    if [ "$DRY_RUN" = 0 ]; then "$@"; fi
+}
+
+# host CMD...: an action on the host system itself (packages, users, systemd, ownership):
+# skipped under --root, where it would change the machine instead of the throw-away root.
+host() {
+    if [ -n "$ROOT" ]; then
+        printf 'skip (--root, host action):'; printf ' %q' "$@"; printf '\n'
+    else
+        run "$@"
+    fi
+}
+
+detect_platform() {
+    local model=""
+    [ -r /proc/device-tree/model ] && model="$(tr -d '\0' </proc/device-tree/model)"
+    case "$model" in
+        *"Raspberry Pi"*) echo pi; return ;;
+        *Jetson*|*NVIDIA*) echo jetson; return ;;
+    esac
+    if [ -e /etc/nv_tegra_release ]; then echo jetson; else echo generic; fi
+}
+
+PLATFORM="${PLATFORM:-$(detect_platform)}"
+case "$PLATFORM" in pi|jetson|generic) ;; *) die "--platform: pi, jetson or generic, not $PLATFORM" ;; esac
+
+# The package: an offline bundle (wheels/ beside deploy/), an explicit wheelhouse, or this repository.
+if [ -z "$WHEELHOUSE" ] && [ ! -f "$SRC/pyproject.toml" ] && [ -d "$SRC/wheels" ]; then
+    WHEELHOUSE="$SRC/wheels"
+fi
+if [ -n "$WHEELHOUSE" ]; then
+    WHEELHOUSE="$(cd "$WHEELHOUSE" 2>/dev/null && pwd)" || die "--wheelhouse: no such directory"
+    ls "$WHEELHOUSE"/edge_face_door-*.whl >/dev/null 2>&1 \
+        || die "--wheelhouse $WHEELHOUSE holds no edge_face_door wheel (build it with deploy/wheelhouse.sh)"
+fi
+MODELS_SRC="${MODELS_SRC:-$SRC/models}"
+[ -f "$MODELS_SRC/manifest.json" ] || die "no models/manifest.json in $MODELS_SRC (use --models DIR)"
+UNIT_SRC="$SRC/systemd/edge.service"
+[ -f "$UNIT_SRC" ] || die "missing $UNIT_SRC"
+
+OPT="$ROOT/opt/edge"
+VENV="$OPT/venv"
+ETC="$ROOT/etc/edge"
+STATE="$ROOT/var/lib/edge"
+LOGS="$ROOT/var/log/edge"
+UNIT="$ROOT/etc/systemd/system/edge.service"
+
+say "platform $PLATFORM; installing into ${ROOT:-/}"
+if [ "$DRY_RUN" = 1 ]; then say "dry run: printing every action, changing nothing"; fi
+if [ -n "$ROOT" ]; then say "under --root: apt, users, chown and systemctl are skipped"; fi
+
+# 1. System packages.
+packages=(python3-venv python3-pip ca-certificates)
+if [ "$PLATFORM" = pi ]; then packages+=(python3-picamera2); fi
+if [ "$WITH_MOSQUITTO" = 1 ]; then packages+=(mosquitto mosquitto-clients); fi
+host apt-get update -qq
+host env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+
+# 2. The service's user and groups (video for cameras, gpio for the door relay).
+ensure_group() {
+    if [ -n "$ROOT" ] || ! getent group "$1" >/dev/null; then host groupadd --system "$1"; fi
+}
+ensure_group edge
+ensure_group video
+ensure_group gpio
+if [ -n "$ROOT" ] || ! id edge >/dev/null 2>&1; then
+    host useradd --system --gid edge --home-dir /var/lib/edge --no-create-home \
+        --shell /usr/sbin/nologin --comment "edge face-door service" edge
+fi
+host usermod --append --groups video,gpio edge
+
+# 3. Directories. /etc/edge and its secrets are root's, readable by the service's group only.
+run install -d -m 0755 "$OPT" "$OPT/docs" "$ROOT/etc/systemd/system"
+run install -d -m 0750 "$ETC" "$ETC/secrets" "$STATE" "$LOGS"
+host chown root:edge "$ETC" "$ETC/secrets"
+host chown edge:edge "$STATE" "$LOGS"
+
+# 4. The virtual environment (system site packages on the Pi: picamera2 comes from apt).
+venv_flags=()
+if [ "$PLATFORM" = pi ]; then venv_flags+=(--system-site-packages); fi
+if [ -x "$VENV/bin/python" ]; then
+    say "keeping the virtual environment $VENV"
+else
+    run "$PYTHON" -m venv "${venv_flags[@]}" "$VENV"
+fi
+if [ -n "$WHEELHOUSE" ]; then
+    run "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$WHEELHOUSE" --upgrade edge-face-door
+else
+    run "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    run "$VENV/bin/python" -m pip install --quiet --upgrade "$SRC"
+fi
+
+# 5. Models, documentation.
+run install -d -m 0755 "$OPT/models"
+for item in "$MODELS_SRC"/*; do
+    case "$(basename "$item")" in tools|rebuild.sh) continue ;; esac  # build tools stay behind
+    run cp -R "$item" "$OPT/models/"
+done
+[ -f "$SRC/docs/service.md" ] && run install -m 0644 "$SRC/docs/service.md" "$OPT/docs/service.md"
+
+# 6. Configuration skeleton: written once, never overwritten.
+if [ -f "$ETC/edge.toml" ]; then
+    say "keeping $ETC/edge.toml"
+else
+    run "$VENV/bin/edge" config example --output "$ETC/edge.toml"
+fi
+run chmod 0640 "$ETC/edge.toml"
+host chown root:edge "$ETC/edge.toml"
+if [ "$DRY_RUN" = 0 ]; then
+    find "$ETC/secrets" -type f -exec chmod 0640 {} +
+fi
+host find "$ETC/secrets" -type f -exec chown root:edge {} +
+
+# 7. The unit.
+run install -m 0644 "$UNIT_SRC" "$UNIT"
+if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
+    run systemctl daemon-reload
+    if [ "$ENABLE" = 1 ]; then run systemctl enable edge.service; fi
+else
+    printf 'skip (systemd not running%s): systemctl daemon-reload; systemctl enable edge.service\n' \
+        "${ROOT:+, --root}"
+fi
+
+say "done. Next: edit $ETC/edge.toml (secrets as files in $ETC/secrets, mode 0640),"
+say "then: sudo -u edge $VENV/bin/edge doctor && sudo systemctl start edge"
