@@ -128,7 +128,8 @@ def test_removed_in_the_cloud_is_denied_offline_after_the_next_sync(
     assert "biden" not in {c.person_id for c in answer.identifications[0].candidates}
 
 
-def test_an_entry_older_than_max_age_does_not_open_offline(door: Door, photos: dict[str, list[Photo]]) -> None:
+def test_an_entry_older_than_max_age_does_not_open_offline(
+        door: Door, photos: dict[str, list[Photo]]) -> None:
     obama = photos["Barack_Obama"][2]
     door.server.stop()
     assert door.decide(obama)[0] == "obama"  # confirmed at enrollment, moments ago

@@ -1,0 +1,44 @@
+"""Exact 1:N search over the door's groups, and the benchmark's figures on small sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from edge.gallery.bench import search_figures, store_figures
+from edge.gallery.store import GalleryStore
+from tests.gallery.test_store import unit
+
+
+def test_search_ranks_people_by_their_best_face_within_the_groups(tmp_path: Path) -> None:
+    with GalleryStore(tmp_path / "g.sqlite") as store:
+        store.add_person("ann", "Ann", ["staff"], now=100.0)
+        store.add_person("ben", "Ben", ["staff", "night"], now=100.0)
+        store.add_person("cat", "Cat", ["visitors"], now=100.0)
+        store.add_person("dan", "Dan", ["staff"], now=100.0)  # no face yet: not searchable
+        probe = unit(1)
+        near = probe + 0.3 * unit(2)
+        store.add_face("ann", unit(3), "enrolled")
+        store.add_face("ann", near / np.linalg.norm(near), "learned")  # Ann's best face
+        store.add_face("ben", unit(4), "enrolled")
+        store.add_face("cat", probe, "enrolled")  # identical, but not in the door's groups
+        store.confirm(["ann"], now=200.0)
+        view = store.snapshot().view(["staff"])
+        assert view.person_ids == ("ann", "ben")
+        hits = view.search(probe, top_k=5)[0]
+        assert [h.person_id for h in hits] == ["ann", "ben"]
+        assert abs(hits[0].score - float(probe @ (near / np.linalg.norm(near)))) < 2e-3
+        assert [h.person_id for h in view.search(probe, confirmed_since=150.0)[0]] == ["ann"]
+        assert [h.person_id for h in store.snapshot().view(None).search(probe, top_k=1)[0]] == ["cat"]
+        two = store.snapshot().view(["staff", "visitors"]).search(np.stack([probe, unit(4)]), top_k=1)
+        assert [[h.person_id for h in row] for row in two] == [["cat"], ["ben"]]
+        assert store.snapshot().view(["nobody"]).search(probe) == [[]]
+
+
+def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
+    search = search_figures(2_000, queries=20)
+    assert 0 < search.median_ms <= search.p95_ms < 50
+    assert 512 <= search.memory_bytes_per_face < 4096  # float32 row plus the person's record
+    stored = store_figures(200, tmp_path, encrypted=True)
+    assert stored.add_per_s > 10 and 256 < stored.disk_bytes_per_face < 4096 and stored.load_ms > 0
