@@ -128,7 +128,7 @@ class ChainAnswer:
         return self.backend.name
 
 
-CloudAnswerHook = Callable[[Backend, Sequence[Face], list[Identification]], None]
+CloudAnswerHook = Callable[[Backend, Sequence[Face], list[Identification]], object]
 
 
 class _Member:

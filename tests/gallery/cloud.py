@@ -50,7 +50,12 @@ class CloudState:
 
     def faces(self, jpeg_b64: str) -> list[Face]:
         image = cv2.imdecode(np.frombuffer(base64.b64decode(jpeg_b64), np.uint8), cv2.IMREAD_COLOR)
-        return self.analyzer.analyze(image)
+        return [f for f in self.analyzer.analyze(np.asarray(image)) if f.embedding is not None]
+
+    @staticmethod
+    def embedding(face: Face) -> np.ndarray:
+        assert face.embedding is not None
+        return face.embedding
 
 
 def cloud_app(state: CloudState) -> Starlette:
@@ -64,7 +69,7 @@ def cloud_app(state: CloudState) -> Starlette:
             return error(400, "NO_SINGLE_FACE")
         with state.lock:
             state.persons[body["person_id"]] = CloudPerson(body["name"], set(body["groups"]),
-                                                           [faces[0].embedding])
+                                                           [state.embedding(faces[0])])
         return JSONResponse({"id": body["person_id"]})
 
     async def add_face(request: Request) -> JSONResponse:
@@ -74,7 +79,7 @@ def cloud_app(state: CloudState) -> Starlette:
         faces = state.faces((await request.json())["jpeg"])
         if len(faces) != 1:
             return error(400, "NO_SINGLE_FACE")
-        person.embeddings.append(faces[0].embedding)
+        person.embeddings.append(state.embedding(faces[0]))
         return JSONResponse({"face_id": f"{request.path_params['pid']}-{len(person.embeddings)}"})
 
     async def delete(request: Request) -> JSONResponse:
@@ -94,7 +99,7 @@ def cloud_app(state: CloudState) -> Starlette:
         groups = set(body["groups"])
         results = []
         for face in state.faces(body["jpeg"]):
-            scored = sorted(((max(float(e @ face.embedding) for e in p.embeddings), pid, p.name)
+            scored = sorted(((max(float(e @ state.embedding(face)) for e in p.embeddings), pid, p.name)
                              for pid, p in state.persons.items() if p.groups & groups), reverse=True)
             box = face.detection.box
             results.append({"rect": [box.x, box.y, box.w, box.h],

@@ -165,10 +165,10 @@ def test_the_cloud_teaches_the_local_cache(door: Door, photos: dict[str, list[Ph
 
 def test_a_failed_cloud_step_stays_pending_until_sync(door: Door, photos: dict[str, list[Photo]]) -> None:
     door.server.stop()
-    jill = photos["Barack_Obama"][3]  # any face will do as "a new person" for the bookkeeping
-    report = door.enrollment.add("newcomer", "New Comer", GROUPS,
-                                 [Accepted(str(jill.path), jill.face, cloud_jpeg(jill.image))])
-    assert report.added and "testcloud" in report.cloud_errors
+    photo = photos["Barack_Obama"][3]  # any face will do as "a new person" for the bookkeeping
+    enrolled = door.enrollment.add("newcomer", "New Comer", GROUPS,
+                                   [Accepted(str(photo.path), photo.face, cloud_jpeg(photo.image))])
+    assert enrolled.added and "testcloud" in enrolled.cloud_errors
     assert door.store.require_person("newcomer").sync_pending
     owed = door.enrollment.remove("collins")
     assert owed == ["testcloud"] and door.store.pending_deletes() == [("testcloud", "collins")]
