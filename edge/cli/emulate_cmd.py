@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from edge.cli.main import AppContext, pass_app
+from edge.errors import ModelError
 
 
 @click.group()
@@ -61,8 +62,12 @@ def youtu(
     from edge.emulators.common import serve
     from edge.emulators.youtu.app import build
 
+    try:
+        server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group)
+    except ModelError as exc:  # the vision models are incomplete: say so, no traceback
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")
-    serve(build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group), host, port)
+    serve(server, host, port)
 
 
 @emulate.command("iai")

@@ -177,3 +177,11 @@ def test_timeouts_and_refused_connections_are_backend_unavailable(scripted, make
         closed_url = gone.url
     with pytest.raises(BackendUnavailable):
         make_client(closed_url).getgroupids()
+
+
+def test_the_old_host_style_sends_the_bucket_in_body_and_signature(scripted, make_client) -> None:
+    script, url = scripted(lambda n: ok(GROUPS))
+    make_client(url, bucket="tencentyun").getgroupids()
+    [call] = script.calls
+    assert call["fields"] == {"appid": APPID, "bucket": "tencentyun"}
+    assert parse_authorization(call["authorization"]).fields["b"] == "tencentyun"
