@@ -158,6 +158,8 @@ class SenseTimeClient:
                 raise error
             if self._window.remaining != 0 or self._window.reset_at <= self._clock():
                 self._window = _Window(0, self._clock() + _RETRY_AFTER_S)
+            if self._window.reset_at > deadline:
+                raise error  # retried only if the window resets within the caller's deadline
 
     def _send(
         self, method: str, path: str, params: Params, file: bytes | None, deadline: float

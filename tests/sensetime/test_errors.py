@@ -1,0 +1,295 @@
+"""Every documented error: the emulator answers it with the documented status and reason, and
+the client raises its typed error. Malformed requests never crash the server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from edge.emulators.common import ServerThread
+from edge.emulators.sensetime.settings import DEFAULT_QUOTA
+from edge.errors import BackendUnavailable
+from edge.identify.sensetime.client import SenseTimeClient
+from edge.identify.sensetime.errors import (
+    STATUSES,
+    AuthError,
+    ImageError,
+    InternalError,
+    InvalidArgument,
+    InvalidId,
+    NotFound,
+    QuotaExceeded,
+    SenseTimeError,
+)
+from tests.sensetime.conftest import API_ID, API_SECRET, Emulator, photo
+
+CREDENTIALS = {"api_id": API_ID, "api_secret": API_SECRET}
+UNKNOWN = "0" * 32
+
+
+def png(width: int, height: int, noise: bool = False) -> bytes:
+    pixels = np.random.default_rng(0).integers(0, 256, (height, width, 3), np.uint8) if noise else \
+        np.full((height, width, 3), 128, np.uint8)
+    return cv2.imencode(".png", pixels)[1].tobytes()
+
+
+def post(emulator: Emulator, path: str, **fields: Any) -> httpx.Response:
+    return httpx.post(f"{emulator.url}{path}", data={**CREDENTIALS, **fields}, timeout=30)
+
+
+def assert_error(response: httpx.Response, http_status: int, status: str, reason_part: str = "") -> None:
+    assert response.status_code == http_status, response.text
+    body = response.json()
+    assert body["status"] == status
+    assert reason_part in body["reason"]
+    assert "X-RateLimit-Remaining" in response.headers
+
+
+# ---- credentials, paths --------------------------------------------------------------------
+
+def test_bad_or_missing_credentials_are_401(emulator: Emulator) -> None:
+    assert_error(httpx.get(f"{emulator.url}/info/api", params={"api_id": API_ID, "api_secret": "x"}),
+                 401, "UNAUTHORIZED")
+    assert_error(httpx.post(f"{emulator.url}/info/api"), 401, "UNAUTHORIZED")
+    with SenseTimeClient(API_ID, "wrong", base_url=emulator.url) as client, pytest.raises(AuthError):
+        client.info_api()
+
+
+def test_unknown_paths_and_methods_are_404(emulator: Emulator, client: SenseTimeClient) -> None:
+    assert_error(httpx.get(f"{emulator.url}/face/detect", params=CREDENTIALS), 404, "NOT_FOUND")
+    assert_error(httpx.get(f"{emulator.url}/person/create", params=CREDENTIALS), 404, "NOT_FOUND")
+    with pytest.raises(NotFound):
+        client._call("POST", "/face/compare")
+
+
+# ---- malformed requests ----------------------------------------------------------------------
+
+def test_detection_without_file_or_url(emulator: Emulator) -> None:
+    assert_error(post(emulator, "/face/detection"), 400, "INVALID_ARGUMENT", "file or url")
+
+
+def test_broken_multipart_bodies(emulator: Emulator) -> None:
+    url = f"{emulator.url}/face/detection"
+    no_boundary = httpx.post(url, params=CREDENTIALS, content=b"--x\r\n",
+                             headers={"content-type": "multipart/form-data"})
+    assert_error(no_boundary, 400, "INVALID_ARGUMENT", "malformed")
+    cut = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n"
+           + photo("Barack_Obama/1")[:500])
+    truncated = httpx.post(url, params=CREDENTIALS, content=cut,
+                           headers={"content-type": "multipart/form-data; boundary=b"})
+    assert truncated.status_code == 400
+    assert truncated.json()["status"] in ("INVALID_ARGUMENT", "CORRUPT_IMAGE")
+
+
+def test_bad_json_bodies(emulator: Emulator) -> None:
+    url = f"{emulator.url}/face/identification"
+    json_header = {"content-type": "application/json"}
+    assert_error(httpx.post(url, params=CREDENTIALS, content=b"{not json", headers=json_header),
+                 400, "INVALID_ARGUMENT", "JSON")
+    assert_error(httpx.post(url, params=CREDENTIALS, json=[1, 2]), 400, "INVALID_ARGUMENT", "object")
+
+
+@pytest.mark.parametrize("top", ["0", "6", "abc", "2.5"])
+def test_identification_top_out_of_range(emulator: Emulator, faces: dict[str, str], top: str) -> None:
+    group = post(emulator, "/group/create", name="g").json()["group_id"]
+    answer = post(emulator, "/face/identification", face_id=faces["Barack_Obama/1"], group_id=group, top=top)
+    assert_error(answer, 400, "INVALID_ARGUMENT", "top must be an integer from 1 to 5")
+
+
+def test_search_top_out_of_range(emulator: Emulator, faces: dict[str, str]) -> None:
+    answer = post(emulator, "/face/search", face_id=faces["Barack_Obama/1"],
+                  face_ids=faces["Joe_Biden/1"], top="11")
+    assert_error(answer, 400, "INVALID_ARGUMENT", "top must be an integer from 1 to 10")
+
+
+def test_arguments_that_exclude_or_need_each_other(emulator: Emulator, faces: dict[str, str]) -> None:
+    face = faces["Barack_Obama/1"]
+    assert_error(post(emulator, "/face/verification", face_id=face), 400, "INVALID_ARGUMENT", "exactly one")
+    assert_error(post(emulator, "/face/verification", face_id=face, face2_id=face, person_id=UNKNOWN),
+                 400, "INVALID_ARGUMENT", "exactly one")
+    assert_error(post(emulator, "/face/search", face_id=face), 400, "INVALID_ARGUMENT", "exactly one")
+    assert_error(post(emulator, "/face/training"), 400, "INVALID_ARGUMENT", "at least one")
+    assert_error(post(emulator, "/person/create"), 400, "INVALID_ARGUMENT", "missing argument: name")
+    person = post(emulator, "/person/create", name="p").json()["person_id"]
+    assert_error(post(emulator, "/person/change", person_id=person), 400, "INVALID_ARGUMENT",
+                 "name or user_data")
+    assert_error(post(emulator, "/face/identification", group_id=UNKNOWN), 400, "INVALID_ARGUMENT",
+                 "missing argument: face_id")
+
+
+def test_no_endpoint_crashes_on_an_empty_request(emulator: Emulator) -> None:
+    paths = ["/info/task", "/info/image", "/info/face", "/info/person", "/info/group", "/info/faceset",
+             "/face/detection", "/face/verification", "/face/search", "/face/identification",
+             "/face/training", "/person/create", "/person/delete", "/person/add_face",
+             "/person/remove_face", "/person/change", "/group/create", "/group/delete",
+             "/group/add_person", "/group/remove_person", "/group/change", "/faceset/create",
+             "/faceset/delete", "/faceset/add_face", "/faceset/remove_face", "/faceset/change"]
+    for path in paths:
+        answer = post(emulator, path)
+        assert answer.status_code == 400, path
+        assert answer.json()["status"] == "INVALID_ARGUMENT" and answer.json()["reason"], path
+
+
+# ---- unknown and expired ids ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "field", "status"), [
+    ("/info/face", "face_id", "INVALID_FACE_ID"),
+    ("/info/image", "image_id", "INVALID_IMAGE_ID"),
+    ("/info/person", "person_id", "INVALID_PERSON_ID"),
+    ("/info/group", "group_id", "INVALID_GROUP_ID"),
+    ("/info/faceset", "faceset_id", "INVALID_FACESET_ID"),
+    ("/info/task", "task_id", "INVALID_TASK"),
+])
+def test_unknown_ids(emulator: Emulator, path: str, field: str, status: str) -> None:
+    assert_error(post(emulator, path, **{field: UNKNOWN}), 400, status, "not found")
+
+
+def test_a_change_with_one_invalid_id_changes_nothing(emulator: Emulator, client: SenseTimeClient,
+                                                      faces: dict[str, str]) -> None:
+    person = client.person_create("a")
+    group = client.group_create("all or nothing")
+    with pytest.raises(InvalidId) as error:
+        client.group_add_person(group, [person, UNKNOWN])
+    assert error.value.status == "INVALID_PERSON_ID"
+    assert client.info_group(group).person_ids == ()
+    owner = client.person_create("owner", [faces["Joe_Biden/2"]])
+    with pytest.raises(InvalidId, match="already belongs"):
+        client.person_add_face(person, [faces["Joe_Biden/2"]])
+    assert client.info_person(owner).face_ids == (faces["Joe_Biden/2"],)
+
+
+def test_face_ids_expire_after_five_days_unless_attached(start_emulator: Callable[..., Any]) -> None:
+    with start_emulator() as emulator, emulator.client() as client:
+        loose, kept, in_set = (client.detect(photo(n)).faces[0].face_id
+                               for n in ("Barack_Obama/1", "Barack_Obama/2", "Joe_Biden/1"))
+        client.person_create("kept", [kept])
+        client.faceset_create("set", [in_set])
+        emulator.clock.advance(5 * 86400 - 60)
+        assert client.info_face(loose).face.face_id == loose
+        emulator.clock.advance(120)
+        with pytest.raises(InvalidId, match="expired") as error:
+            client.verify_faces(loose, kept)
+        assert error.value.status == "INVALID_FACE_ID"
+        assert client.verify_faces(kept, in_set).confidence >= 0
+
+
+# ---- images ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "status", "reason"), [
+    (b"this is not an image", "CORRUPT_IMAGE", "not an image"),
+    (photo("Barack_Obama/1")[:4000], "CORRUPT_IMAGE", "truncated"),
+    (png(8, 64), "INVALID_IMAGE_FORMAT_OR_SIZE", "8x64"),
+    (png(4001, 16), "INVALID_IMAGE_FORMAT_OR_SIZE", "4001x16"),
+])
+def test_unusable_images(client: SenseTimeClient, data: bytes, status: str, reason: str) -> None:
+    with pytest.raises(ImageError) as error:
+        client.detect(data)
+    assert (error.value.status, error.value.http_status) == (status, 400)
+    assert reason in error.value.reason
+
+
+def test_images_over_5_mb_are_413(emulator: Emulator, client: SenseTimeClient) -> None:
+    big = png(1800, 1100, noise=True)
+    assert 5 * 1024 * 1024 < len(big) < 8 * 1024 * 1024
+    with pytest.raises(ImageError) as error:
+        client.detect(big)
+    assert (error.value.status, error.value.http_status) == ("IMAGE_FILE_SIZE_TOO_BIG", 413)
+    huge = httpx.post(f"{emulator.url}/face/detection", params=CREDENTIALS, content=b"0" * (9 << 20),
+                      headers={"content-type": "multipart/form-data; boundary=b"})
+    assert_error(huge, 413, "IMAGE_FILE_SIZE_TOO_BIG")
+
+
+@pytest.fixture(scope="module")
+def slow_photo_server() -> Iterator[str]:
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(1.0)
+        return Response(photo("Joe_Biden/1"), media_type="image/jpeg")
+
+    async def missing(request: Request) -> Response:
+        return Response("gone", status_code=404)
+
+    app = Starlette(routes=[Route("/slow.jpg", slow), Route("/missing.jpg", missing)])
+    with ServerThread(app) as server:
+        yield server.url
+
+
+def test_downloads_that_fail(start_emulator: Callable[..., Any], slow_photo_server: str) -> None:
+    with start_emulator(download_timeout_s=0.3) as emulator:
+        assert_error(post(emulator, "/face/detection", url=f"{slow_photo_server}/slow.jpg"),
+                     400, "DOWNLOAD_TIMEOUT")
+        assert_error(post(emulator, "/face/detection", url=f"{slow_photo_server}/missing.jpg"),
+                     400, "DOWNLOAD_ERROR", "404")
+        assert_error(post(emulator, "/face/detection", url="http://127.0.0.1:9/x.jpg"), 400, "DOWNLOAD_ERROR")
+        assert_error(post(emulator, "/face/detection", url="ftp://host/x.jpg"), 400, "INVALID_ARGUMENT")
+
+
+# ---- quotas ----------------------------------------------------------------------------------
+
+def test_quotas_from_configuration(start_emulator: Callable[..., Any]) -> None:
+    quota = {**DEFAULT_QUOTA, "persons": 1, "calls": 4}
+    with start_emulator(quota=quota) as emulator, emulator.client() as client:
+        client.person_create("first")
+        with pytest.raises(QuotaExceeded) as error:
+            client.person_create("second")
+        assert (error.value.status, error.value.http_status) == ("QUOTA_EXCEEDED", 403)
+        assert isinstance(error.value, BackendUnavailable)
+        info = client.info_api()
+        assert info.quota["persons"] == 1 and info.usage["persons"] == 1
+        client.list_persons()
+        with pytest.raises(QuotaExceeded, match="calls"):
+            client.list_groups()
+
+
+# ---- the client's reading of every documented status ---------------------------------------
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[str]:
+    """A server that answers ``/<http status>/<STATUS>`` with that error (or a bare body)."""
+
+    async def answer(request: Request) -> Response:
+        code, status = int(request.path_params["code"]), request.path_params["status"]
+        if status == "-":
+            return Response("<html>bad gateway</html>", status_code=code, media_type="text/html")
+        return JSONResponse({"status": status, "reason": f"scripted {status}"}, code)
+
+    with ServerThread(Starlette(routes=[Route("/{code}/{status}", answer, methods=["POST"])])) as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("status", sorted(STATUSES))
+def test_every_documented_status_is_a_typed_error(scripted: str, status: str) -> None:
+    cls, http_status = STATUSES[status]
+    with SenseTimeClient(API_ID, API_SECRET, base_url=scripted, timeout_s=0.5) as client, \
+            pytest.raises(SenseTimeError) as error:
+        client._call("POST", f"/{http_status}/{status}")
+    assert type(error.value) is cls
+    assert (error.value.status, error.value.http_status) == (status, http_status)
+    assert error.value.reason == f"scripted {status}"
+
+
+@pytest.mark.parametrize(("code", "cls", "status"), [
+    (502, InternalError, "INTERNAL_ERROR"), (404, NotFound, "NOT_FOUND"),
+    (413, ImageError, "IMAGE_FILE_SIZE_TOO_BIG"), (400, InvalidArgument, "INVALID_ARGUMENT"),
+])
+def test_bodies_without_json_are_read_from_the_http_status(
+    scripted: str, code: int, cls: type[SenseTimeError], status: str
+) -> None:
+    with SenseTimeClient(API_ID, API_SECRET, base_url=scripted) as client, pytest.raises(cls) as error:
+        client._call("POST", f"/{code}/-")
+    assert error.value.status == status
+
+
+def test_an_unreachable_server_is_backend_unavailable() -> None:
+    with SenseTimeClient(API_ID, API_SECRET, base_url="http://127.0.0.1:9", timeout_s=1.0) as client, \
+            pytest.raises(BackendUnavailable):
+        client.info_api()
