@@ -135,3 +135,30 @@ def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest
     assert sorted(people) == ["Barack_Obama", "Eileen_Collins", "Joe_Biden"]
     assert people["Barack_Obama"].name == "Barack Obama" and people["Barack_Obama"].enrolled_faces == 4
     assert people["Joe_Biden"].groups == ("visitors",)
+
+
+def test_enroll_from_the_camera_guides_the_person(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  photos: dict[str, list[Photo]]) -> None:
+    frames = tmp_path / "camera"
+    frames.mkdir()
+    no_face_photo(frames / "0-empty.jpg")
+    portrait = photos["Barack_Obama"][0].image
+    cv2.imwrite(str(frames / "1-dark.jpg"), (portrait * 0.12).astype(np.uint8))
+    cv2.imwrite(str(frames / "2-good.jpg"), portrait)
+    cv2.imwrite(str(frames / "3-same.jpg"), portrait)
+    cv2.imwrite(str(frames / "4-turned.jpg"), photos["Barack_Obama"][1].image)
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[service]\nstate_dir = "{tmp_path / "state"}"\n'
+                      f'[camera.source]\ntype = "folder"\npath = "{frames}"\nfps = 100\n')
+    code, out, err = edge(capsys, config, "people", "enroll", "--camera", "--id", "obama",
+                          "--name", "Barack Obama", "--frames", "2")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "look at the camera; collecting 2 frames",
+        "no face in view: stand in front of the camera",
+        "hold still; too dark: turn towards the light",
+        "captured 1/2",
+        "good; now turn your head a little",
+        "captured 2/2",
+        "obama: 2 face(s) enrolled",
+    ]
