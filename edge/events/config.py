@@ -33,6 +33,9 @@ class MqttSettings(Section):
     outbox_path: Path | None = Field(None, description="Empty = <service.state_dir>/outbox.sqlite")
     outbox_max_events: int = Field(100_000, ge=1)
     outbox_max_age: timedelta = Field(timedelta(days=7))
+    outbox_inflight: int = Field(
+        1, ge=1, le=20, description="Events awaiting the broker's ack at once; 1 = strict order"
+    )
     door_secret: SecretStr | None = Field(None, description="HMAC key shared with the door agent")
     door_secret_file: Path | None = None
     drives_door: bool = Field(False, description="Publish signed door commands on a grant")
@@ -49,4 +52,10 @@ class DoorAgentSettings(Section):
     pulse_s: float = Field(5.0, gt=0, le=60, description="Unlock pulse length")
     fail_mode: Literal["secure", "safe"] = Field(
         "secure", description="Lock state at start, stop and crash: secure = locked, safe = open"
+    )
+    max_clock_skew_s: float = Field(
+        2.0, ge=0, le=60, description="Accept a command issued at most this far in the future"
+    )
+    replay_cache_path: Path | None = Field(
+        None, description="Seen command nonces; empty = <service.state_dir>/door-nonces.sqlite"
     )
