@@ -161,3 +161,15 @@ def test_uninstall_dry_run_changes_nothing(tmp_path: Path) -> None:
     result = run(UNINSTALL, "--root", str(tmp_path), "--purge", "--dry-run")
     assert result.returncode == 0 and tree(tmp_path) == before
     assert f"rm -rf {tmp_path}/var/lib/edge" in result.stdout
+
+
+def test_wheelhouse_dry_run_targets_the_device(tmp_path: Path) -> None:
+    result = run(REPO / "deploy" / "wheelhouse.sh", "--target", "pi", "--out", str(tmp_path), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path) == {}
+    download = next(line for line in result.stdout.splitlines() if " pip download " in line)
+    assert "--python-version 3.11" in download and "--only-binary=:all:" in download
+    assert "--platform manylinux2014_aarch64" in download and "--platform manylinux_2_36_aarch64" in download
+    assert "manylinux_2_37" not in download  # Bookworm's glibc is 2.36
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith(f"wheelhouse: {tmp_path}/edge-bundle-") and last.endswith("-pi.tar.gz")
