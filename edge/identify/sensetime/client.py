@@ -207,7 +207,12 @@ class SenseTimeClient:
             self._sleep(max(0.0, min(self.poll_interval_s, deadline - self._clock())))
             if self._clock() >= deadline:
                 raise TaskPending(task_id, task.task_status)
-            _, body = self._exchange("GET", "/info/task", {"task_id": task_id}, None, deadline)
+            try:
+                _, body = self._exchange("GET", "/info/task", {"task_id": task_id}, None, deadline)
+            except BackendUnavailable as exc:
+                if isinstance(exc, SenseTimeError) or self._clock() < deadline:
+                    raise
+                raise TaskPending(task_id, task.task_status) from exc  # the poll ran into the deadline
             task = TaskInfo.from_json(body)
         return _task_outcome(task)
 
@@ -389,5 +394,3 @@ def _task_outcome(task: TaskInfo) -> dict[str, Any]:
         raise error_for(200, str(result["status"]), str(result.get("reason", "")))
     raise TaskFailed(reason=f"task {task.task_id} {task.task_status}")
 
-
-__all__ = ["DEFAULT_BASE_URL", "SenseTimeClient", "SenseTimeError"]
