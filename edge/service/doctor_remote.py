@@ -128,28 +128,12 @@ def _probe(config: BackendConfig) -> str:
 
 
 def _sensetime_info(config: SenseTimeBackendConfig) -> str:
-    """``GET /info/api``: the account's quota, with the key in the query as the API wants it."""
-    from edge.identify.sensetime.errors import error_for
+    """``/info/api``: the account's rate limit and quotas (the backend resolves the credentials)."""
+    from edge.identify.sensetime.backend import SenseTimeBackend
 
-    secret = resolve_secret(config.api_secret, config.api_secret_file,
-                            "identify.backends.sensetime.api_secret")
-    if not config.api_id or not secret:
-        raise ConfigError(["identify.backends.sensetime.api_id and api_secret (or api_secret_file): "
-                           "required"])
-    try:
-        response = httpx.get(config.base_url.rstrip("/") + "/info/api",
-                             params={"api_id": config.api_id, "api_secret": secret},
-                             timeout=config.timeout_s)
-    except httpx.HTTPError as exc:
-        raise BackendUnavailable(f"sensetime /info/api: {type(exc).__name__}") from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if response.status_code != 200:
-        status = body.get("status") if isinstance(body, dict) else None
-        raise error_for(response.status_code, status, str(body.get("reason", "")) if body else "")
-    return f"/info/api answered: quota {body.get('quota', '?')}, usage {body.get('usage', '?')}"
+    with SenseTimeBackend(config).client as client:
+        info = client.info_api()
+    return f"/info/api answered: rate limit {info.rate_limit}"
 
 
 def _remote_hint(exc: RemoteError) -> str:
