@@ -1,8 +1,9 @@
 """Revocation sync: the cloud is the authority on who may pass; the gallery follows it.
 
 ``sync_once`` first finishes what is owed to the clouds (pending enrollments and deletions), then
-asks each cloud which persons it holds in the door's groups. A person the cloud no longer holds
-is removed here (denied offline from then on); a person every cloud still holds gets
+asks each cloud which persons it holds in the door's groups and in every group the gallery knows.
+A person the cloud no longer holds in any of them is removed here (denied offline from then on);
+a person every cloud still holds gets
 ``last_confirmed = now``, which keeps them able to open the door offline for ``offline.max_age``.
 A cloud that cannot answer changes nothing: nobody is removed or confirmed on its account.
 """
@@ -35,7 +36,11 @@ class SyncReport:
 
 
 def sync_once(enrollment: Enrollment, groups: Sequence[str], now: float | None = None) -> SyncReport:
-    """One sync of the gallery with every cloud enroller (the service calls it periodically)."""
+    """One sync of the gallery with every cloud enroller (the service calls it periodically).
+
+    ``groups`` are the door's groups (``access.groups``); the gallery's own groups are asked too,
+    so that a person enrolled in another group is not taken for removed.
+    """
     store = enrollment.store
     now = time.time() if now is None else now
     report = SyncReport()
@@ -48,11 +53,12 @@ def sync_once(enrollment: Enrollment, groups: Sequence[str], now: float | None =
             else:
                 report.completed.append(person.id)
     everyone = {p.id for p in store.people()}
+    asked = sorted(set(groups) | set(store.groups()))
     confirmed_everywhere = set(everyone)
     gone: set[str] = set()
     for enroller in enrollment.enrollers:
         try:
-            held = set(enroller.list_persons(groups))
+            held = set(enroller.list_persons(asked))
         except EdgeError as exc:
             report.unreachable[enroller.name] = str(exc)
             confirmed_everywhere.clear()

@@ -31,11 +31,12 @@ def build_local_backend(
 ) -> LocalBackend:
     from edge.identify.local.calibration import load_calibration
 
+    """The whole gallery is searched: the access decision sorts "not allowed here" from "unknown"."""
     has_cloud = any(c.type != "local" for c in settings.identify.backends)
     return LocalBackend(
         gallery,
         load_calibration(config.calibration, settings.vision.models_dir),
-        settings.access.groups,
+        None,
         max_age=settings.offline.max_age if has_cloud else None,
     )
 

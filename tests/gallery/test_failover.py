@@ -177,3 +177,14 @@ def test_a_failed_cloud_step_stays_pending_until_sync(door: Door, photos: dict[s
     assert report.completed == ["newcomer"] and report.deletions_done == 1 and report.ok
     assert not door.store.require_person("newcomer").sync_pending
     assert sorted(door.cloud.list_persons(GROUPS)) == ["biden", "newcomer", "obama"]
+
+
+def test_sync_keeps_people_of_other_groups_the_cloud_still_holds(
+        door: Door, photos: dict[str, list[Photo]]) -> None:
+    guest = photos["Barack_Obama"][3]
+    door.enrollment.add("guest", "Guest", ["visitors"], [Accepted(str(guest.path), guest.face,
+                                                                  cloud_jpeg(guest.image))])
+    report = sync_once(door.enrollment, GROUPS)
+    assert report.removed == [] and "guest" in report.confirmed
+    door.cloud.delete_person("guest")
+    assert sync_once(door.enrollment, GROUPS).removed == ["guest"]

@@ -2,7 +2,9 @@
 
 It reuses the embeddings the analyzer already computed for each face. Scores are cosine
 similarities; the threshold comes from the descriptor's calibration table, made stricter for
-the number of people the door searches (``one_to_one_far``).
+the number of people the door searches (``one_to_one_far``). ``groups=None`` searches the whole
+gallery (the appliance's choice: the access decision then tells "not allowed here" from
+"unknown"); a list of groups restricts the search to their members.
 
 When cloud backends are configured, the cloud is the authority and the local gallery is its
 cache: a person not confirmed by the cloud for longer than ``offline.max_age`` does not match.
@@ -32,7 +34,7 @@ class LocalBackend:
         self,
         store: GalleryStore,
         table: FarTable,
-        groups: Sequence[str],
+        groups: Sequence[str] | None,
         *,
         max_age: timedelta | None,
         top_k: int = 5,
@@ -40,7 +42,7 @@ class LocalBackend:
     ) -> None:
         self.store = store
         self.table = table
-        self.groups = tuple(groups)
+        self.groups = tuple(groups) if groups is not None else None
         self.max_age = max_age
         self._top_k = top_k
         self._clock = clock
