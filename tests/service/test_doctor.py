@@ -23,7 +23,7 @@ from edge.service import doctor
 from edge.service.check import CheckResult
 from edge.service.doctor import render_table, run_checks
 from edge.vision.config import DEFAULT_MODELS_DIR
-from tests.support.mosquitto import Broker, free_port
+from tests.support.mosquitto import Broker
 
 
 def make_settings(tmp_path: Path, broker: Broker, **sections: dict[str, Any]) -> Settings:
@@ -67,11 +67,7 @@ def test_missing_and_altered_models(tmp_path: Path, broker: Broker) -> None:
 
 
 def passworded_broker(workdir: Path) -> Broker:
-    port = free_port()
-    broker = Broker(workdir, port=port, anonymous=False,
-                    extra_conf=f"password_file {workdir / f'passwd-{port}'}\nuser root\n")
-    broker.add_user("door", "right-horse-battery")
-    return broker.start()
+    return Broker(workdir, anonymous=False, users={"door": "right-horse-battery"}).start()
 
 
 def test_bad_broker_password_and_unreachable_broker(tmp_path: Path, broker: Broker) -> None:
