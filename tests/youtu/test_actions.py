@@ -173,3 +173,18 @@ def test_limits_of_faces_persons_and_groups(engine, tmp_path: Path) -> None:  # 
         with pytest.raises(errors.YoutuLimitReached) as too_many_faces:
             small.addface("obama", [OBAMA_3])
         assert code_of(too_many_faces) == -1309
+
+
+def test_scores_follow_the_tables() -> None:
+    from edge.emulators.youtu.scores import ScoreMap
+    from edge.identify.thresholds import FarTable
+    from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE
+
+    calibration = FarTable.from_pairs("cosine", [(0.80, 1e-1), (0.90, 1e-2), (0.95, 1e-3)])
+    scores = ScoreMap(calibration, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
+    assert scores.score(0.95) == pytest.approx(70)  # rate 1e-3 is 70 in the YouTu table
+    assert scores.score(1.00) == pytest.approx(80)  # one more step of the last segment: 1e-4
+    assert scores.score(0.0) == pytest.approx(0, abs=0.5) and scores.score(1.2) == 100
+    grid = [scores.score(c / 100) for c in range(0, 121)]
+    assert grid == sorted(grid)
+    assert scores.score_for_far(1e-4) == pytest.approx(80)

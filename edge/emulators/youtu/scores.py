@@ -4,10 +4,12 @@ A pair's cosine gives its false-accept rate through the local calibration; that 
 YouTu score through the YouTu table (the documented stand-in by default). So a score of 80 means
 what the documented table says 80 means, whatever the descriptor.
 
-Both tables are clamped at their ends, which would pile every stranger on the table's lowest
-score and every close match on its highest. The map therefore extends the YouTu table to the
-whole 0-100 scale (0 = a coin toss, 100 = one more decade beyond its last row), and outside the
-calibrated cosine range it runs linearly to 0 at cosine 0 and to 100 at cosine 1.
+Both tables are clamped at their ends, which would put every close match on one score (the
+shipped calibration's strictest row is about 1e-3: one impostor pair in ~1,000). So both are
+continued log-linearly past their ends with the slope of their end segments, as ``FarTable``
+interpolates between rows: the calibration to any cosine (rates at most 0.5, a coin toss), the
+YouTu table from 0 (= 0.5) to 100 (one more step of its last segment). Rates past the
+calibration's strictest row are an extrapolation of the measured tail, not a measurement.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ def _whole_scale(table: FarTable) -> FarTable:
         points.insert(0, (0.0, COIN_TOSS))
     if points[-1][0] < 100:
         (s0, f0), (s1, f1) = points[-2], points[-1]
-        decades_per_point = (math.log10(f0) - math.log10(f1)) / (s1 - s0)
-        points.append((100.0, f1 * 10 ** (-decades_per_point * (100 - s1))))
+        points.append((100.0, f1 * (f1 / f0) ** ((100 - s1) / (s1 - s0))))
     return FarTable.from_pairs(table.scale, points, key="youtu score table")
 
 
@@ -36,21 +37,20 @@ class ScoreMap:
     def __init__(self, calibration: FarTable, youtu_table: FarTable) -> None:
         self._calibration = calibration
         self._youtu = _whole_scale(youtu_table)
-        self._low_cos, self._high_cos = calibration.points[0][0], calibration.points[-1][0]
-        self._low_score = self._calibrated(self._low_cos)
-        self._high_score = self._calibrated(self._high_cos)
+        self._first = calibration.points[:2]
+        self._last = calibration.points[-2:]
 
-    def _calibrated(self, cosine: float) -> float:
-        return self._youtu.threshold_for(self._calibration.far_for(cosine)).score
+    def far(self, cosine: float) -> float:
+        """The calibration's rate, continued past both ends along its end segments (at most 0.5)."""
+        low, high = self._first[0][0], self._last[1][0]
+        if low <= cosine <= high:
+            return self._calibration.far_for(cosine)
+        (c0, f0), (c1, f1) = self._last if cosine > high else self._first
+        log_far = math.log(f1) + (cosine - c1) / (c1 - c0) * math.log(f1 / f0)
+        return math.exp(min(math.log(COIN_TOSS), max(log_far, -700.0)))
 
     def score(self, cosine: float) -> float:
-        if cosine <= self._low_cos:
-            share = max(0.0, cosine) / self._low_cos if self._low_cos > 0 else 0.0
-            return round(self._low_score * share, 2)
-        if cosine >= self._high_cos:
-            share = (min(1.0, cosine) - self._high_cos) / max(1e-9, 1.0 - self._high_cos)
-            return round(self._high_score + (100.0 - self._high_score) * share, 2)
-        return round(self._calibrated(cosine), 2)
+        return round(self._youtu.threshold_for(self.far(cosine)).score, 2)
 
     def score_for_far(self, far: float) -> float:
         """The YouTu score standing for a false-accept rate (e.g. the ``ismatch`` cut)."""
