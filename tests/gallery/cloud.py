@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from edge.errors import BackendUnavailable, RemoteError
 from edge.identify.base import Candidate, Identification
-from edge.identify.thresholds import FarTable, Threshold, one_to_one_far
+from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Face
 
@@ -153,7 +153,8 @@ class CloudClient:
         return answers
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        return CLOUD_TABLE.threshold_for(one_to_one_far(max_false_accept, gallery_size))
+        per_comparison = CLOUD_TABLE.threshold_for(one_to_one_far(max_false_accept, gallery_size))
+        return Threshold(per_comparison.score, "0-1", one_to_n_far(per_comparison.far, gallery_size))
 
     def create_person(self, person_id: str, name: str, groups: Sequence[str], jpeg: bytes) -> str:
         body = {"person_id": person_id, "name": name, "groups": list(groups),

@@ -8,6 +8,8 @@ import numpy as np
 
 from edge.gallery.bench import search_figures, store_figures
 from edge.gallery.store import GalleryStore
+from edge.identify.local.backend import LocalBackend
+from edge.identify.thresholds import FarTable
 from tests.gallery.test_store import unit
 
 
@@ -42,3 +44,13 @@ def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
     assert 512 <= search.memory_bytes_per_face < 4096  # float32 row plus the person's record
     stored = store_figures(200, tmp_path, encrypted=True)
     assert stored.add_per_s > 10 and 256 < stored.disk_bytes_per_face < 4096 and stored.load_ms > 0
+
+
+def test_local_threshold_states_the_one_to_n_rate_it_stands_for(tmp_path: Path) -> None:
+    table = FarTable.from_pairs("cosine", [(0.90, 1e-2), (0.95, 1e-4), (0.97, 1e-6)])
+    with GalleryStore(tmp_path / "g.sqlite") as store:
+        local = LocalBackend(store, table, None, max_age=None)
+        small, large = local.threshold(1e-4, 10), local.threshold(1e-4, 1000)
+        assert 0.95 < small.score < large.score and abs(small.far - 1e-4) < 1e-9
+        beyond = local.threshold(1e-4, 1_000_000)  # the table cannot honour the policy there
+        assert beyond.score == 0.97 and beyond.far > 0.5

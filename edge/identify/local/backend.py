@@ -21,7 +21,7 @@ import numpy as np
 
 from edge.gallery.store import GalleryStore
 from edge.identify.base import Candidate, Identification
-from edge.identify.thresholds import FarTable, Threshold, one_to_one_far
+from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
 from edge.vision.types import Face
 
 SCALE = "cosine"
@@ -68,4 +68,7 @@ class LocalBackend:
         return self.store.snapshot().n_persons(self.groups)
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        return self.table.threshold_for(one_to_one_far(max_false_accept, gallery_size))
+        """The cut for the door's 1:N rate, and the 1:N rate it really stands for (which is higher
+        than asked when the calibration table does not reach that low)."""
+        per_comparison = self.table.threshold_for(one_to_one_far(max_false_accept, gallery_size))
+        return Threshold(per_comparison.score, SCALE, one_to_n_far(per_comparison.far, gallery_size))
