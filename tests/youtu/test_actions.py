@@ -188,3 +188,17 @@ def test_scores_follow_the_tables() -> None:
     grid = [scores.score(c / 100) for c in range(0, 121)]
     assert grid == sorted(grid)
     assert scores.score_for_far(1e-4) == pytest.approx(80)
+
+
+def test_state_survives_a_restart(engine, tmp_path: Path) -> None:  # noqa: ANN001
+    with (
+        running_emulator(engine, tmp_path, Limits()) as first,
+        YoutuClient(youtu_config(first.url)) as client,
+    ):
+        face_id = client.newperson("kept", ["kept-group"], BIDEN_1, person_name="Kept").face_id
+    with (
+        running_emulator(engine, tmp_path, Limits()) as again,
+        YoutuClient(youtu_config(again.url)) as client,
+    ):
+        assert client.getinfo("kept").face_ids == [face_id]
+        assert client.identify(["kept-group"], BIDEN_2).candidates[0].person_id == "kept"

@@ -7,6 +7,7 @@ returns the ``data`` object; a failure raises the documented code as a YoutuErro
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,7 +151,10 @@ class YoutuService:
             raise error_for(-1302, f"person {person_id!r} already exists")
         self._check_room(None, group_ids)
         face = self._largest_face(params.image("image", "url"))
-        face_id = self.store.create_person(person_id, name, tag, group_ids, self._new_face(face, ""))
+        try:
+            face_id = self.store.create_person(person_id, name, tag, group_ids, self._new_face(face, ""))
+        except sqlite3.IntegrityError:  # created by a concurrent request since the check above
+            raise error_for(-1302, f"person {person_id!r} already exists") from None
         return models.NewPerson(
             person_id=person_id, face_id=face_id, suc_group=len(group_ids), suc_face=1, group_ids=group_ids
         )
