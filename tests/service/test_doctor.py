@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from edge.capture.opencv import DEMO_CLIP
 from edge.config.settings import Settings, load_settings
 from edge.service import doctor
 from edge.service.check import CheckResult
@@ -210,3 +211,14 @@ def test_cli_exit_code_and_table(tmp_path: Path, date_server: tuple[str, list[ti
     assert "4 check(s) failed: models, disk, broker, clock" in run.stderr
     assert "Traceback" not in run.stderr and "not-the-password" not in run.stdout + run.stderr
     assert only_gallery.returncode == 0 and "all checks passed" in only_gallery.stdout
+
+
+def test_opencv_camera_file_and_missing_device(tmp_path: Path, broker: Broker) -> None:
+    clip = {"source": {"type": "opencv", "uri": str(DEMO_CLIP)}}
+    good = run_checks(make_settings(tmp_path, broker, camera=clip), ["camera"])[0]
+    assert good.status == "ok" and good.detail.endswith("176x144 frame")
+    bad = run_checks(make_settings(tmp_path, broker, camera={"source": {"type": "opencv",
+                                                                        "uri": "/dev/video99"}}),
+                     ["camera"])[0]
+    assert bad.status == "fail" and "cannot open video source" in bad.detail
+    assert "v4l2-ctl --list-devices" in bad.hint
