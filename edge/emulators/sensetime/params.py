@@ -109,7 +109,9 @@ async def _form_body(request: Request, values: dict[str, Any]) -> Params:
                 # Parts are told apart by name, never by whether they carry a filename.
                 if name == "file":
                     file = await value.read() if isinstance(value, UploadFile) else value.encode()
-                elif isinstance(value, str):
+                elif isinstance(value, UploadFile):
+                    values[name] = (await value.read()).decode("utf-8", "replace")
+                else:
                     values[name] = value
     except SenseTimeError:
         raise
