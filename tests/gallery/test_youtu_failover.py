@@ -1,0 +1,100 @@
+"""Failover and revocation with the real YouTu backend against the YouTu emulator on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from edge.emulators.common import ServerThread
+from edge.emulators.youtu.app import create_app
+from edge.emulators.youtu.engine import VisionEngine
+from edge.emulators.youtu.service import Limits, YoutuService
+from edge.emulators.youtu.store import Store
+from edge.gallery.config import GallerySettings
+from edge.gallery.enroll import Accepted, Enrollment, cloud_jpeg
+from edge.gallery.store import GalleryStore
+from edge.gallery.sync import sync_once
+from edge.identify.chain import BackendChain, CircuitState
+from edge.identify.local.backend import LocalBackend
+from edge.identify.thresholds import FarTable
+from edge.identify.youtu.backend import YoutuBackend
+from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE, YoutuBackendConfig
+from edge.identify.youtu.signature import SignatureVerifier
+from edge.vision.config import VisionSettings
+from edge.vision.pipeline import FaceAnalyzer
+from tests.gallery.conftest import Photo
+from tests.gallery.test_failover import GROUPS, LOCAL_TABLE, MAX_AGE, POLICY, SETTINGS
+
+APPID, SECRET_ID, SECRET_KEY = "1250000000", "AKIDEXAMPLE", "SECRETKEYEXAMPLE"
+
+
+class Emulator:
+    """The YouTu emulator; ``stop``/``start`` keep its port and its state, like a cloud outage."""
+
+    def __init__(self, data: Path) -> None:
+        engine = VisionEngine(VisionSettings(), LOCAL_TABLE, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
+        self.store = Store(data / "youtu.sqlite")
+        self.app = create_app(YoutuService(self.store, engine, Limits()),
+                              SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}))
+        self.server = ServerThread(self.app).start()
+        self.url = self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def start(self) -> None:
+        self.server = ServerThread(self.app, port=self.server.port).start()
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    running = Emulator(tmp_path)
+    yield running
+    running.stop()
+    running.store.close()
+
+
+def test_youtu_outage_falls_back_to_the_gallery_and_revocation_follows_the_cloud(
+        tmp_path: Path, emulator: Emulator, analyzer: FaceAnalyzer, photos: dict[str, list[Photo]]) -> None:
+    youtu = YoutuBackend(YoutuBackendConfig(base_url=emulator.url, appid=APPID, secret_id=SECRET_ID,
+                                            secret_key=SecretStr(SECRET_KEY), group_ids=GROUPS,
+                                            backoff_s=0.01))
+    gallery = GalleryStore(tmp_path / "gallery.sqlite")
+    enrollment = Enrollment(gallery, analyzer, GallerySettings(), [youtu])
+    for person_id, photo in [("obama", photos["Barack_Obama"][0]), ("biden", photos["Joe_Biden"][0])]:
+        report = enrollment.add(person_id, person_id.title(), GROUPS,
+                                [Accepted(str(photo.path), photo.face, cloud_jpeg(photo.image))])
+        assert not report.cloud_errors and gallery.require_person(person_id).remote[0].state == "synced"
+    local = LocalBackend(gallery, LOCAL_TABLE, None, max_age=MAX_AGE)
+    chain = BackendChain([youtu, local], SETTINGS)
+
+    def decide(photo: Photo) -> tuple[str | None, str, bool]:
+        answer = chain.identify(photo.image, [photo.face])
+        best = answer.identifications[0].best
+        threshold = answer.backend.threshold(POLICY, local.gallery_size())
+        return (best.person_id if best and best.score >= threshold.score else None,
+                answer.backend_name, answer.offline)
+
+    obama, biden = photos["Barack_Obama"][2], photos["Joe_Biden"][1]
+    try:
+        assert decide(obama) == ("obama", "youtu", False)
+        emulator.stop()
+        started = time.monotonic()
+        assert decide(obama) == ("obama", "local", True)
+        assert time.monotonic() - started < SETTINGS.deadline_ms / 1000
+        emulator.start()
+        youtu.delete_person("biden")  # revoked in the cloud while the door is up
+        assert sync_once(enrollment, GROUPS).removed == ["biden"]
+        time.sleep(SETTINGS.breaker_reset_s)
+        assert decide(obama) == ("obama", "youtu", False)
+        assert chain.circuit_states()["youtu"] is CircuitState.CLOSED
+        emulator.stop()
+        assert decide(biden) == (None, "local", True)  # denied offline after the sync
+    finally:
+        chain.close()
+        youtu.client.close()
+        gallery.close()
