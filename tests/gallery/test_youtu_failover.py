@@ -36,7 +36,8 @@ class Emulator:
     """The YouTu emulator; ``stop``/``start`` keep its port and its state, like a cloud outage."""
 
     def __init__(self, data: Path) -> None:
-        engine = VisionEngine(VisionSettings(), LOCAL_TABLE, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
+        youtu_table = FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE)
+        engine = VisionEngine(VisionSettings(), LOCAL_TABLE, youtu_table)
         self.store = Store(data / "youtu.sqlite")
         self.app = create_app(YoutuService(self.store, engine, Limits()),
                               SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}))
