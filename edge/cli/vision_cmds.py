@@ -84,10 +84,10 @@ def detect(app: AppContext, image: Path, as_json: bool, draw: Path | None) -> No
         click.echo(f"wrote {draw}")
 
 
-def _largest_face(analyzer: FaceAnalyzer, image: Path, max_pixels: int) -> tuple[Face, int]:
-    faces = analyzer.analyze(read_image(image, max_pixels=max_pixels))
+def _largest_face(analyzer: FaceAnalyzer, name: Path, image: np.ndarray) -> tuple[Face, int]:
+    faces = analyzer.analyze(image)
     if not faces:
-        raise BadInput(f"{image}: no face found")
+        raise BadInput(f"{name}: no face found")
     return faces[0], len(faces)
 
 
@@ -98,8 +98,9 @@ def _largest_face(analyzer: FaceAnalyzer, image: Path, max_pixels: int) -> tuple
 def embed(app: AppContext, image: Path, as_json: bool) -> None:
     """Print the embedding of the largest face in IMAGE (L2-normalized, compare by dot product)."""
     settings = app.settings
+    frame = read_image(image, max_pixels=settings.vision.max_image_pixels)
     analyzer = _analyzer(settings)
-    face, count = _largest_face(analyzer, image, settings.vision.max_image_pixels)
+    face, count = _largest_face(analyzer, image, frame)
     assert face.embedding is not None
     values = [round(float(v), 6) for v in face.embedding]
     if as_json:
@@ -125,13 +126,14 @@ def compare(app: AppContext, a: Path, b: Path, as_json: bool) -> None:
     from edge.identify.local.calibration import load_calibration
 
     settings = app.settings
+    frames = [read_image(path, max_pixels=settings.vision.max_image_pixels) for path in (a, b)]
     try:
         table = load_calibration(_calibration_path(settings), settings.vision.models_dir)
     except ModelError as exc:
         raise click.ClickException(str(exc)) from exc
     analyzer = _analyzer(settings)
-    face_a, _ = _largest_face(analyzer, a, settings.vision.max_image_pixels)
-    face_b, _ = _largest_face(analyzer, b, settings.vision.max_image_pixels)
+    face_a, _ = _largest_face(analyzer, a, frames[0])
+    face_b, _ = _largest_face(analyzer, b, frames[1])
     assert face_a.embedding is not None and face_b.embedding is not None
     similarity = analyzer.similarity(face_a.embedding, face_b.embedding)
     policy = settings.access.max_false_accept
@@ -148,8 +150,10 @@ def compare(app: AppContext, a: Path, b: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result))
         return
+    bound = ("at most " if similarity >= table.points[-1][0]
+             else "at least " if similarity <= table.points[0][0] else "")
     click.echo(f"similarity {similarity:.4f} (a stranger scores this high at a rate of "
-               f"{result['false_accept']:.2g})")
+               f"{bound}{result['false_accept']:.2g})")
     verdict = "same person" if same else "not the same person"
     note = ""
     if threshold.far > policy:

@@ -1,0 +1,84 @@
+"""The calibration table: computed from scored pairs, loaded with clear errors when broken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.errors import ConfigError, ModelError
+from edge.identify.local.calibration import calibration_table, load_calibration, read_lfw_pairs
+from edge.vision.config import DEFAULT_MODELS_DIR
+
+
+def test_table_thresholds_let_exactly_k_impostors_pass() -> None:
+    impostor = np.linspace(0.0, 0.999, 1000)  # evenly spread, highest 0.999
+    genuine = np.full(500, 0.9982)
+    table = calibration_table(genuine, impostor)
+    rows = table["rows"]
+    assert [r["far"] for r in rows] == [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
+    for row in rows:
+        passed = (impostor >= row["threshold"]).sum()
+        assert passed == round(row["far"] * 1000)
+        assert row["n_impostor"] == 1000
+    assert rows[-1]["tar"] == 0.0 and rows[-2]["tar"] == 1.0  # 0.9982 < 0.9985, > 0.9975
+    assert table["n_genuine"] == 500
+
+
+def test_table_stops_where_the_data_stops() -> None:
+    table = calibration_table(np.ones(50), np.linspace(0, 1, 50))
+    assert min(r["far"] for r in table["rows"]) == pytest.approx(1 / 50)
+
+
+def test_too_few_pairs_are_refused() -> None:
+    with pytest.raises(ValueError, match="too few"):
+        calibration_table([0.9] * 5, [0.1] * 5)
+
+
+def test_shipped_table_loads_and_is_monotone() -> None:
+    table = load_calibration(None, DEFAULT_MODELS_DIR)
+    assert table.scale == "cosine"
+    assert table.lowest_far < 1.1e-3
+    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
+    assert shipped["descriptor"] == "face-api-descriptor" and shipped["flip_test"] is True
+
+
+def test_missing_shipped_table_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="calibration.json: missing"):
+        load_calibration(None, tmp_path)
+
+
+def test_missing_configured_table_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_calibration(tmp_path / "mine.json", DEFAULT_MODELS_DIR)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not readable JSON"),
+        ('{"scale": "0-100", "rows": []}', 'needs "scale": "cosine"'),
+        ('{"scale": "cosine", "rows": {"a": 1}}', '"rows" must be a list'),
+        ('{"scale": "cosine", "rows": [{"threshold": 0.5}]}', '"rows" must be a list'),
+        ('{"scale": "cosine", "rows": [{"threshold": 0.5, "far": 0.1}]}', "at least two"),
+        ('{"scale": "cosine", "rows": [{"threshold": 0.5, "far": 0.1}, {"threshold": 0.6, "far": 0.2}]}',
+         "must fall"),
+    ],
+)
+def test_malformed_tables_are_config_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_calibration(path, DEFAULT_MODELS_DIR)
+
+
+def test_reads_lfw_pair_files(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("2\nAaron_Peirsol\t1\t2\nAJ_Cook\t1\tMarsha_Thomason\t3\n")
+    aaron = tmp_path / "Aaron_Peirsol"
+    assert read_lfw_pairs(pairs) == [
+        (aaron / "Aaron_Peirsol_0001.jpg", aaron / "Aaron_Peirsol_0002.jpg", True),
+        (tmp_path / "AJ_Cook/AJ_Cook_0001.jpg", tmp_path / "Marsha_Thomason/Marsha_Thomason_0003.jpg", False),
+    ]
