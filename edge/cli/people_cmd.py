@@ -67,6 +67,11 @@ def _print_report(report: EnrollReport) -> None:
         click.echo(f"{backend}: pending ({error}); 'edge people sync' will finish it", err=True)
 
 
+def _report_owed(backends: list[str]) -> None:
+    for backend in backends:
+        click.echo(f"{backend}: deletion pending; 'edge people sync' will finish it", err=True)
+
+
 @click.group()
 def people() -> None:
     """Enroll and manage the people the door recognizes."""
@@ -138,28 +143,32 @@ def show(app: AppContext, person_id: str) -> None:
                        + (f" ({r.error})" if r.error else ""))
 
 
-def _remove(app: AppContext, person_id: str, forget: bool) -> None:
-    with _enrollment(app) as enrollment:
-        owed = enrollment.remove(person_id, forget=forget)
-    click.echo(f"{person_id}: {'forgotten' if forget else 'removed'}")
-    for backend in owed:
-        click.echo(f"{backend}: deletion pending; 'edge people sync' will finish it", err=True)
-
-
 @people.command()
 @click.argument("person_id")
 @pass_app
 def remove(app: AppContext, person_id: str) -> None:
     """Remove a person here and in the clouds."""
-    _remove(app, person_id, forget=False)
+    with _enrollment(app) as enrollment:
+        _report_owed(enrollment.remove(person_id))
+    click.echo(f"{person_id}: removed")
 
 
 @people.command()
 @click.argument("person_id")
 @pass_app
 def forget(app: AppContext, person_id: str) -> None:
-    """Erase a person everywhere (gallery, clouds; the audit log is pseudonymized by the service)."""
-    _remove(app, person_id, forget=True)
+    """Erase a person everywhere: gallery, clouds, and their audit entries (pseudonymized)."""
+    from edge.service.records import AuditLog
+
+    with AuditLog.from_settings(app.settings.service) as audit, _enrollment(app) as enrollment:
+        if enrollment.store.person(person_id) is None:  # removed before: the audit log may still name them
+            click.echo(f"{person_id}: not in the gallery; {audit.forget(person_id).entries} audit entries "
+                       "pseudonymized")
+            return
+        erased: list[int] = []
+        enrollment.store.events.person_forgotten.append(lambda pid: erased.append(audit.forget(pid).entries))
+        _report_owed(enrollment.remove(person_id, forget=True))
+    click.echo(f"{person_id}: forgotten ({sum(erased)} audit entries pseudonymized)")
 
 
 @people.command()

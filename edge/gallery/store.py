@@ -149,6 +149,7 @@ class GalleryStore:
             if verdict == "ok":
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA secure_delete = ON")  # deleted embeddings are overwritten
                 return db
             detail = str(verdict)
         except sqlite3.DatabaseError as exc:
@@ -298,6 +299,8 @@ class GalleryStore:
     def forget(self, person_id: str, owed_deletes: Iterable[tuple[str, str]] = ()) -> bool:
         """Erase everything of a person here and tell the hooks (audit pseudonymization)."""
         gone = self.remove(person_id, owed_deletes)
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old copy left in the WAL
         if gone:
             GalleryEvents.emit(self.events.person_forgotten, person_id)
         return gone

@@ -9,11 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.access.event import AccessEvent
 from edge.cli.main import main
 from edge.errors import BadInput
 from edge.gallery.config import GallerySettings
 from edge.gallery.enroll import Enrollment
 from edge.gallery.store import GalleryStore
+from edge.service.records import AuditLog
 from edge.vision.pipeline import FaceAnalyzer
 from tests.gallery.conftest import FACES, Photo
 
@@ -162,3 +164,21 @@ def test_enroll_from_the_camera_guides_the_person(tmp_path: Path, capsys: pytest
         "captured 2/2",
         "obama: 2 face(s) enrolled",
     ]
+
+
+def test_forget_erases_the_person_and_pseudonymizes_the_audit_log(
+        tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert edge(capsys, config, "people", "add", "--id", "collins", "--name", "Eileen Collins",
+                str(FACES / "Eileen_Collins"))[0] == 0
+    with AuditLog(tmp_path / "state" / "audit.sqlite") as audit:
+        for _ in range(2):
+            audit.record(AccessEvent(device="d", door="front", decision="granted", reason="recognized",
+                                     person_id="collins", person_name="Eileen Collins"))
+    code, out, err = edge(capsys, config, "people", "forget", "collins")
+    assert (code, out) == (0, "collins: forgotten (2 audit entries pseudonymized)\n"), err
+    with AuditLog(tmp_path / "state" / "audit.sqlite") as audit:
+        assert audit.entries("collins") == []
+        assert {e.person_name for e in audit.entries()} == {None}
+    assert edge(capsys, config, "people", "list")[1] == ""
+    code, out, _ = edge(capsys, config, "people", "forget", "collins")
+    assert (code, out) == (0, "collins: not in the gallery; 0 audit entries pseudonymized\n")

@@ -73,6 +73,8 @@ def test_forget_erases_everything_and_tells_the_hooks(tmp_path: Path) -> None:
         for table in ("people", "faces", "memberships", "remote_people", "pending_uploads"):
             assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
         assert store.pending_deletes() == [("youtu", "bob")]
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("g.sqlite*"))
+    assert unit(4).astype("<f2").tobytes() not in on_disk  # overwritten, not just unlinked
 
 
 def test_snapshot_follows_changes_including_other_connections(tmp_path: Path) -> None:
