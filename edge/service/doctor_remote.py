@@ -64,7 +64,12 @@ def broker(settings: Settings) -> Iterator[CheckResult]:
                         f"`mosquitto_sub -h {mqtt.host} -p {mqtt.port} -t '#' -C 1`")
     try:
         client.connect(mqtt.host, mqtt.port, keepalive=mqtt.keepalive_s)
-    except (OSError, ssl.SSLError) as exc:
+    except ssl.SSLError as exc:
+        yield CheckResult("broker", "fail", f"{where}: TLS handshake failed: {exc}",
+                          "mqtt.tls_ca_file must hold the CA that signed the broker's certificate, "
+                          "and mqtt.host must be a name the certificate carries")
+        return
+    except OSError as exc:
         yield CheckResult("broker", "fail", f"{where} unreachable: {exc}", unreachable_hint)
         return
     client.loop_start()

@@ -20,11 +20,11 @@ import pytest
 
 from edge.capture.opencv import DEMO_CLIP
 from edge.config.settings import Settings, load_settings
-from edge.service import doctor
+from edge.service import doctor, doctor_remote
 from edge.service.check import CheckResult
 from edge.service.doctor import render_table, run_checks
 from edge.vision.config import DEFAULT_MODELS_DIR
-from tests.support.mosquitto import Broker
+from tests.support.mosquitto import Broker, make_pki, running_broker
 
 
 def make_settings(tmp_path: Path, broker: Broker, **sections: dict[str, Any]) -> Settings:
@@ -222,3 +222,21 @@ def test_opencv_camera_file_and_missing_device(tmp_path: Path, broker: Broker) -
                      ["camera"])[0]
     assert bad.status == "fail" and "cannot open video source" in bad.detail
     assert "v4l2-ctl --list-devices" in bad.hint
+
+
+def test_broker_over_tls(tmp_path: Path, broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(doctor_remote, "CONNECT_TIMEOUT_S", 1.0)  # plain MQTT to a TLS port: no CONNACK
+    pki = make_pki(tmp_path)
+    (tmp_path / "other").mkdir()
+    other_ca = make_pki(tmp_path / "other").ca_cert
+    with running_broker(tmp_path, tls=pki) as secured:
+        tls_port = {"host": secured.host, "port": secured.tls_port}
+        good = run_checks(make_settings(tmp_path, broker, mqtt={**tls_port, "tls_ca_file": str(pki.ca_cert)}),
+                          ["broker"])[0]
+        assert good.status == "ok", good
+        plain = run_checks(make_settings(tmp_path, broker, mqtt=tls_port), ["broker"], timeout_s=10)[0]
+        assert plain.status == "fail" and "mqtt.tls_ca_file" in plain.hint, plain
+        wrong_ca = {**tls_port, "tls_ca_file": str(other_ca)}
+        untrusted = run_checks(make_settings(tmp_path, broker, mqtt=wrong_ca), ["broker"])[0]
+        assert untrusted.status == "fail" and "CERTIFICATE_VERIFY_FAILED" in untrusted.detail, untrusted
+        assert "signed the broker's certificate" in untrusted.hint
