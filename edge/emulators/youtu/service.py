@@ -108,13 +108,13 @@ class YoutuService:
         stored = self.store.embeddings_of(person_id)
         return max((float(np.dot(embedding, face.embedding)) for _, embedding in stored), default=-1.0)
 
-    def _searched(self, params: Params) -> tuple[list[str], Gallery]:
+    def _searched(self, params: Params) -> Gallery:
         group_ids = params.groups(self.limits.id_chars)
         known = set(self.store.group_ids())
         existing = [g for g in group_ids if g in known]
         if not existing:
             raise error_for(-1306 if len(group_ids) == 1 else -1307, "none of the groups exists")
-        return existing, self.store.gallery(existing)
+        return self.store.gallery(existing)
 
     def _candidates(self, gallery: Gallery, face: FoundFace) -> list[models.Candidate]:
         """Top persons by their best face's score, unfiltered, best first."""
@@ -268,7 +268,7 @@ class YoutuService:
 
     def identify(self, params: Params) -> models.Identified:
         started = time.monotonic()
-        _, gallery = self._searched(params)
+        gallery = self._searched(params)
         face = self._largest_face(params.image("image", "url"))
         return models.Identified(
             session_id=self._session(params),
@@ -279,7 +279,7 @@ class YoutuService:
 
     def multidentify(self, params: Params) -> models.MultiIdentified:
         started = time.monotonic()
-        _, gallery = self._searched(params)
+        gallery = self._searched(params)
         results = [
             models.FaceResult(
                 face_rect=models.FaceRect(x=face.box.x, y=face.box.y, width=face.box.w, height=face.box.h),
