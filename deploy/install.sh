@@ -168,6 +168,11 @@ if [ -f "$ETC/edge.toml" ]; then
     say "keeping $ETC/edge.toml"
 else
     run "$VENV/bin/edge" config example --output "$ETC/edge.toml"
+    # Each device needs its own id (MQTT client id and topics): the host name, not the example's.
+    device_id="$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '-')"
+    if [ -n "$device_id" ]; then
+        run sed -i "0,/^id = \"door-1\"\$/s//id = \"$device_id\"/" "$ETC/edge.toml"
+    fi
 fi
 run chmod 0640 "$ETC/edge.toml"
 host chown root:edge "$ETC/edge.toml"

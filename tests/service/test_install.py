@@ -8,7 +8,9 @@ installs the package from a wheelhouse offline in seconds instead of downloading
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -120,6 +122,7 @@ def test_installs_twice_without_harm_then_uninstalls(tmp_path: Path, wheelhouse:
     config = tomllib.loads((etc / "edge.toml").read_text())
     assert config["vision"]["models_dir"] == "/opt/edge/models"
     assert config["service"]["state_dir"] == "/var/lib/edge"
+    assert config["device"]["id"] == re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])
     assert mode(etc) == mode(etc / "secrets") == 0o750 and mode(etc / "edge.toml") == 0o640
     assert mode(root / "var" / "lib" / "edge") == 0o750
     unit = root / "etc" / "systemd" / "system" / "edge.service"
