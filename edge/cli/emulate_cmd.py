@@ -47,6 +47,13 @@ def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decor
     help="Also from $EDGE_YOUTU_SECRET_KEY (keeps it out of the process list)",
 )
 @click.option("--persons-per-group", default=20000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--max-requests-per-s",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Answer code 15 beyond this rate (0 = no limit)",
+)
 @pass_app
 def youtu(
     app: AppContext,
@@ -57,13 +64,16 @@ def youtu(
     secret_id: str,
     secret_key: str,
     persons_per_group: int,
+    max_requests_per_s: float,
 ) -> None:
     """The legacy Tencent YouTu face API (POST /face/<action>)."""
     from edge.emulators.common import serve
     from edge.emulators.youtu.app import build
 
     try:
-        server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group)
+        server = build(
+            app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group, max_requests_per_s
+        )
     except ModelError as exc:  # the vision models are incomplete: say so, no traceback
         raise click.ClickException(str(exc)) from exc
     click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")

@@ -15,10 +15,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from edge.emulators.common import ServerThread
-from edge.emulators.youtu.service import Limits
+from edge.emulators.youtu.app import create_app
+from edge.emulators.youtu.ratelimit import RateLimit
+from edge.emulators.youtu.service import Limits, YoutuService
+from edge.emulators.youtu.store import Store
 from edge.errors import ConfigError
+from edge.identify.youtu import errors
 from edge.identify.youtu.client import YoutuClient
-from edge.identify.youtu.signature import sign
+from edge.identify.youtu.signature import SignatureVerifier, sign
 from edge.vision.types import Box
 from tests.youtu.conftest import APPID, SECRET_ID, SECRET_KEY, photo, running_emulator, youtu_config
 
@@ -272,3 +276,17 @@ def test_face_rect_is_in_image_pixels(client: YoutuClient) -> None:
     assert len(result) == 1
     rect = result[0].face_rect
     assert Box(rect.x, rect.y, rect.width, rect.height).iou(Box(450 + 132, 100 + 84, 168, 168)) > 0.5
+
+
+def test_frequency_control_answers_15_which_the_client_does_not_retry(tmp_path) -> None:  # noqa: ANN001
+    store = Store(tmp_path / "youtu.sqlite")
+    service = YoutuService(store, BrokenEngine(), Limits())
+    app = create_app(service, SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}), RateLimit(per_second=2))
+    with ServerThread(app) as server, YoutuClient(youtu_config(server.url)) as client:
+        client.getgroupids()
+        client.getgroupids()
+        with pytest.raises(errors.YoutuRateLimited):
+            client.getgroupids()
+        time.sleep(0.6)  # refills one request's worth
+        assert client.getgroupids() == []
+    store.close()

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from edge.config.settings import Settings
 from edge.emulators.youtu.engine import VisionEngine
 from edge.emulators.youtu.params import Params, read_body
+from edge.emulators.youtu.ratelimit import RateLimit
 from edge.emulators.youtu.service import Limits, YoutuService
 from edge.emulators.youtu.store import Store
 from edge.identify.thresholds import FarTable
@@ -41,7 +42,10 @@ def envelope(code: int, message: str, data: object = None, status: int = 200) ->
     return JSONResponse({"code": code, "message": message, "data": data or {}}, status_code=status)
 
 
-def create_app(service: YoutuService, verifier: SignatureVerifier) -> Starlette:
+def create_app(
+    service: YoutuService, verifier: SignatureVerifier, rate_limit: RateLimit | None = None
+) -> Starlette:
+    """The app; with ``rate_limit``, requests beyond it are answered 15 (before any work)."""
     max_bytes = service.limits.max_body_bytes
 
     async def download(url: str) -> bytes:
@@ -70,6 +74,8 @@ def create_app(service: YoutuService, verifier: SignatureVerifier) -> Starlette:
         handler = service.actions.get(action)
         if handler is None:
             return envelope(3, f"unknown action {action!r}", status=404)
+        if rate_limit is not None and not rate_limit.allow():
+            return envelope(15, "too many requests")
         try:
             body = await read_body(request, max_bytes)
             params = await Params.parse(request, body)
@@ -103,6 +109,7 @@ def build(
     appid: str,
     keys: Mapping[str, str],
     persons_per_group: int = Limits.persons_per_group,
+    max_requests_per_s: float = 0.0,
 ) -> Starlette:
     """The app with real vision, the documented score table and its state under ``data_dir``."""
     for secret_key in keys.values():
@@ -110,4 +117,5 @@ def build(
     engine = VisionEngine.shipped(settings.vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
     store = Store(data_dir / "youtu.sqlite")
     service = YoutuService(store, engine, Limits(persons_per_group=persons_per_group))
-    return create_app(service, SignatureVerifier(appid, keys))
+    rate_limit = RateLimit(max_requests_per_s) if max_requests_per_s > 0 else None
+    return create_app(service, SignatureVerifier(appid, keys), rate_limit)
