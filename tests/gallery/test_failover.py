@@ -111,7 +111,7 @@ def test_a_hanging_cloud_costs_at_most_the_deadline(door: Door, photos: dict[str
     who, answer = door.decide(photos["Joe_Biden"][1])
     elapsed = time.monotonic() - started
     assert (who, answer.backend_name, answer.offline) == ("biden", "local", True)
-    assert SETTINGS.deadline_ms / 1000 <= elapsed < SETTINGS.deadline_ms / 1000 + 0.3
+    assert SETTINGS.deadline_ms / 1000 <= elapsed < SETTINGS.deadline_ms / 1000 + 0.4
 
 
 def test_removed_in_the_cloud_is_denied_offline_after_the_next_sync(
