@@ -72,13 +72,12 @@ class Appliance:
 
     # -- one frame ---------------------------------------------------------------------------
     def process(self, frame: Frame) -> list[AccessEvent]:
-        started = time.perf_counter()
         faces = self.analyzer.analyze(frame.image, describe=True)
-        self._stage("analyze", started)
         tracks = self.tracker.update([f.detection.box for f in faces], frame.time)
         self.engine.forget_tracks(set(self.tracker.tracks))
         usable = [i for i, face in enumerate(faces) if face.quality.ok]
         verdicts = self._identify(frame, [faces[i] for i in usable])
+        started = time.perf_counter()
         events = []
         min_live = self.settings.vision.liveness.min_live
         for index, (face, track) in enumerate(zip(faces, tracks)):
@@ -99,9 +98,9 @@ class Appliance:
             event = self.engine.observe(observation)
             if event is not None:
                 events.append(event)
-        self._stage("decide", started)
         for event in events:
             self._publish(event)
+        self._stage("decide", started)
         return events
 
     def _identify(self, frame: Frame, faces: list[Face]) -> list[Verdict] | None:

@@ -20,7 +20,6 @@ from edge.vision.pipeline import FaceAnalyzer
 from tests.loop.conftest import FACES, SequenceWriter, empty_frame, frame_of, loop_settings
 
 OBAMA = FACES / "Barack_Obama" / "3.jpg"  # not one of the enrollment photos
-OBAMA_2 = FACES / "Barack_Obama" / "4.jpg"
 BIDEN = FACES / "Joe_Biden" / "2.jpg"
 STRANGER = FACES / "Eileen_Collins" / "1.jpg"
 
@@ -73,12 +72,11 @@ def test_single_good_frame_among_bad_ones_does_not_grant(
     assert len(faces) == 1 and "blurry" in faces[0].quality.reasons  # the bad frames are seen, and refused
     frames = [blurred] * 6 + [frame_of(OBAMA)] + [blurred] * 12
     outcome = play(frames, write_sequence, tmp_path, analyzer, gallery)
-    assert all(decision != "granted" for decision, _, _ in outcome)
-    assert outcome == [("denied", "low_quality", None)]
+    assert outcome == []  # one sharp frame names him once: not enough to open, nor to call him unknown
 
 
 def test_cooldown_holds(tmp_path, analyzer, gallery, write_sequence) -> None:
-    visit = [frame_of(OBAMA_2, shift=i) for i in range(6)]
+    visit = [frame_of(OBAMA, shift=i) for i in range(6)]
     away = [empty_frame()] * 20  # 2 s: the track ends
     frames = visit + away + visit
     assert play(frames, write_sequence, tmp_path, analyzer, gallery, cooldown_s=10) == [
