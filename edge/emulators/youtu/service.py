@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel
 
 from edge.emulators.youtu.engine import FaceEngine, FoundFace
 from edge.emulators.youtu.params import Params
@@ -43,7 +44,7 @@ class YoutuService:
         self.store = store
         self.engine = engine
         self.limits = limits
-        self.actions: dict[str, Callable[[Params], object]] = {
+        self.actions: dict[str, Callable[[Params], BaseModel]] = {
             "newperson": self.newperson,
             "delperson": self.delperson,
             "addface": self.addface,
