@@ -125,6 +125,8 @@ NO_NAME = b"--x\r\nContent-Type: text/plain\r\n\r\nvalue\r\n--x--\r\n"
     [
         ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 3),
         ({"content": b"[1, 2]", "headers": {"Content-Type": "application/json"}}, 3),
+        ({"content": b"[" * 100_000, "headers": {"Content-Type": "application/json"}}, 3),
+        ({"content": b'{"appid": "\xff"}', "headers": {"Content-Type": "application/json"}}, 3),
         ({"content": b"appid=1", "headers": {"Content-Type": "text/plain"}}, 3),
         ({"content": b"--x\r\ngarbage", "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 3),
         ({"content": CUT_SHORT, "headers": {"Content-Type": "multipart/form-data; boundary=x"}}, 3),

@@ -56,7 +56,7 @@ class Params:
         if content_type in ("application/json", "text/json", ""):
             try:
                 document = json.loads(body or b"{}")
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
                 raise error_for(3, "the body is not valid JSON") from None
             if not isinstance(document, dict):
                 raise error_for(3, "the JSON body must be an object")
