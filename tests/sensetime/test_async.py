@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import httpx
 import pytest
 
@@ -10,6 +13,13 @@ from edge.identify.sensetime.errors import InvalidTask, TaskPending
 from tests.sensetime.conftest import API_ID, API_SECRET, Emulator
 
 CREDENTIALS = {"api_id": API_ID, "api_secret": API_SECRET}
+
+
+@pytest.fixture(scope="module")
+def emulator(start_emulator: Callable[..., Any]) -> Iterator[Emulator]:
+    """Training takes 2 s here, so the steps below are told apart by the test's clock alone."""
+    with start_emulator(train_delay_s=2.0) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +43,9 @@ def test_identification_on_an_untrained_group_is_a_task_until_trained(
     task_id = body["task_id"]
 
     assert task_status(emulator, task_id).json()["task_status"] == "pending"
-    emulator.clock.advance(0.2)  # past half of the 0.3 s training delay
+    emulator.clock.advance(1.2)  # past half of the 2 s training delay
     assert task_status(emulator, task_id).json()["task_status"] == "processing"
-    emulator.clock.advance(0.2)
+    emulator.clock.advance(1.0)
     done = task_status(emulator, task_id).json()
     assert done["task_status"] == "done"
     assert done["result"]["status"] == "OK"
@@ -79,6 +89,7 @@ def test_the_client_polls_within_its_deadline_then_reports_the_task(
         client.group_add_person(untrained_group, [client.person_create("x", [faces["Joe_Biden/2"]])])
         with pytest.raises(TaskPending) as pending:
             client.identify(faces["Barack_Obama/3"], untrained_group, timeout_s=0.1)
+        emulator.clock.advance(2.0)
         result = client.wait_task(pending.value.task_id, timeout_s=5.0)
     assert result["candidates"][0]["name"] == "Barack Obama"
 
