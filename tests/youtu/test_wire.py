@@ -292,3 +292,49 @@ def test_frequency_control_answers_15_which_the_client_does_not_retry(tmp_path) 
         time.sleep(0.6)  # refills one request's worth
         assert client.getgroupids() == []
     store.close()
+
+
+ACTIONS = [
+    "newperson",
+    "delperson",
+    "addface",
+    "delface",
+    "setinfo",
+    "getinfo",
+    "getgroupids",
+    "getpersonids",
+    "getfaceids",
+    "getfaceinfo",
+    "addgroupids",
+    "delgroupids",
+    "verify",
+    "identify",
+    "multidentify",
+    "compare",
+]
+FIELDS = [
+    "person_id",
+    "group_ids",
+    "group_id",
+    "face_ids",
+    "face_id",
+    "person_name",
+    "tag",
+    "url",
+    "urls",
+    "urlA",
+    "urlB",
+    "session_id",
+]
+
+
+@pytest.mark.parametrize("junk", [None, 1.5, True, [], {}, [[1]], [""], "x" * 5000, -1])
+def test_every_action_answers_junk_fields_with_a_documented_input_code(
+    http: httpx.Client, junk: object
+) -> None:
+    for action in ACTIONS:
+        response = http.post(f"/face/{action}", json={"appid": APPID, **dict.fromkeys(FIELDS, junk)})
+        code, _ = answer(response)
+        assert response.status_code == 200
+        if action != "getgroupids":  # the one action without fields
+            assert code in errors.MESSAGES and code != 213, (action, code)
