@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from edge.errors import BackendUnavailable, BadInput, ConfigError
+from edge.identify.base import Backend, Enroller
 from edge.identify.sensetime.backend import SenseTimeBackend, match_faces
 from edge.identify.sensetime.config import SenseTimeBackendConfig
 from edge.identify.sensetime.errors import InvalidId
@@ -42,9 +43,10 @@ def frame(analyzer: FaceAnalyzer, name: str) -> tuple[np.ndarray, list[Face]]:
 @pytest.fixture(scope="module")
 def enrolled(emulator: Emulator) -> Iterator[Enrolled]:
     backend = SenseTimeBackend(config(emulator.url))
+    enroller: Enroller = backend  # mypy checks the protocol
     ids = {
-        "obama": backend.create_person("p-obama", "Barack Obama", ["front door"], photo("Barack_Obama/1")),
-        "collins": backend.create_person("p-collins", "Eileen Collins", ["front door", "lab"],
+        "obama": enroller.create_person("p-obama", "Barack Obama", ["front door"], photo("Barack_Obama/1")),
+        "collins": enroller.create_person("p-collins", "Eileen Collins", ["front door", "lab"],
                                          photo("Eileen_Collins/1")),
     }
     backend.add_face(ids["obama"], photo("Barack_Obama/2"))
@@ -65,7 +67,7 @@ def test_identify_names_the_enrolled_person(
     emulator: Emulator, enrolled: Enrolled, analyzer: FaceAnalyzer, upload: str
 ) -> None:
     _, ids = enrolled
-    backend = SenseTimeBackend(config(emulator.url, upload=upload))
+    backend: Backend = SenseTimeBackend(config(emulator.url, upload=upload))  # mypy checks the protocol
     image, faces = frame(analyzer, "Barack_Obama/3")
     (result,) = backend.identify(image, faces, deadline_s=5.0)
     assert (result.backend, result.scale) == ("sensetime", "0-1")
