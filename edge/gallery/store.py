@@ -123,6 +123,8 @@ class GalleryStore:
         self._snapshot: GallerySnapshot | None = None
         self._snapshot_data_version = -1
         self._changed = True
+        # people the hooks know of (None until the first snapshot); see snapshot()
+        self._announced: dict[str, str] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = self._connect(path)
         try:
@@ -215,6 +217,8 @@ class GalleryStore:
                 raise BadInput(f"person {person_id} already exists")
             db.execute("INSERT INTO people VALUES (?, ?, ?, ?)", (person_id, name, now, now))
             self._join(db, person_id, groups)
+            if self._announced is not None:
+                self._announced[person_id] = name
         GalleryEvents.emit(self.events.person_added, person_id, name)
 
     @staticmethod
@@ -292,6 +296,8 @@ class GalleryStore:
         with self._write() as db:
             gone = db.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount > 0
             db.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?, ?)", list(owed_deletes))
+            if self._announced is not None:
+                self._announced.pop(person_id, None)
         if gone:
             GalleryEvents.emit(self.events.person_removed, person_id)
         return gone
@@ -404,7 +410,13 @@ class GalleryStore:
     # -- search snapshot -----------------------------------------------------------------------
 
     def snapshot(self) -> GallerySnapshot:
-        """The current searchable gallery (cheap when nothing changed since the last call)."""
+        """The current searchable gallery (cheap when nothing changed since the last call).
+
+        People added or removed by another process (``edge people ...`` while the service runs)
+        are announced to the hooks here, so Home Assistant learns of them without a restart.
+        """
+        added: list[tuple[str, str]] = []
+        removed: list[str] = []
         with self._lock:
             data_version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
             if self._snapshot is None or self._changed or data_version != self._snapshot_data_version:
@@ -412,7 +424,17 @@ class GalleryStore:
                 self._snapshot = self._load_snapshot(previous + 1)
                 self._snapshot_data_version = data_version
                 self._changed = False
-            return self._snapshot
+                now_known = {p.person_id: p.name for p in self._snapshot.people}
+                if self._announced is not None:
+                    added = [(pid, name) for pid, name in now_known.items() if pid not in self._announced]
+                    removed = [pid for pid in self._announced if pid not in now_known]
+                self._announced = now_known
+            snapshot = self._snapshot
+        for person_id, name in added:
+            GalleryEvents.emit(self.events.person_added, person_id, name)
+        for person_id in removed:
+            GalleryEvents.emit(self.events.person_removed, person_id)
+        return snapshot
 
     def _load_snapshot(self, version: int) -> GallerySnapshot:
         self._db.execute("BEGIN")  # one read transaction: people and faces of the same moment

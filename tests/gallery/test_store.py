@@ -93,6 +93,22 @@ def test_snapshot_follows_changes_including_other_connections(tmp_path: Path) ->
         assert hits[0].person_id == "bob" and hits[0].score > 0.999
 
 
+def test_hooks_hear_of_people_added_and_removed_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
+    with GalleryStore(path) as service, GalleryStore(path) as command:
+        heard: list[tuple[str, ...]] = []
+        service.events.person_added.append(lambda pid, name: heard.append(("added", pid, name)))
+        service.events.person_removed.append(lambda pid: heard.append(("removed", pid)))
+        service.add_person("alice", "Alice", ["staff"])  # announced at once, and only once
+        service.snapshot()
+        command.add_person("bob", "Bob", ["staff"])
+        service.snapshot()
+        command.remove("alice")
+        service.snapshot()
+        service.snapshot()
+        assert heard == [("added", "alice", "Alice"), ("added", "bob", "Bob"), ("removed", "alice")]
+
+
 def test_encrypted_store_refuses_another_key_and_a_missing_key(tmp_path: Path) -> None:
     path = tmp_path / "g.sqlite"
     key = read_key(write_key(tmp_path / "key"))
