@@ -23,6 +23,7 @@ class Received:
     topic: str
     payload: bytes
     retain: bool
+    expiry_s: int | None = None  # MQTT 5 message expiry interval, if the publisher set one
 
     def json(self) -> Any:
         return json.loads(self.payload)
@@ -63,7 +64,8 @@ class Subscriber:
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self._cond:
-            self.messages.append(Received(msg.topic, bytes(msg.payload), bool(msg.retain)))
+            expiry = getattr(msg.properties, "MessageExpiryInterval", None)
+            self.messages.append(Received(msg.topic, bytes(msg.payload), bool(msg.retain), expiry))
             self._cond.notify_all()
 
     def on(self, topic: str) -> list[Received]:
@@ -97,7 +99,7 @@ def settings_for(broker: Broker, state_dir: Path, **mqtt: Any) -> Settings:
 
 def access_event(decision: str = "denied", person_id: str | None = None) -> AccessEvent:
     reason = "recognized" if decision == "granted" else "unknown"
-    return AccessEvent(device="door-1", door="front", decision=decision,  # type: ignore[arg-type]
+    return AccessEvent(device="door-1", door="front", decision=decision,
                        reason=reason, person_id=person_id, person_name=person_id and person_id.title())
 
 

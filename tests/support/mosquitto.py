@@ -8,6 +8,7 @@ on-disk persistence that survives ``stop()`` + ``start()`` (saved after every ch
 from __future__ import annotations
 
 import datetime
+import getpass
 import ipaddress
 import shutil
 import socket
@@ -103,7 +104,9 @@ class Broker:
         self.host = "127.0.0.1"
         self.conf = workdir / f"mosquitto-{self.port}.conf"
         self.log = workdir / f"mosquitto-{self.port}.log"
-        conf = [f"listener {self.port} 127.0.0.1",
+        # Started as root, mosquitto drops to the "mosquitto" user, which cannot read files in
+        # the test's private folder (password file, keys, log): stay the user we are.
+        conf = [f"user {getpass.getuser()}", f"listener {self.port} 127.0.0.1",
                 f"allow_anonymous {'true' if anonymous else 'false'}"]
         if persistent:
             store = workdir / f"store-{self.port}"
