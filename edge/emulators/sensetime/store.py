@@ -178,7 +178,7 @@ class Store:
         return rows[0] if rows else None
 
     def entities(self, kind: str) -> list[sqlite3.Row]:
-        table, column = ENTITIES[kind]
+        table = ENTITIES[kind][0]
         return self.query(f"SELECT * FROM {table} ORDER BY rowid")
 
     def members(self, group_id: str) -> list[sqlite3.Row]:
