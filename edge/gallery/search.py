@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from edge.errors import ModelError
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -46,6 +48,9 @@ class GroupView:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if self.n_persons == 0:
             return [[] for _ in queries]
+        if queries.shape[1] != self.matrix.shape[1]:
+            raise ModelError(f"the gallery holds {self.matrix.shape[1]}-D embeddings but the descriptor "
+                             f"gives {queries.shape[1]}-D: the gallery was enrolled with another model")
         scores = self.matrix @ queries.T  # (faces, Q)
         per_person = np.maximum.reduceat(scores, self.starts, axis=0)  # (persons, Q)
         if confirmed_since is not None:

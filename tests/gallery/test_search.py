@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from edge.errors import ModelError
 from edge.gallery.bench import search_figures, store_figures
 from edge.gallery.store import GalleryStore
 from edge.identify.local.backend import LocalBackend
@@ -36,6 +38,8 @@ def test_search_ranks_people_by_their_best_face_within_the_groups(tmp_path: Path
         two = store.snapshot().view(["staff", "visitors"]).search(np.stack([probe, unit(4)]), top_k=1)
         assert [[h.person_id for h in row] for row in two] == [["cat"], ["ben"]]
         assert store.snapshot().view(["nobody"]).search(probe) == [[]]
+        with pytest.raises(ModelError, match="enrolled with another model"):
+            view.search(unit(1, dim=512))
 
 
 def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
