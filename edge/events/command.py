@@ -73,8 +73,9 @@ def encode(command: DoorCommand) -> bytes:
     return json.dumps(command.model_dump(), separators=(",", ":")).encode()
 
 
-def verify(payload: bytes, secret: str, *, door: str, now: float, max_skew_s: float) -> DoorCommand:
-    """The command if it is authentic, meant for ``door`` and fresh; else :class:`CommandRejected`.
+def verify(payload: bytes, secret: str, *, device: str, door: str, now: float,
+           max_skew_s: float) -> DoorCommand:
+    """The command if authentic, meant for ``device``/``door`` and fresh; else :class:`CommandRejected`.
 
     Replays are checked by the caller against its persisted nonce cache, after this passes, so
     that forged commands never fill the cache.
@@ -93,8 +94,8 @@ def verify(payload: bytes, secret: str, *, door: str, now: float, max_skew_s: fl
         raise CommandRejected("malformed", f"{exc.error_count()} invalid field(s)") from exc
     if command.schema_version != COMMAND_SCHEMA_VERSION:
         raise CommandRejected("malformed", f"schema_version {command.schema_version}")
-    if command.door != door:
-        raise CommandRejected("wrong_door", command.door)
+    if (command.device, command.door) != (device, door):
+        raise CommandRejected("wrong_door", f"{command.device}/{command.door}")
     now_ms = int(now * 1000)
     if now_ms > command.expires_ms:
         raise CommandRejected("expired", f"{(now_ms - command.expires_ms) / 1000:.1f} s late")

@@ -91,7 +91,8 @@ class DoorAgent:
             if retained:
                 raise CommandRejected("replayed", "retained message")
             now = self._clock()
-            command = verify(payload, self._secret, door=self.settings.device.door, now=now,
+            command = verify(payload, self._secret, device=self.settings.device.id,
+                             door=self.settings.device.door, now=now,
                              max_skew_s=self.settings.door.max_clock_skew_s)
             if not self.nonces.first_use(command.nonce, command.expires_ms, int(now * 1000)):
                 raise CommandRejected("replayed")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from edge.events.command import CommandRejected, canonical, verify
+from edge.events.command import CommandRejected, DoorCommand, canonical, verify
 
 VECTOR = {"schema_version": 1, "nonce": "00112233445566778899aabbccddeeff", "device": "door-1",
           "door": "front", "action": "unlock", "issued_ms": 1764110000000,
@@ -17,23 +17,25 @@ CANONICAL = (b'{"action":"unlock","device":"door-1","door":"front","event_id":nu
              b'"nonce":"00112233445566778899aabbccddeeff","schema_version":1,"source":"access"}')
 
 
+def check(payload: bytes, secret: str = "example-secret", now: float = 1764110002.0) -> DoorCommand:
+    return verify(payload, secret, device="door-1", door="front", now=now, max_skew_s=2)
+
+
 def test_the_documented_vector_verifies_in_its_window_only() -> None:
     assert canonical(VECTOR) == CANONICAL
     payload = json.dumps(VECTOR).encode()  # key order and spacing do not matter
-    command = verify(payload, "example-secret", door="front", now=1764110002.0, max_skew_s=2)
+    command = check(payload)
     assert command.action == "unlock" and command.nonce == VECTOR["nonce"]
     with pytest.raises(CommandRejected, match="expired"):
-        verify(payload, "example-secret", door="front", now=1764110005.001, max_skew_s=2)
+        check(payload, now=1764110005.001)
     with pytest.raises(CommandRejected, match="bad_signature"):
-        verify(payload, "another-secret", door="front", now=1764110002.0, max_skew_s=2)
+        check(payload, secret="another-secret")
     with pytest.raises(CommandRejected, match="bad_signature"):  # any field changed
-        verify(json.dumps(VECTOR | {"action": "lock"}).encode(), "example-secret", door="front",
-               now=1764110002.0, max_skew_s=2)
+        check(json.dumps(VECTOR | {"action": "lock"}).encode())
 
 
 def test_a_signed_payload_that_breaks_the_schema_is_malformed() -> None:
     fields = {k: v for k, v in VECTOR.items() if k != "sig"} | {"pulse_ms": 60_000}
     fields["sig"] = hmac.new(b"example-secret", canonical(fields), hashlib.sha256).hexdigest()
     with pytest.raises(CommandRejected, match="malformed"):
-        verify(json.dumps(fields).encode(), "example-secret", door="front", now=1764110002.0,
-               max_skew_s=2)
+        check(json.dumps(fields).encode())

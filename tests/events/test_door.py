@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 import paho.mqtt.publish as publish
 import pytest
 
+from edge.cli.main import main
 from edge.config.settings import Settings
 from edge.events.command import CommandRejected, encode, new_command
 from edge.events.door import DoorAgent
@@ -197,3 +199,24 @@ def test_edge_door_holds_the_fail_state_at_start_and_stop(
     finally:
         agent.kill()
         watcher.close()
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["door", "--dry-run"], {}, "mqtt.door_secret: the door agent needs the secret"),
+    (["door"], {"EDGE_MQTT__DOOR_SECRET": SECRET}, "gpiozero is not installed"),
+])
+def test_edge_door_explains_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    args: list[str], env: dict[str, str], message: str
+) -> None:
+    if "gpiozero" in message and importlib.util.find_spec("gpiozero") is not None:
+        pytest.skip("gpiozero is installed here")
+
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    monkeypatch.setenv("EDGE_SERVICE__STATE_DIR", str(tmp_path))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
