@@ -37,6 +37,7 @@ def test_notify_watchdog_restart_and_own_user() -> None:
         "Service.User": ["edge"], "Service.Group": ["edge"], "Service.SupplementaryGroups": ["video gpio"],
         "Service.ExecStart": ["/opt/edge/venv/bin/edge --config /etc/edge/edge.toml run"],
         "Service.Environment": ["EDGE_CONFIG=/etc/edge/edge.toml", "PYTHONUNBUFFERED=1"],
+        "Unit.StartLimitIntervalSec": ["0"],
         "Service.StateDirectory": ["edge"], "Service.ConfigurationDirectory": ["edge"],
         "Service.LogsDirectory": ["edge"], "Install.WantedBy": ["multi-user.target"],
     }
