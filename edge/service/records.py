@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import os
+import pwd
 import re
 import secrets
 import sqlite3
@@ -25,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from edge.access.event import AccessEvent
-from edge.errors import BadInput
+from edge.errors import BadInput, UserError
 from edge.service.config import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,18 @@ def _create_private(path: Path, data: bytes = b"") -> None:
         handle.write(data)
 
 
+def _refuse_foreign_state(folder: Path) -> None:
+    """Root must not open the service's database: files SQLite creates (-wal, -shm, the key)
+    would belong to root and lock the service out of its own records."""
+    owner = folder.stat().st_uid
+    if os.geteuid() == 0 and owner != 0:
+        try:
+            name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            name = str(owner)
+        raise UserError(f"{folder} belongs to {name}: run this as that user (sudo -u {name} edge ...)")
+
+
 class AuditLog:
     def __init__(
         self,
@@ -106,6 +119,7 @@ class AuditLog:
         self._clock = clock
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_foreign_state(path.parent)
         if not path.exists():
             _create_private(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)

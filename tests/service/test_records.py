@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge.access.event import AccessEvent, Match
-from edge.errors import BadInput
+from edge.errors import BadInput, UserError
 from edge.service.records import AuditLog
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -105,3 +106,13 @@ def test_pseudonym_is_keyed_per_device(tmp_path: Path) -> None:
 def test_unsafe_event_id_cannot_name_a_file(tmp_path: Path) -> None:
     with open_log(tmp_path, keep_face_images=True) as audit, pytest.raises(BadInput):
         audit.record(event(0, id="../../etc/passwd"), face_jpeg=b"x")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can open another user's state")
+def test_root_may_not_open_the_service_users_state(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chown(state, 65534, 65534)
+    with pytest.raises(UserError, match="run this as that user"):
+        AuditLog(state / "audit.sqlite")
+    assert list(state.iterdir()) == []
