@@ -69,10 +69,14 @@ def _read_search(svc: Service, params: Params, top_key: str, top_max: int) -> _S
     return _Search(group_ids, versions.pop(), faces, top, min_score, quality, person_info)
 
 
-def _candidates(svc: Service, search: _Search, face: Face, entries: list[_Entry]) -> list[Params]:
+def _candidates(
+    svc: Service, search: _Search, face: Face, entries: list[_Entry], gallery_size: int
+) -> list[Params]:
+    """The best ``top`` entries for the face, scored as hits of a search among ``gallery_size``."""
     assert face.embedding is not None
+    cosines = [float(np.dot(face.embedding, e.embedding)) for e in entries]
     scored = sorted(
-        ((svc.score(face.embedding, e.embedding, search.version), e) for e in entries),
+        ((svc.scorer.search_score(c, search.version, gallery_size), e) for c, e in zip(cosines, entries)),
         key=lambda pair: pair[0],
         reverse=True,
     )
@@ -97,7 +101,9 @@ def _search(by_person: bool) -> Callable[[Service, Params], Params]:
         entries = _entries(svc, search.group_ids, by_person)
         results = [
             {
-                "Candidates": _candidates(svc, search, face, entries) if _passes(search, face) else [],
+                "Candidates": _candidates(svc, search, face, entries, len(entries))
+                if _passes(search, face)
+                else [],
                 "FaceRect": rect(face.detection.box),
                 "RetCode": 0 if _passes(search, face) else QUALITY_FAILED,
             }
@@ -113,11 +119,12 @@ def _search_by_group(by_person: bool) -> Callable[[Service, Params], Params]:
     def action(svc: Service, params: Params) -> Params:
         search = _read_search(svc, params, "MaxPersonNumPerGroup", 10)
         galleries = {g: _entries(svc, [g], by_person) for g in search.group_ids}
+        count = len(_entries(svc, search.group_ids, by_person))
         results = [
             {
                 "FaceRect": rect(face.detection.box),
                 "GroupCandidates": [
-                    {"GroupId": g, "Candidates": _candidates(svc, search, face, entries)}
+                    {"GroupId": g, "Candidates": _candidates(svc, search, face, entries, count)}
                     for g, entries in galleries.items()
                 ]
                 if _passes(search, face)
@@ -126,7 +133,6 @@ def _search_by_group(by_person: bool) -> Callable[[Service, Params], Params]:
             }
             for face in search.faces
         ]
-        count = len(_entries(svc, search.group_ids, by_person))
         count_key = "PersonNum" if by_person else "FaceNum"
         return {"ResultsReturnsByGroup": results, count_key: count, "FaceModelVersion": search.version}
 

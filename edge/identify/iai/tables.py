@@ -49,18 +49,26 @@ def verify_threshold(version: str, max_false_accept: float) -> Threshold:
     return one_to_one_table(version).threshold_for(max_false_accept)
 
 
+def search_basis(version: str, gallery_size: int) -> tuple[FarTable, int]:
+    """The table that judges a 1:N score in a gallery of ``gallery_size`` entries, and the number
+    of comparisons its rates are read for: the gallery itself under a documented 1:N table, the
+    300k of the largest table beyond it, 1 for a 1:1 table (model 2.0)."""
+    size = max(1, gallery_size)
+    if version != "3.0":
+        return one_to_one_table(version), 1
+    for documented_size, table in ONE_TO_N:
+        if size <= documented_size:
+            return table, size
+    largest_size, largest = ONE_TO_N[-1]
+    return largest, largest_size
+
+
 def search_threshold(version: str, gallery_size: int, max_false_accept: float) -> Threshold:
     """The 1:N score for the policy's false-accept rate in a gallery of ``gallery_size`` faces
     (persons, for SearchPersons); the returned rate is the one the score really stands for."""
     size = max(1, gallery_size)
-    if version == "3.0":
-        for documented_size, table in ONE_TO_N:
-            if size <= documented_size:
-                return table.threshold_for(max_false_accept)
-        base_size, base = ONE_TO_N[-1]
-    else:
-        base_size, base = 1, one_to_one_table(version)
+    table, comparisons = search_basis(version, size)
     per_comparison = one_to_one_far(max_false_accept, size)
-    cut = base.threshold_for(one_to_n_far(per_comparison, base_size))
-    real = one_to_n_far(one_to_one_far(cut.far, base_size), size)
+    cut = table.threshold_for(one_to_n_far(per_comparison, comparisons))
+    real = one_to_n_far(one_to_one_far(cut.far, comparisons), size)
     return Threshold(cut.score, cut.scale, real)
