@@ -87,7 +87,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors become one clear message per line and exit code 2."""
     try:
-        cli.main(args=argv, prog_name="edge", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="edge", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -100,3 +100,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    if isinstance(code, int) and code:  # a subcommand's ctx.exit(N) comes back as its value
+        sys.exit(code)

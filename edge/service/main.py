@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -42,8 +42,13 @@ class AuditSink:
         self.audit.close()
 
 
-def build_sinks(settings: Settings, gallery: GalleryStore) -> list[EventSink]:
+Backlog = Callable[[], int]
+
+
+def build_sinks(settings: Settings, gallery: GalleryStore) -> tuple[list[EventSink], Backlog | None]:
+    """The sinks the settings ask for, and how to read the MQTT outbox's backlog (if any)."""
     sinks: list[EventSink] = [AuditSink(AuditLog.from_settings(settings.service))]
+    backlog = None
     if settings.jsonl.path is not None:
         from edge.events.jsonl import JsonlSink
 
@@ -56,7 +61,8 @@ def build_sinks(settings: Settings, gallery: GalleryStore) -> list[EventSink]:
         gallery.events.person_removed.append(mqtt.person_removed)
         mqtt.update_status(gallery_size=gallery.snapshot().n_persons(None))
         sinks.append(mqtt)
-    return sinks
+        backlog = lambda: mqtt.backlog  # noqa: E731
+    return sinks, backlog
 
 
 @dataclass
@@ -80,7 +86,8 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         chain = BackendChain(build_backends(settings, analyzer, gallery), settings.identify,
                              on_cloud_answer=teacher)
         stack.callback(chain.close)
-        sinks = build_sinks(settings, gallery) + list(extra_sinks or [])
+        sinks, backlog = build_sinks(settings, gallery)
+        sinks += extra_sinks or []
         for sink in reversed(sinks):
             stack.callback(sink.close)
         health = HealthState.from_settings(settings.service)
@@ -92,7 +99,7 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
                              reopen_max_s=settings.camera.reopen_max_s).start()
         stack.callback(reader.stop)
-        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics)
+        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog)
         yield Running(appliance, reader, metrics)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from edge.access.decision import DecisionEngine, Observation
@@ -58,6 +58,7 @@ class Appliance:
     gallery: GalleryStore
     sinks: Sequence[EventSink]
     metrics: Metrics | None = None
+    backlog: Callable[[], int] | None = None  # events not yet acknowledged by the broker
     tracker: Tracker = field(init=False)
     engine: DecisionEngine = field(init=False)
 
@@ -175,7 +176,9 @@ class Appliance:
         processed = 0
         while not stop.is_set() and (max_frames is None or processed < max_frames):
             frame = reader.next(timeout=1.0)
-            if heartbeat:
+            if heartbeat and (frame is not None or not reader.stats.connected):
+                # proof of life: a frame, or a lost camera being reopened (reported, not stuck);
+                # a camera that is open but silent stops the beats and systemd restarts us
                 heartbeat.beat()
             if frame is None:
                 if reader.ended:
@@ -188,4 +191,6 @@ class Appliance:
             if self.metrics:
                 for name, state in self.chain.circuit_states().items():
                     self.metrics.circuit(name, state)
+                if self.backlog:
+                    self.metrics.outbox_depth(self.backlog())
         return processed
