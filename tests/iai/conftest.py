@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 from tencentcloud.common.credential import Credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.iai.v20200303 import models
 from tencentcloud.iai.v20200303.iai_client import IaiClient
 
@@ -28,6 +28,7 @@ from edge.emulators.iai.signing import canonical_request, signature, utc_date
 from edge.identify.iai.config import IaiBackendConfig
 from edge.identify.local.calibration import load_calibration
 from edge.vision.config import VisionSettings
+from edge.vision.image_io import decode_image
 from edge.vision.pipeline import FaceAnalyzer
 
 FACES = Path(__file__).parents[1] / "fixtures" / "faces"
@@ -83,7 +84,7 @@ def signed_headers(host: str, body: bytes, action: str, *, key: str = SECRET_KEY
 
 def side_by_side(*names: str) -> np.ndarray:
     """A BGR frame with the photos next to each other (several faces in one frame)."""
-    images = [cv2.imdecode(np.frombuffer(photo(n), np.uint8), cv2.IMREAD_COLOR) for n in names]
+    images = [decode_image(photo(n), max_pixels=10**8) for n in names]
     height = min(i.shape[0] for i in images)
     return cv2.hconcat([cv2.resize(i, (round(i.shape[1] * height / i.shape[0]), height)) for i in images])
 
