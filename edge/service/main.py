@@ -57,6 +57,8 @@ def build_sinks(settings: Settings, gallery: GalleryStore) -> tuple[list[EventSi
         from edge.events.mqtt import MqttSink
 
         mqtt = MqttSink(settings)
+        for person in gallery.people():  # Home Assistant entities exist from enrollment on
+            mqtt.person_added(person.id, person.name)
         gallery.events.person_added.append(mqtt.person_added)
         gallery.events.person_removed.append(mqtt.person_removed)
         mqtt.update_status(gallery_size=gallery.snapshot().n_persons(None))
