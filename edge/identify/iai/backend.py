@@ -14,7 +14,7 @@ from edge.errors import BadInput
 from edge.identify.base import Identification
 from edge.identify.iai.client import IaiApi
 from edge.identify.iai.config import IaiBackendConfig
-from edge.identify.iai.errors import EmptyGallery, GroupExists, NoFace, PersonNotFound
+from edge.identify.iai.errors import EmptyGallery, GroupExists, ImageRejected, NoFace, PersonNotFound
 from edge.identify.iai.results import BACKEND_NAME, match_to_faces, search_results
 from edge.identify.iai.tables import search_threshold, verify_threshold
 from edge.identify.thresholds import Threshold
@@ -22,6 +22,7 @@ from edge.vision.types import Face
 
 MAX_LONG_SIDE = 4000  # px, the service's limit for an uploaded image
 PAGE_SIZE = 1000  # GetPersonList's largest Limit
+RET_NO_FACE = -1101  # CreateFace's RetCode for an image without a face (-1601 quality, -1604 not alike)
 
 
 def _b64(data: bytes) -> str:
@@ -144,8 +145,9 @@ class IaiBackend:
         }
         response = self._api.call("CreateFace", params)
         if not response.SucFaceIds:
-            codes = response.RetCode or []
-            raise NoFace(codes[0] if codes else "CreateFace", f"person {person_id}: the face was not added")
+            code = (response.RetCode or ["CreateFace"])[0]
+            kind = NoFace if code == RET_NO_FACE else ImageRejected
+            raise kind(code, f"person {person_id}: the face was not added")
         return str(response.SucFaceIds[0])
 
     def delete_person(self, person_id: str) -> None:
