@@ -15,7 +15,10 @@ DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 class QualitySettings(Section):
     min_interocular_px: float = Field(12.0, ge=0, description="Smallest eye distance in the frame")
     min_sharpness: float = Field(
-        25.0, ge=0, description="Smallest variance of the Laplacian on the aligned crop"
+        15.0,
+        ge=0,
+        description="Smallest variance of the Laplacian on the aligned 150 px crop (LFW faces: "
+        "median 41, 5% below 17; a Gaussian blur of sigma 3 on a 100 px face gives about 10)",
     )
     max_yaw_deg: float = Field(35.0, gt=0, le=90)
     max_pitch_deg: float = Field(30.0, gt=0, le=90)
