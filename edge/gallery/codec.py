@@ -18,7 +18,7 @@ import numpy as np
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from edge.errors import ConfigError
+from edge.errors import ConfigError, ModelError
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -64,6 +64,19 @@ class EmbeddingCodec:
         vector = np.frombuffer(self.unseal(blob, person_id), dtype="<f2").astype(np.float32)
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else vector
+
+    def decode_many(self, blobs: list[bytes], person_ids: list[str]) -> np.ndarray:
+        """Many stored embeddings as one (N, D) float32 matrix of unit rows (the snapshot's load)."""
+        raw = [self.unseal(b, p) for b, p in zip(blobs, person_ids)] if self._aead else blobs
+        if not raw:
+            return np.zeros((0, 0), np.float32)
+        if len({len(r) for r in raw}) != 1:
+            raise ModelError("the gallery holds embeddings of different sizes (several descriptor "
+                             "models): enroll again with one model")
+        matrix = np.frombuffer(b"".join(raw), dtype="<f2").reshape(len(raw), -1).astype(np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))[:, None]
+        matrix /= np.where(norms > 0, norms, 1.0)
+        return matrix
 
     def seal(self, data: bytes, context: str) -> bytes:
         """``data`` sealed and bound to ``context`` (a person id, or a purpose)."""

@@ -138,9 +138,10 @@ class Enrollment:
         elif groups:
             self.store.add_to_groups(person_id, groups)
         now = time.time()
-        for photo in kept:
-            self.store.add_face(person_id, photo.embedding, "enrolled", photo.face.detection.score, now)
-            report.added.append(photo.source)
+        with self.store.batch():
+            for photo in kept:
+                self.store.add_face(person_id, photo.embedding, "enrolled", photo.face.detection.score, now)
+                report.added.append(photo.source)
         groups_now = self.store.require_person(person_id).groups
         for enroller in self.enrollers:
             error = self._push(enroller, person_id, name, groups_now, [p.jpeg for p in kept])

@@ -14,11 +14,12 @@ import re
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
@@ -196,6 +197,10 @@ class GalleryStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._db.in_transaction:  # inside batch(): part of its transaction
+                yield self._db
+                self._changed = True
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -204,6 +209,15 @@ class GalleryStore:
                 raise
             self._db.execute("COMMIT")
             self._changed = True
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one durable transaction (all or none): imports, a person's photos.
+
+        Hooks may run before the commit; other threads wait until the batch ends.
+        """
+        with self._write():
+            yield
 
     # -- people and groups -------------------------------------------------------------------
 
@@ -274,21 +288,24 @@ class GalleryStore:
     def _people(self, where: str, args: tuple[str, ...]) -> list[Person]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT p.id, p.name, p.created, p.last_confirmed, "
-                "(SELECT group_concat(group_id, char(10)) FROM memberships WHERE person_id = p.id), "
-                "(SELECT COUNT(*) FROM faces WHERE person_id = p.id AND source = 'enrolled'), "
-                "(SELECT COUNT(*) FROM faces WHERE person_id = p.id AND source = 'learned') "
-                f"FROM people p {where} ORDER BY p.id", args).fetchall()
-            remote = self._db.execute(
-                "SELECT person_id, backend, remote_id, state, error FROM remote_people").fetchall()
-        records: dict[str, list[RemoteRecord]] = {}
-        for person_id, backend, remote_id, state, error in remote:
-            records.setdefault(person_id, []).append(RemoteRecord(backend, remote_id, state, error))
+                f"SELECT p.id, p.name, p.created, p.last_confirmed FROM people p {where} ORDER BY p.id",
+                args).fetchall()
+            groups = self._grouped("SELECT person_id, group_id FROM memberships")
+            sources = self._grouped("SELECT person_id, source FROM faces")
+            remote = self._grouped("SELECT person_id, backend, remote_id, state, error FROM remote_people")
         return [
-            Person(pid, name, tuple(sorted(groups.split("\n"))) if groups else (), created, confirmed,
-                   enrolled, learned, tuple(records.get(pid, ())))
-            for pid, name, created, confirmed, groups, enrolled, learned in rows
+            Person(pid, name, tuple(sorted(g for (g,) in groups.get(pid, ()))), created, confirmed,
+                   sources.get(pid, []).count(("enrolled",)), sources.get(pid, []).count(("learned",)),
+                   tuple(RemoteRecord(*r) for r in remote.get(pid, ())))
+            for pid, name, created, confirmed in rows
         ]
+
+    def _grouped(self, query: str) -> dict[str, list[tuple[Any, ...]]]:
+        """Rows of ``query`` (person id first) by person: one scan instead of one query per person."""
+        by_person: dict[str, list[tuple[Any, ...]]] = {}
+        for person_id, *rest in self._db.execute(query):
+            by_person.setdefault(person_id, []).append(tuple(rest))
+        return by_person
 
     def remove(self, person_id: str, owed_deletes: Iterable[tuple[str, str]] = ()) -> bool:
         """Delete the person and all their faces; ``owed_deletes`` = (backend, remote id) still
@@ -439,16 +456,28 @@ class GalleryStore:
     def _load_snapshot(self, version: int) -> GallerySnapshot:
         self._db.execute("BEGIN")  # one read transaction: people and faces of the same moment
         try:
-            people = self.people()
+            people = self._db.execute("SELECT id, name, last_confirmed FROM people ORDER BY id").fetchall()
+            groups = self._grouped("SELECT person_id, group_id FROM memberships")
             rows = self._db.execute(
                 "SELECT person_id, embedding FROM faces ORDER BY person_id, id").fetchall()
         finally:
             self._db.execute("COMMIT")
-        dim = len(self._decode(rows[0][1], rows[0][0])) if rows else 0
-        matrix = np.empty((len(rows), dim), np.float32)
-        for i, (person_id, blob) in enumerate(rows):
-            matrix[i] = self._decode(blob, person_id)
+        try:
+            matrix = self._codec.decode_many([blob for _, blob in rows], [pid for pid, _ in rows])
+        except InvalidTag as exc:
+            raise UserError(f"gallery {self.path}: a face fails authentication (altered or moved): "
+                            "restore the gallery from a backup") from exc
         matrix.flags.writeable = False  # shared by every view of this snapshot
-        entries = tuple(PersonEntry(p.id, p.name, frozenset(p.groups), p.last_confirmed, p.faces)
-                        for p in people)
+        counts = Counter(pid for pid, _ in rows)
+        group_sets: dict[tuple[tuple[Any, ...], ...], frozenset[str]] = {}  # most people share a few
+
+        def group_set(person_id: str) -> frozenset[str]:
+            key = tuple(groups.get(person_id, ()))
+            found = group_sets.get(key)
+            if found is None:
+                found = group_sets[key] = frozenset(g for (g,) in key)
+            return found
+
+        entries = tuple(PersonEntry(pid, name, group_set(pid), confirmed, counts[pid])
+                        for pid, name, confirmed in people)
         return GallerySnapshot(entries, matrix, version)

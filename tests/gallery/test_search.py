@@ -46,7 +46,7 @@ def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
     search = search_figures(2_000, queries=20)
     assert 0 < search.median_ms <= search.p95_ms < 50
     assert 512 <= search.memory_bytes_per_face < 4096  # float32 row plus the person's record
-    stored = store_figures(50, tmp_path, encrypted=True)
+    stored = store_figures(300, tmp_path, encrypted=True, durable_each=20)
     assert stored.add_per_s > 10 and 256 < stored.disk_bytes_per_face < 4096 and stored.load_ms > 0
 
 

@@ -46,6 +46,19 @@ def test_people_faces_groups_round_trip(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_batch_is_all_or_nothing(tmp_path: Path) -> None:
+    with GalleryStore(tmp_path / "g.sqlite") as store:
+        store.add_person("alice", "Alice", ["staff"])
+        with pytest.raises(BadInput), store.batch():
+            store.add_face("alice", unit(1), "enrolled")
+            store.add_face("nobody", unit(2), "enrolled")  # fails: the first face goes too
+        assert store.faces("alice") == [] and store.snapshot().n_persons() == 0
+        with store.batch():
+            store.add_face("alice", unit(1), "enrolled")
+            store.add_face("alice", unit(2), "enrolled")
+        assert len(store.faces("alice")) == 2 and store.snapshot().n_persons() == 1
+
+
 def test_bad_ids_and_duplicates_are_refused(tmp_path: Path) -> None:
     with GalleryStore(tmp_path / "g.sqlite") as store:
         with pytest.raises(BadInput, match="person id"):
