@@ -211,6 +211,19 @@ class GalleryStore:
             self._changed = True
 
     @contextmanager
+    def _read(self) -> Iterator[None]:
+        """One read transaction (or the batch's, when inside one)."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
+
+    @contextmanager
     def batch(self) -> Iterator[None]:
         """Many writes in one durable transaction (all or none): imports, a person's photos.
 
@@ -454,14 +467,11 @@ class GalleryStore:
         return snapshot
 
     def _load_snapshot(self, version: int) -> GallerySnapshot:
-        self._db.execute("BEGIN")  # one read transaction: people and faces of the same moment
-        try:
+        with self._read():  # people and faces of the same moment
             people = self._db.execute("SELECT id, name, last_confirmed FROM people ORDER BY id").fetchall()
             groups = self._grouped("SELECT person_id, group_id FROM memberships")
             rows = self._db.execute(
                 "SELECT person_id, embedding FROM faces ORDER BY person_id, id").fetchall()
-        finally:
-            self._db.execute("COMMIT")
         try:
             matrix = self._codec.decode_many([blob for _, blob in rows], [pid for pid, _ in rows])
         except InvalidTag as exc:

@@ -55,6 +55,7 @@ def test_a_batch_is_all_or_nothing(tmp_path: Path) -> None:
         assert store.faces("alice") == [] and store.snapshot().n_persons() == 0
         with store.batch():
             store.add_face("alice", unit(1), "enrolled")
+            assert store.snapshot().n_persons() == 1  # the batch sees its own writes
             store.add_face("alice", unit(2), "enrolled")
         assert len(store.faces("alice")) == 2 and store.snapshot().n_persons() == 1
 
