@@ -206,6 +206,7 @@ class GalleryStore:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._changed = True  # a snapshot taken inside a batch may hold what was rolled back
                 raise
             self._db.execute("COMMIT")
             self._changed = True

@@ -51,6 +51,7 @@ def test_a_batch_is_all_or_nothing(tmp_path: Path) -> None:
         store.add_person("alice", "Alice", ["staff"])
         with pytest.raises(BadInput), store.batch():
             store.add_face("alice", unit(1), "enrolled")
+            assert store.snapshot().n_persons() == 1
             store.add_face("nobody", unit(2), "enrolled")  # fails: the first face goes too
         assert store.faces("alice") == [] and store.snapshot().n_persons() == 0
         with store.batch():
