@@ -151,6 +151,7 @@ class GalleryStore:
             verdict = db.execute("PRAGMA quick_check").fetchone()[0]
             if verdict == "ok":
                 db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = FULL")  # a revocation must survive a power cut
                 db.execute("PRAGMA foreign_keys = ON")
                 db.execute("PRAGMA secure_delete = ON")  # deleted embeddings are overwritten
                 return db
