@@ -26,7 +26,8 @@ from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE, YoutuBackendConfig
 from edge.identify.youtu.signature import SignatureVerifier
 from edge.vision.config import VisionSettings
 from edge.vision.pipeline import FaceAnalyzer
-from tests.gallery.conftest import Photo
+from tests.gallery.conftest import FACES, Photo
+from tests.gallery.test_enroll import edge
 from tests.gallery.test_failover import GROUPS, LOCAL_TABLE, MAX_AGE, POLICY, SETTINGS
 
 APPID, SECRET_ID, SECRET_KEY = "1250000000", "AKIDEXAMPLE", "SECRETKEYEXAMPLE"
@@ -99,3 +100,42 @@ def test_youtu_outage_falls_back_to_the_gallery_and_revocation_follows_the_cloud
         chain.close()
         youtu.client.close()
         gallery.close()
+
+
+def test_people_commands_keep_the_cloud_in_step(tmp_path: Path, emulator: Emulator,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text(f"""
+[service]
+state_dir = "{tmp_path / 'state'}"
+[access]
+groups = ["staff"]
+[[identify.backends]]
+type = "youtu"
+base_url = "{emulator.url}"
+appid = "{APPID}"
+secret_id = "{SECRET_ID}"
+secret_key = "{SECRET_KEY}"
+group_ids = ["staff"]
+backoff_s = 0.01
+[[identify.backends]]
+type = "local"
+""")
+    code, out, err = edge(capsys, config, "people", "add", "--id", "obama", "--name", "Barack Obama",
+                          str(FACES / "Barack_Obama" / "1.jpg"), str(FACES / "Barack_Obama" / "2.jpg"))
+    assert (code, out) == (0, "obama: 2 face(s) enrolled\n"), err
+    assert "youtu: synced as obama" in edge(capsys, config, "people", "show", "obama")[1]
+    emulator.stop()
+    code, out, err = edge(capsys, config, "people", "add", "--id", "biden", "--name", "Joe Biden",
+                          str(FACES / "Joe_Biden" / "1.jpg"))
+    assert code == 0 and "youtu: pending (" in err and "'edge people sync' will finish it" in err
+    emulator.start()
+    youtu = YoutuBackend(YoutuBackendConfig(base_url=emulator.url, appid=APPID, secret_id=SECRET_ID,
+                                            secret_key=SecretStr(SECRET_KEY), group_ids=GROUPS))
+    youtu.delete_person("obama")  # revoked by an administrator in the cloud
+    code, out, err = edge(capsys, config, "people", "sync")
+    assert code == 0, err
+    assert out == ("confirmed 1, removed 1, completed 1, deletions done 0\n"
+                   "removed obama: no longer in the cloud\n")
+    assert sorted(youtu.list_persons(GROUPS)) == ["biden"]
+    youtu.client.close()
