@@ -146,6 +146,7 @@ class BlazeFaceDetector:
         n = self.tile_grid
         side = round(max(h, w) / (n - (n - 1) * TILE_OVERLAP))
         side = min(side, max(h, w))
+
         def starts(extent: int) -> list[int]:
             if extent <= side:
                 return [0]

@@ -8,6 +8,7 @@ per-frame state, so a worker thread can analyse while another captures.
 from __future__ import annotations
 
 import numpy as np
+import onnxruntime as ort
 
 from edge.vision.align import align, alignment_matrix
 from edge.vision.config import VisionSettings
@@ -32,7 +33,7 @@ class FaceAnalyzer:
     def __init__(self, settings: VisionSettings) -> None:
         self.settings = settings
 
-        def session(name: str):  # noqa: ANN202 - onnxruntime session
+        def session(name: str) -> ort.InferenceSession:
             return create_session(verified_model(settings.models_dir, name), settings.threads,
                                   settings.providers)
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edge.errors import ConfigError, ModelError
 from edge.identify.thresholds import FarTable
 from edge.vision.image_io import read_image
-from edge.vision.pipeline import FaceAnalyzer
+
+if TYPE_CHECKING:  # the table itself needs no models: keep onnxruntime out of its import
+    from edge.vision.pipeline import FaceAnalyzer
 
 DESCRIPTOR = "face-api-descriptor"
 CALIBRATION_FILE = "calibration.json"
