@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.cli.main import AppContext, pass_app
 from edge.config.settings import Settings
-from edge.errors import BadInput
+from edge.errors import BadInput, SourceUnavailable
 from edge.gallery.enroll import Enrollment, EnrollReport, photos_in
 from edge.gallery.store import GalleryStore, Person
 from edge.gallery.sync import sync_once
@@ -109,8 +109,11 @@ def enroll(app: AppContext, camera: bool, person_id: str, name: str, groups: tup
 
     with _enrollment(app) as enrollment:
         click.echo(f"look at the camera; collecting {frames} frames")
-        collected = collect_from_camera(open_source(app.settings.camera), enrollment, frames, timeout_s,
-                                        click.echo)
+        try:
+            collected = collect_from_camera(open_source(app.settings.camera), enrollment, frames, timeout_s,
+                                            click.echo)
+        except SourceUnavailable as exc:
+            raise click.ClickException(f"camera: {exc}") from exc
         if not collected:
             raise BadInput("no usable frame was captured: check the camera and the light")
         _print_report(enrollment.add(person_id, name, groups or app.settings.access.groups, collected))
