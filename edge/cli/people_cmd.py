@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.cli.main import AppContext, pass_app
 from edge.config.settings import Settings
-from edge.errors import BadInput, SourceUnavailable
+from edge.errors import BadInput, WorldError
 from edge.gallery.enroll import Enrollment, EnrollReport, photos_in
 from edge.gallery.store import GalleryStore, Person
 from edge.gallery.sync import sync_once
@@ -72,7 +72,17 @@ def _report_owed(backends: list[str]) -> None:
         click.echo(f"{backend}: deletion pending; 'edge people sync' will finish it", err=True)
 
 
-@click.group()
+class _PeopleGroup(click.Group):
+    """The world's errors (models missing, camera gone) as one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except WorldError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_PeopleGroup)
 def people() -> None:
     """Enroll and manage the people the door recognizes."""
 
@@ -109,11 +119,8 @@ def enroll(app: AppContext, camera: bool, person_id: str, name: str, groups: tup
 
     with _enrollment(app) as enrollment:
         click.echo(f"look at the camera; collecting {frames} frames")
-        try:
-            collected = collect_from_camera(open_source(app.settings.camera), enrollment, frames, timeout_s,
-                                            click.echo)
-        except SourceUnavailable as exc:
-            raise click.ClickException(f"camera: {exc}") from exc
+        collected = collect_from_camera(open_source(app.settings.camera), enrollment, frames, timeout_s,
+                                        click.echo)
         if not collected:
             raise BadInput("no usable frame was captured: check the camera and the light")
         _print_report(enrollment.add(person_id, name, groups or app.settings.access.groups, collected))

@@ -182,3 +182,13 @@ def test_forget_erases_the_person_and_pseudonymizes_the_audit_log(
     assert edge(capsys, config, "people", "list")[1] == ""
     code, out, _ = edge(capsys, config, "people", "forget", "collins")
     assert (code, out) == (0, "collins: not in the gallery; 0 audit entries pseudonymized\n")
+
+
+def test_a_camera_that_cannot_be_opened_is_one_clear_line(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[service]\nstate_dir = "{tmp_path / "state"}"\n'
+                      f'[camera.source]\ntype = "folder"\npath = "{tmp_path / "empty"}"\n')
+    code, _, err = edge(capsys, config, "people", "enroll", "--camera", "--id", "x", "--name", "X")
+    assert (code, err) == (1, f"Error: folder {tmp_path / 'empty'} holds no images\n")
