@@ -91,3 +91,10 @@ def test_blended_nms_merges_overlaps_weighted_by_score() -> None:
     assert [score for score, _ in kept] == [0.9, 0.8]
     assert kept[0][1][0] == pytest.approx(0.3 * 2 / 1.2)  # x0 pulled towards the weaker box
     assert kept[1][1][:4].tolist() == [50, 50, 60, 60]
+
+
+def test_a_face_filling_the_frame_is_found(analyzer: FaceAnalyzer) -> None:
+    face = load(ASTRONAUT)[60:180, 165:285]  # forehead to chin, ear to ear
+    close_up = cv2.resize(face, (480, 480), interpolation=cv2.INTER_CUBIC)
+    detections = analyzer.detect(close_up)
+    assert len(detections) == 1 and detections[0].box.w > 400
