@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -17,7 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from edge.emulators.common import ServerThread
-from edge.emulators.sensetime.settings import DEFAULT_QUOTA
+from edge.emulators.sensetime.app import create_app
+from edge.emulators.sensetime.engine import SeenFace
+from edge.emulators.sensetime.settings import DEFAULT_QUOTA, EmulatorSettings
 from edge.errors import BackendUnavailable
 from edge.identify.sensetime.client import SenseTimeClient
 from edge.identify.sensetime.errors import (
@@ -293,3 +296,27 @@ def test_an_unreachable_server_is_backend_unavailable() -> None:
     with SenseTimeClient(API_ID, API_SECRET, base_url="http://127.0.0.1:9", timeout_s=1.0) as client, \
             pytest.raises(BackendUnavailable):
         client.info_api()
+
+
+class FailingEngine:
+    """Fault injection: the vision core breaks down mid-request."""
+
+    def faces(self, image_bgr: np.ndarray) -> list[SeenFace]:
+        raise RuntimeError("onnxruntime session lost")
+
+    def confidence(self, cosine: float) -> float:
+        return cosine
+
+
+def test_an_internal_fault_is_a_500_internal_error_and_the_server_keeps_serving(tmp_path: Path) -> None:
+    settings = EmulatorSettings(API_ID, API_SECRET, tmp_path)
+    with ServerThread(create_app(settings, FailingEngine())) as server, \
+            SenseTimeClient(API_ID, API_SECRET, base_url=server.url) as client:
+        answer = httpx.post(f"{server.url}/face/detection", data=CREDENTIALS,
+                            files={"file": ("a.jpg", photo("Joe_Biden/1"), "image/jpeg")})
+        assert answer.status_code == 500
+        assert answer.json() == {"status": "INTERNAL_ERROR", "reason": "internal error"}
+        assert "Traceback" not in answer.text and "onnxruntime" not in answer.text
+        with pytest.raises(InternalError):
+            client.detect(photo("Joe_Biden/1"))
+        assert client.info_api().api_id == API_ID
