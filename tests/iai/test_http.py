@@ -13,7 +13,7 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from edge.emulators.common import ServerThread
-from edge.emulators.iai.app import IaiServer
+from edge.emulators.iai.app import ACTIONS, IaiServer
 from edge.emulators.iai.scoring import Scorer
 from edge.vision.pipeline import FaceAnalyzer
 from tests.iai.conftest import SECRET_ID, SECRET_KEY, call, error_code, sdk_client, signed_headers
@@ -126,3 +126,22 @@ def test_other_methods_versions_and_sizes_get_an_error_in_the_envelope(server_ur
     huge = b"x" * (11 * 1024 * 1024)
     assert _error(httpx.post(server_url + "/", content=huge)) == "RequestSizeLimitExceeded"
     assert _error(httpx.post(server_url + "/", content=b"{}")) == "AuthFailure.InvalidAuthorization"
+
+
+BAD_PARAMS = [
+    {},
+    {"GroupId": 7, "GroupIds": {"a": 1}, "PersonId": ["x"], "Image": 12, "Images": "x", "Limit": None},
+    {"GroupId": "", "GroupIds": [None], "PersonId": "", "Image": "", "ImageA": [], "FaceIds": [3]},
+    {"MaxFaceNum": 1.5, "Offset": -1, "FaceMatchThreshold": "high", "QualityControl": True, "Url": 5},
+]
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_no_action_fails_internally_on_wrong_parameters(server_url: str, action: str) -> None:
+    for params in BAD_PARAMS:
+        response = _post(server_url, json.dumps(params).encode(), action)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        answer = response.json()["Response"]
+        assert answer["RequestId"]
+        assert answer.get("Error", {}).get("Code") != "InternalError", (action, params)
