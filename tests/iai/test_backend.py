@@ -46,6 +46,7 @@ def test_enrolled_persons_are_listed_per_group(backend: IaiBackend) -> None:
     assert backend.list_persons(["staff"]) == ["biden", "obama"]
     assert backend.list_persons(["day", "staff"]) == ["biden", "obama"]
     assert backend.list_persons(["day"]) == ["obama"]
+    assert backend.list_persons(["staff"], page_size=1) == ["biden", "obama"]  # three pages
     assert backend.gallery_size() == 2  # persons, as SearchPersons searches
 
 

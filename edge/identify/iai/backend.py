@@ -155,16 +155,16 @@ class IaiBackend:
         with contextlib.suppress(PersonNotFound):
             self._api.call("DeletePerson", {"PersonId": person_id})
 
-    def list_persons(self, groups: Sequence[str]) -> list[str]:
+    def list_persons(self, groups: Sequence[str], *, page_size: int = PAGE_SIZE) -> list[str]:
         persons: set[str] = set()
         for group in groups:
             offset = 0
             while True:
-                params = {"GroupId": group, "Offset": offset, "Limit": PAGE_SIZE}
+                params = {"GroupId": group, "Offset": offset, "Limit": page_size}
                 page = self._api.call("GetPersonList", params)
                 infos = page.PersonInfos or []
                 persons.update(str(info.PersonId) for info in infos)
-                if len(infos) < PAGE_SIZE:
+                if len(infos) < page_size:
                     break
                 offset += len(infos)
         return sorted(persons)
