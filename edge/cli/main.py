@@ -14,7 +14,7 @@ import click
 
 from edge import __version__
 from edge.config.settings import Settings, load_settings
-from edge.errors import UserError
+from edge.errors import EdgeError, UserError
 from edge.log import setup_logging
 
 # name -> "module:attribute" of a click command or group
@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
         for line in str(exc).splitlines():
             click.echo(f"error: {line}", err=True)
         sys.exit(2)
+    except EdgeError as exc:  # the world (camera, broker, cloud, a model file) let us down
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     if isinstance(code, int) and code:  # a subcommand's ctx.exit(N) comes back as its value

@@ -41,12 +41,8 @@ def build_local_backend(
     )
 
 
-def build_backends(settings: Settings, analyzer: object, gallery: GalleryStore) -> list[Backend]:
-    """Every configured backend, in the configured order.
-
-    ``analyzer`` is accepted for backends that need the vision core; the current ones do not
-    (the local backend reuses the embeddings already on each face).
-    """
+def build_backends(settings: Settings, gallery: GalleryStore) -> list[Backend]:
+    """Every configured backend, in the configured order (the local one reuses each face's embedding)."""
     backends: list[Backend] = []
     for config in settings.identify.backends:
         if isinstance(config, LocalBackendConfig):

@@ -14,10 +14,12 @@ from edge.capture import open_source
 from edge.capture.reader import FrameReader
 from edge.config.settings import Settings
 from edge.events.base import EventSink
+from edge.gallery.enroll import Enrollment
 from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
+from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
-from edge.identify.factory import build_backends
+from edge.identify.factory import build_backends, build_enrollers
 from edge.service import demo, watchdog
 from edge.service.endpoints import serve_health
 from edge.service.health import HealthState
@@ -67,6 +69,34 @@ def build_sinks(settings: Settings, gallery: GalleryStore) -> tuple[list[EventSi
     return sinks, backlog
 
 
+class PeriodicSync:
+    """Revocation: the gallery synced with the clouds at start and every ``interval_s``."""
+
+    def __init__(self, enrollment: Enrollment, groups: list[str], interval_s: float) -> None:
+        self.enrollment = enrollment
+        self.groups = groups
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="gallery-sync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = sync_once(self.enrollment, self.groups)
+            except Exception:  # the next round tries again; the door keeps working meanwhile
+                log.exception("gallery sync failed")
+            else:
+                if report.removed or report.unreachable:
+                    log.info("gallery sync: removed %s, unreachable %s", report.removed,
+                             sorted(report.unreachable))
+            self._stop.wait(self.interval_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 @dataclass
 class Running:
     appliance: Appliance
@@ -85,9 +115,14 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
             demo.seed_demo_gallery(gallery, analyzer, settings)
         teacher = CloudTeacher(gallery, settings.gallery, settings.access.groups,
                                settings.vision.liveness.min_live)
-        chain = BackendChain(build_backends(settings, analyzer, gallery), settings.identify,
+        chain = BackendChain(build_backends(settings, gallery), settings.identify,
                              on_cloud_answer=teacher)
         stack.callback(chain.close)
+        enrollers = build_enrollers(settings)
+        if enrollers:
+            syncer = PeriodicSync(Enrollment(gallery, analyzer, settings.gallery, enrollers),
+                                  settings.access.groups, settings.gallery.sync_interval_s)
+            stack.callback(syncer.stop)
         sinks, backlog = build_sinks(settings, gallery)
         sinks += extra_sinks or []
         for sink in reversed(sinks):

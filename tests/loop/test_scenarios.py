@@ -40,7 +40,7 @@ def play(frames: list[np.ndarray], write: SequenceWriter, tmp_path: Path, analyz
     settings = loop_settings(tmp_path, **access)
     folder = write(frames)
     sink = Collect()
-    chain = BackendChain(build_backends(settings, analyzer, gallery), settings.identify)
+    chain = BackendChain(build_backends(settings, gallery), settings.identify)
     appliance = Appliance(settings, analyzer, chain, gallery, [sink])
     reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
                          reopen_initial_s=0.1, reopen_max_s=0.2).start()
@@ -119,7 +119,7 @@ def test_grant_latency_is_the_decision_window(
     """At 10 fps, K=3 agreeing frames decide 200 ms of media time after the first sighting."""
     settings = loop_settings(tmp_path)
     sink = Collect()
-    chain = BackendChain(build_backends(settings, analyzer, gallery), settings.identify)
+    chain = BackendChain(build_backends(settings, gallery), settings.identify)
     folder = write_sequence([frame_of(OBAMA)] * 5)
     appliance = Appliance(settings, analyzer, chain, gallery, [sink])
     reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
