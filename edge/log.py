@@ -56,11 +56,23 @@ class JsonFormatter(logging.Formatter):
         return _mask(json.dumps(entry, default=str))
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (it may be replaced after set-up)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
     """Configure the root logger once; JSON lines unless stderr is a terminal."""
     if json_lines is None:
         json_lines = not sys.stderr.isatty()
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.addFilter(_SecretFilter())
     if json_lines:
         handler.setFormatter(JsonFormatter())
