@@ -31,11 +31,16 @@ class _Latencies:
         return None
 
 
-def bench_clip(settings: Settings, clip: Path) -> dict[str, Any]:
-    source = OpenCVSourceConfig(uri=str(clip), realtime=True, loop=False)
-    settings = settings.model_copy(
-        update={"camera": settings.camera.model_copy(update={"source": source})}
-    )
+def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict[str, Any]:
+    """Play ``clip`` through the loop; ``realtime=False`` processes every frame as fast as it can.
+
+    Unknown-face events are not rate-limited here, so every track's decision latency counts.
+    """
+    source = OpenCVSourceConfig(uri=str(clip), realtime=realtime, loop=False)
+    settings = settings.model_copy(update={
+        "camera": settings.camera.model_copy(update={"source": source}),
+        "access": settings.access.model_copy(update={"unknown_event_interval_s": 0.0}),
+    })
     sink = _Latencies()
     with assemble(settings, [sink]) as running:
         started = time.perf_counter()
@@ -45,6 +50,7 @@ def bench_clip(settings: Settings, clip: Path) -> dict[str, Any]:
     latencies = [e.latency_ms for e in sink.events if e.latency_ms is not None]
     return {
         "clip": clip.name,
+        "realtime": realtime,
         "frames_processed": processed,
         "frames_dropped": dropped,
         "fps": round(processed / elapsed, 2) if elapsed else None,
