@@ -58,3 +58,32 @@ def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m edge.service.loop_bench CLIP...``: the demo gallery enrolled, both modes."""
+    import argparse
+    import json
+    import tempfile
+
+    from edge.config.settings import load_settings
+    from edge.gallery.store import GalleryStore
+    from edge.service.demo import seed_demo_gallery
+    from edge.vision.pipeline import FaceAnalyzer
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("clips", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as state:
+        settings = load_settings(
+            None, mqtt={"enabled": False}, service={"health_port": 0, "state_dir": state}
+        )
+        with GalleryStore.from_settings(settings) as gallery:
+            seed_demo_gallery(gallery, FaceAnalyzer(settings.vision), settings)
+        for clip in args.clips:
+            for realtime in (True, False):
+                print(json.dumps(bench_clip(settings, clip, realtime=realtime)))
+
+
+if __name__ == "__main__":
+    main()
