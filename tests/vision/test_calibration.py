@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from edge.errors import ConfigError, ModelError
-from edge.identify.local.calibration import calibration_table, load_calibration, read_lfw_pairs
+from edge.identify.local.calibration import (
+    calibration_table,
+    identity_pair_scores,
+    load_calibration,
+    read_lfw_pairs,
+)
 from edge.vision.config import DEFAULT_MODELS_DIR
 
 
@@ -37,10 +42,10 @@ def test_too_few_pairs_are_refused() -> None:
         calibration_table([0.9] * 5, [0.1] * 5)
 
 
-def test_shipped_table_loads_and_is_monotone() -> None:
+def test_shipped_table_loads_and_supports_the_default_policy() -> None:
     table = load_calibration(None, DEFAULT_MODELS_DIR)
     assert table.scale == "cosine"
-    assert table.lowest_far < 1.1e-3
+    assert table.threshold_for(1e-4).far == 1e-4  # measured, not clamped
     shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
     assert shipped["descriptor"] == "face-api-descriptor" and shipped["flip_test"] is True
 
@@ -72,6 +77,15 @@ def test_malformed_tables_are_config_errors(tmp_path: Path, content: str, messag
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
         load_calibration(path, DEFAULT_MODELS_DIR)
+
+
+def test_identity_pairs_are_split_by_folder() -> None:
+    a, b = np.array([1.0, 0.0], np.float32), np.array([0.6, 0.8], np.float32)
+    embeddings = {Path("ann/1.jpg"): a, Path("ann/2.jpg"): b, Path("bob/1.jpg"): b, Path("cy/1.jpg"): a}
+    genuine, impostor = identity_pair_scores(embeddings)
+    assert sorted(genuine.tolist()) == pytest.approx([0.6])
+    # ann1-bob 0.6, ann1-cy 1.0, ann2-bob 1.0, ann2-cy 0.6, bob-cy 0.6
+    assert sorted(impostor.tolist()) == pytest.approx([0.6, 0.6, 0.6, 1.0, 1.0])
 
 
 def test_reads_lfw_pair_files(tmp_path: Path) -> None:

@@ -68,13 +68,22 @@ def test_compare_same_and_different(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "compare", str(OBAMA_1), str(OBAMA_2), "--json")
     same = json.loads(out)
     assert code == 0 and same["same_person"] is True and same["max_false_accept"] == 1e-4
-    assert same["similarity"] >= same["threshold"] and same["false_accept"] < 1e-3
+    assert same["similarity"] >= same["threshold"] and same["false_accept"] < 1e-4
+    assert same["threshold_false_accept"] == 1e-4
     code, out, _ = run(capsys, "compare", str(OBAMA_1), str(BIDEN), "--json")
     different = json.loads(out)
     assert different["same_person"] is False and different["false_accept"] > 0.1
     code, out, _ = run(capsys, "compare", str(OBAMA_1), str(BIDEN))
     assert "not the same person at max_false_accept 0.0001" in out
-    assert "no stricter rate than" in out  # the table's honest limit
+
+
+def test_compare_says_when_the_policy_is_stricter_than_the_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDGE_ACCESS__MAX_FALSE_ACCEPT", "1e-9")
+    code, out, _ = run(capsys, "compare", str(OBAMA_1), str(OBAMA_2))
+    assert code == 0 and "max_false_accept 1e-09" in out
+    assert "the calibration supports no stricter rate than" in out
 
 
 @pytest.mark.parametrize("command", [["detect"], ["embed"], ["compare", str(ASTRONAUT)]])
