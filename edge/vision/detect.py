@@ -104,11 +104,13 @@ class BlazeFaceDetector:
 
     def _check_outputs(self) -> None:
         probe = np.zeros((1, self.spec.size, self.spec.size, 3), np.float32)
-        rows = self._rows(probe)
-        if rows.shape != (1, len(self.anchors), 17):
-            raise ModelError(
-                f"{self.spec.model}: outputs {rows.shape} do not match {len(self.anchors)} anchors x 17"
-            )
+        try:
+            shape = self._rows(probe).shape
+        except Exception as exc:  # onnxruntime's own error types for a wrong input, or heads missing
+            raise ModelError(f"{self.spec.model}: not the detector expected ({exc})") from exc
+        if shape != (1, len(self.anchors), 17):
+            expected = (1, len(self.anchors), 17)
+            raise ModelError(f"{self.spec.model}: outputs {shape}, expected {expected}")
 
     def _rows(self, batch: np.ndarray) -> np.ndarray:
         """(B, anchors, 17): score logit then 16 regressors, joined across the model's heads."""
