@@ -84,3 +84,14 @@ def test_describe_is_batched_in_detection_order(analyzer: FaceAnalyzer) -> None:
     for k, detection in enumerate(detections):
         alone = analyzer.describe(frame, [detection])[0]
         assert float(alone @ both[k]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_two_threads_get_the_same_answers(analyzer: FaceAnalyzer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [load(FACES / "Barack_Obama" / "1.jpg"), load(FACES / "Joe_Biden" / "2.jpg")] * 4
+    alone = [analyzer.analyze(image)[0].embedding for image in images]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda image: analyzer.analyze(image)[0].embedding, images))
+    for a, b in zip(alone, together):
+        assert a is not None and b is not None and np.allclose(a, b, atol=1e-6)
