@@ -1,0 +1,205 @@
+"""``edge eval pairs|identify|detect|split``, ``edge calibrate``, ``edge bench``: measuring instruments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import numpy as np
+
+from edge.cli.main import AppContext, pass_app
+from edge.config.settings import Settings
+from edge.errors import BadInput
+from edge.identify.local.calibration import default_calibration_path, load_calibration
+from edge.identify.local.config import LocalBackendConfig
+from edge.identify.thresholds import FarTable
+from edge.vision.config import VisionSettings
+
+if TYPE_CHECKING:
+    from edge.vision.pipeline import FaceAnalyzer
+
+FOLDER = click.Path(path_type=Path, file_okay=False)
+FILE = click.Path(path_type=Path, dir_okay=False)
+DEFAULT_LFW = Path("../shared/data/faces/lfw-view1")
+
+
+def _analyzer(vision: VisionSettings) -> FaceAnalyzer:
+    from edge.vision.pipeline import FaceAnalyzer  # onnxruntime only for the commands that run models
+
+    return FaceAnalyzer(vision)
+
+
+def _table(settings: Settings, calibration: Path | None) -> FarTable:
+    """``--calibration``, else the local backend's configured table, else the one next to the model."""
+    configured = next((b.calibration for b in settings.identify.backends
+                       if isinstance(b, LocalBackendConfig) and b.calibration is not None), None)
+    return load_calibration(calibration or configured, settings.vision.models_dir)
+
+
+def _emit(report: dict[str, Any], as_json: bool, text: str) -> None:
+    click.echo(json.dumps(report, indent=2) if as_json else text)
+
+
+@click.group(name="eval")
+def eval_cmd() -> None:
+    """Measure recognition and detection on your own data (LFW-format pairs, folders, boxes)."""
+
+
+@eval_cmd.command()
+@click.option("--pairs", "pairs_file", type=FILE, required=True, help="LFW pair list (pairs.txt layout).")
+@click.option("--images", type=FOLDER, required=True, help="Folder of Name/Name_NNNN.jpg.")
+@click.option("--folds", type=click.IntRange(min=1), default=10, show_default=True,
+              help="k-fold accuracy; 1 = a single split at --threshold, --far or the configured policy.")
+@click.option("--threshold", type=float, default=None, help="Single split: this cosine threshold.")
+@click.option("--far", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="Single split: the calibration's threshold for this 1:1 false-accept rate.")
+@click.option("--calibration", type=FILE, default=None, help="Calibration table (default: the configured).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--plot", type=FILE, default=None, help="ROC, DET and score histograms as PNG (matplotlib).")
+@click.option("--no-cache", is_flag=True, help="Describe every image again (ignore the descriptor cache).")
+@pass_app
+def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold: float | None,
+          far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
+          no_cache: bool) -> None:
+    """Face verification on an LFW pair list: accuracy, AUC, EER, TAR at FAR 1e-2 and 1e-3."""
+    from edge.eval.embeddings import embed_set
+    from edge.eval.pairs import read_pairs
+    from edge.eval.verify import PairScores, format_report, verification_report
+
+    if folds > 1 and (threshold is not None or far is not None):
+        raise click.UsageError("--threshold and --far belong to the single split (--folds 1)")
+    settings = app.settings
+    listed = read_pairs(pairs_file, images)
+    if folds == 1 and threshold is None:
+        table = _table(settings, calibration)
+        threshold = table.threshold_for(far if far is not None else settings.access.max_false_accept).score
+    described = embed_set(_analyzer(settings.vision), [p for pair in listed for p in (pair.a, pair.b)],
+                          use_cache=not no_cache)
+    v = described.vectors
+    scores = PairScores(np.array([float(v[p.a] @ v[p.b]) for p in listed]),
+                        np.array([p.same for p in listed]))
+    n_no_face = len(described.no_face)
+    try:
+        report = verification_report(scores, folds=folds, threshold=threshold, n_no_face=n_no_face)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    if plot is not None:
+        from edge.eval.plots import plot_verification
+
+        plot_verification(scores.genuine, scores.impostor, plot, f"{pairs_file.name}: {len(listed)} pairs")
+    _emit(report, as_json, format_report(report))
+
+
+@eval_cmd.command()
+@click.option("--gallery", type=FOLDER, required=True, help="Folder of Identity/*.jpg to enroll.")
+@click.option("--probes", type=FOLDER, required=True, help="Folder of Identity/*.jpg to search.")
+@click.option("--per-person", type=click.IntRange(min=1), default=None, help="Enroll the first K images.")
+@click.option("--far", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="1:N false-accept policy (default: access.max_false_accept).")
+@click.option("--calibration", type=FILE, default=None, help="Calibration table (default: the configured).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--plot", type=FILE, default=None, help="TPIR and misidentification against FPIR as PNG.")
+@pass_app
+def identify(app: AppContext, gallery: Path, probes: Path, per_person: int | None, far: float | None,
+             calibration: Path | None, as_json: bool, plot: Path | None) -> None:
+    """Open-set 1:N: enrolled people must be found, everyone else rejected."""
+    from edge.eval.embeddings import embed_set
+    from edge.eval.identify import (
+        format_identification,
+        identification_report,
+        identity_images,
+        search_probes,
+    )
+
+    settings = app.settings
+    table = _table(settings, calibration)
+    enrolled, probe_images = identity_images(gallery, per_person), identity_images(probes)
+    paths = [p for images in (*enrolled.values(), *probe_images.values()) for p in images]
+    described = embed_set(_analyzer(settings.vision), paths)
+    v = described.vectors
+    outcome = search_probes({name: [v[p] for p in images] for name, images in enrolled.items()},
+                            [(name, v[p]) for name, images in probe_images.items() for p in images])
+    policy = far if far is not None else settings.access.max_false_accept
+    report = identification_report(outcome, table, policy, len(enrolled), n_no_face=len(described.no_face))
+    if plot is not None:
+        from edge.eval.plots import plot_identification
+
+        plot_identification(report["curve"], report, plot)
+    _emit(report, as_json, format_identification(report))
+
+
+@eval_cmd.command()
+@click.option("--images", type=FOLDER, required=True, help="Folder of Identity/*.jpg (e.g. LFW).")
+@click.option("--out", type=FOLDER, required=True, help="New folder for gallery/ and probes/ (symlinks).")
+@click.option("--pairs", "pairs_file", type=FILE, default=None,
+              help="Only the people named in this pair list (e.g. pairsDevTest.txt, apart from calibration).")
+def split(images: Path, out: Path, pairs_file: Path | None) -> None:
+    """Build an open-set split for 'edge eval identify' (see edge.eval.identify.open_set_split)."""
+    from edge.eval.identify import open_set_split
+    from edge.eval.pairs import read_pairs
+
+    people = None
+    if pairs_file is not None:
+        people = {p.parent.name for pair in read_pairs(pairs_file, images) for p in (pair.a, pair.b)}
+    click.echo(open_set_split(images, out, people))
+
+
+@eval_cmd.command()
+@click.option("--images", type=FOLDER, default=None, help="Folder the TSV's image paths are relative to "
+              "(default: the TSV's own folder).")
+@click.option("--annotations", type=FILE, required=True, help="TSV: image x y w h (a header line).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_app
+def detect(app: AppContext, images: Path | None, annotations: Path, as_json: bool) -> None:
+    """Detection recall and precision at IoU 0.5 and 0.4, by face width."""
+    from edge.eval.detection import detection_by_size, format_detection
+
+    analyzer = _analyzer(app.settings.vision)
+    report = detection_by_size(analyzer.detect, annotations, root=images,
+                               max_pixels=app.settings.vision.max_image_pixels)
+    _emit(report, as_json, format_detection(report))
+
+
+@click.command(name="calibrate")
+@click.option("--images", type=FOLDER, default=DEFAULT_LFW, show_default=True, help="LFW View 1 images.")
+@click.option("--pairs", "pairs_file", type=FILE, default=None, help="Default: IMAGES/pairsDevTrain.txt.")
+@click.option("--out", type=FILE, default=None, help="Default: next to the model (models/<descriptor>/).")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@pass_app
+def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: Path | None,
+                  as_json: bool) -> None:
+    """Measure the local descriptor's table from threshold to false-accept rate and write it."""
+    from edge.eval.calibrate import calibrate as measure
+    from edge.eval.calibrate import format_calibration
+    from edge.eval.pairs import read_pairs
+
+    pairs_file = pairs_file or images / "pairsDevTrain.txt"
+    if not pairs_file.is_file():
+        raise BadInput(f"{pairs_file}: no pair list (--images DIR with pairsDevTrain.txt, or --pairs)")
+    settings = app.settings
+    document = measure(_analyzer(settings.vision), read_pairs(pairs_file, images), f"LFW {pairs_file.name}")
+    target = out or default_calibration_path(settings.vision.models_dir)
+    try:
+        target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{target}: cannot write the table: {exc}") from exc
+    _emit(document, as_json, f"{format_calibration(document)}\nwrote {target}")
+
+
+@click.command(name="bench")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="onnxruntime threads per model (default: vision.threads).")
+@click.option("--quick", is_flag=True, help="A few repeats, small galleries, 10 frames (a smoke test).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_app
+def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool) -> None:
+    """Latency per stage, 1:N search, frames per second on the bundled clip, peak memory."""
+    from edge.eval.bench import format_bench, run_bench
+
+    vision = app.settings.vision
+    if threads is not None:
+        vision = vision.model_copy(update={"threads": threads})
+    figures = run_bench(_analyzer(vision), quick=quick)
+    _emit(figures, as_json, format_bench(figures))

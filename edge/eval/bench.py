@@ -1,0 +1,132 @@
+"""``edge bench``: per-stage latency of one face, 1:N search, end-to-end frames per second, memory.
+
+Stage times are medians over repeated calls on one 640x480 frame holding one face (the demo
+portrait, centre-cropped to 4:3 and scaled), after a warm-up. The 1:N search figures are the
+gallery's own benchmark (:func:`edge.gallery.bench.search_figures`); frames per second is the
+whole ``FaceAnalyzer.analyze`` (detect, quality, liveness, describe) plus video decoding over
+the bundled clip.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.errors import BadInput
+from edge.eval.detection import time_per_call
+from edge.gallery.bench import search_figures
+from edge.vision.image_io import decode_image, read_image
+from edge.vision.pipeline import FaceAnalyzer
+
+DEMO = Path(__file__).resolve().parents[1] / "demo"
+BENCH_PORTRAIT = DEMO / "people" / "eileen-collins" / "1.jpg"
+BENCH_CLIP = DEMO / "carphone.mp4"
+SEARCH_SIZES = (1_000, 10_000, 100_000)
+
+
+def bench_frame(portrait: Path = BENCH_PORTRAIT, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """A ``size`` frame with one face: the portrait's central crop of that aspect, scaled."""
+    image = read_image(portrait, max_pixels=40_000_000)
+    h, w = image.shape[:2]
+    aspect = size[0] / size[1]
+    cw, ch = min(w, round(h * aspect)), min(h, round(w / aspect))
+    crop = image[(h - ch) // 2 : (h - ch) // 2 + ch, (w - cw) // 2 : (w - cw) // 2 + cw]
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
+def stage_times(analyzer: FaceAnalyzer, frame: np.ndarray, repeat: int) -> dict[str, float]:
+    """Median wall-clock milliseconds of each stage on ``frame`` (its largest face)."""
+    detections = analyzer.detect(frame)
+    if not detections:
+        raise BadInput("no face in the benchmark frame")
+    face = detections[:1]
+    chips_rgb = analyzer.chips(frame, face)[:, :, :, ::-1]
+    encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    calls: dict[str, Callable[[], object]] = {
+        "decode": lambda: decode_image(encoded, max_pixels=analyzer.settings.max_image_pixels),
+        "detect": lambda: analyzer.detect(frame),
+        "align": lambda: analyzer.chips(frame, face),
+        "describe": lambda: analyzer.descriptor.describe(chips_rgb),
+        "per_face": lambda: analyzer.describe(frame, analyzer.detect(frame)[:1]),
+    }
+    liveness = analyzer.liveness
+    if liveness is not None:
+        calls["liveness"] = lambda: liveness.score(frame, face)
+    return {name: time_per_call(call, repeat=repeat, warmup=3)["median_ms"] for name, call in calls.items()}
+
+
+def clip_fps(
+    analyzer: FaceAnalyzer, clip: Path = BENCH_CLIP, max_frames: int | None = None
+) -> dict[str, float]:
+    """Frames per second of decode + ``analyze`` over the clip, and the faces seen per frame."""
+    capture = cv2.VideoCapture(str(clip))
+    if not capture.isOpened():
+        raise BadInput(f"{clip}: cannot open the clip")
+    frames = faces = 0
+    started = time.perf_counter()
+    try:
+        while max_frames is None or frames < max_frames:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            faces += len(analyzer.analyze(frame))
+            frames += 1
+    finally:
+        capture.release()
+    elapsed = time.perf_counter() - started
+    if not frames:
+        raise BadInput(f"{clip}: no frames")
+    return {"fps": frames / elapsed, "frames": frames, "faces_per_frame": faces / frames}
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def run_bench(analyzer: FaceAnalyzer, *, quick: bool = False) -> dict[str, Any]:
+    """Every figure of ``edge bench --json``. ``quick``: few repeats, small galleries, 10 frames."""
+    stages = stage_times(analyzer, bench_frame(), repeat=5 if quick else 50)
+    sizes = (100, 1_000, 2_000) if quick else SEARCH_SIZES
+    search = {str(n): search_figures(n, queries=20 if quick else 200).median_ms for n in sizes}
+    video = clip_fps(analyzer, max_frames=10 if quick else None)
+    return {
+        "per_face_ms": stages["per_face"],
+        "decode_ms": stages["decode"],
+        "detect_ms": stages["detect"],
+        "align_ms": stages["align"],
+        "describe_ms": stages["describe"],
+        "liveness_ms": stages.get("liveness"),
+        "search_ms": search,
+        "fps": video["fps"],
+        "clip": {"file": BENCH_CLIP.name, "frames": video["frames"],
+                 "faces_per_frame": video["faces_per_frame"]},
+        "rss_mb": peak_rss_mb(),
+        "threads": analyzer.settings.threads,
+        "flip_test": analyzer.settings.flip_test,
+        "quick": quick,
+    }
+
+
+def format_bench(figures: dict[str, Any]) -> str:
+    def ms(value: float | None) -> str:
+        return "off" if value is None else f"{value:8.2f} ms"
+
+    lines = [f"one face, 640x480, {figures['threads']} thread(s), flip test "
+             f"{'on' if figures['flip_test'] else 'off'} (median):"]
+    for label, key in (("decode (JPEG)", "decode_ms"), ("detect", "detect_ms"), ("align", "align_ms"),
+                       ("describe", "describe_ms"), ("liveness", "liveness_ms"),
+                       ("detect+align+describe", "per_face_ms")):
+        lines.append(f"  {label:<22} {ms(figures[key])}")
+    lines.append("1:N search, one face per person, top 5 (median):")
+    lines += [f"  {int(n):>7} enrolled      {ms(v)}" for n, v in figures["search_ms"].items()]
+    clip = figures["clip"]
+    lines.append(f"end to end on {clip['file']} ({clip['frames']} frames, {clip['faces_per_frame']:.2f} "
+                 f"faces/frame): {figures['fps']:.1f} frames/s")
+    lines.append(f"peak memory (RSS): {figures['rss_mb']:.0f} MB")
+    return "\n".join(lines)
