@@ -191,7 +191,7 @@ def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: P
 @click.command(name="bench")
 @click.option("--threads", type=click.IntRange(1, 64), default=None,
               help="onnxruntime threads per model (default: vision.threads).")
-@click.option("--quick", is_flag=True, help="A few repeats, small galleries, 10 frames (a smoke test).")
+@click.option("--quick", is_flag=True, help="A few repeats and searches, 10 frames (a smoke test).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @pass_app
 def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool) -> None:

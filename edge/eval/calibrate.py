@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.errors import BadInput
 from edge.eval.embeddings import embed_set
 from edge.eval.metrics import best_threshold
 from edge.eval.pairs import Pair
@@ -40,6 +41,10 @@ def calibrate(analyzer: FaceAnalyzer, pairs: list[Pair], source: str) -> dict[st
               if p.a not in described.no_face and p.b not in described.no_face]
     listed_scores = np.array([s for s, _ in listed])
     listed_same = np.array([same for _, same in listed])
+    try:
+        table = calibration_table(genuine, impostor)
+    except ValueError as exc:
+        raise BadInput(f"{source}: {exc}") from exc
     settings = analyzer.settings
     return {
         "descriptor": DESCRIPTOR,
@@ -53,7 +58,7 @@ def calibrate(analyzer: FaceAnalyzer, pairs: list[Pair], source: str) -> dict[st
         # the best-accuracy cut on the listed pairs, for a single-split test on another list
         "accuracy_threshold": round(
             best_threshold(listed_scores[listed_same], listed_scores[~listed_same]), 6),
-        **calibration_table(genuine, impostor),
+        **table,
     }
 
 

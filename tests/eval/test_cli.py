@@ -1,0 +1,143 @@
+"""`edge eval pairs|identify|split`, `edge calibrate`, `edge bench` through the real entry point, with
+the real models, on a tiny LFW-style folder built from tests/fixtures/faces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import cv2
+import pytest
+
+from edge.cli.main import main
+from edge.identify.local.calibration import load_calibration
+from edge.vision.image_io import read_image
+from tests.conftest import FIXTURES
+
+FACES = FIXTURES / "faces"
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Default settings, and the descriptor cache in tmp_path (never the user's)."""
+    for key in [k for k in os.environ if k.startswith("EDGE_")]:
+        monkeypatch.delenv(key)
+    config = tmp_path / "edge.toml"
+    config.write_text("")
+    monkeypatch.setenv("EDGE_CONFIG", str(config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def lfw(tmp_path: Path) -> Path:
+    """The fixture faces as LFW lays them out: Name/Name_0001.jpg."""
+    root = tmp_path / "lfw"
+    for person in sorted(FACES.iterdir()):
+        (root / person.name).mkdir(parents=True)
+        for image in sorted(person.glob("*.jpg")):
+            shutil.copy(image, root / person.name / f"{person.name}_{int(image.stem):04d}.jpg")
+    (root / "pairs.txt").write_text(
+        "2\nBarack_Obama\t1\t2\nJoe_Biden\t1\t2\nBarack_Obama\t3\tJoe_Biden\t1\nEileen_Collins\t1\tBarack_Obama\t4\n"
+    )
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path: Path) -> None:
+    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--json")
+    code, out, _ = run(capsys, *args, "--folds", "2")
+    assert code == 0
+    report = json.loads(out)
+    assert {"n_pairs", "accuracy", "accuracy_std", "auc", "eer", "tar_at_far", "n_no_face"} <= report.keys()
+    assert report["n_pairs"] == 4 and report["n_no_face"] == 0
+    assert report["auc"] == 1.0 and report["eer"] == 0.0  # Obama and Biden are told apart
+    assert report["accuracy"] == 1.0
+    assert report["tar_at_far"] == {"1e-2": None, "1e-3": None}  # two impostor pairs support neither
+    assert list((tmp_path / "cache" / "edge" / "eval").glob("*.npz")), "descriptors are cached"
+
+    # a single split at a threshold nobody reaches rejects the genuine pairs: accuracy 1/2
+    code, out, _ = run(capsys, *args, "--folds", "1", "--threshold", "1.5")
+    assert code == 0 and json.loads(out)["accuracy"] == 0.5
+    # at the calibration's 1e-2 the same-person fixtures pass and the others do not
+    code, out, _ = run(capsys, *args, "--folds", "1", "--far", "1e-2")
+    assert code == 0 and json.loads(out)["accuracy"] == 1.0
+
+
+def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], lfw: Path) -> None:
+    bad = lfw / "bad.txt"
+    bad.write_text("3\nBarack_Obama 1 2\n")
+    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(bad), "--images", str(lfw))
+    assert code == 2 and err.startswith("error:") and "promises 6 pairs" in err and "Traceback" not in err
+    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
+                       "--threshold", "0.9")
+    assert code == 2 and "--folds 1" in err
+
+
+def test_eval_identify_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path: Path) -> None:
+    (lfw / "pairs.txt").unlink()
+    split = tmp_path / "split"
+    code, out, _ = run(capsys, "eval", "split", "--images", str(lfw), "--out", str(split))
+    # people with two or more images, by name: Barack_Obama (enrolled), Joe_Biden (impostor)
+    assert code == 0 and "1 people enrolled" in out
+    assert sorted(p.name for p in (split / "gallery").iterdir()) == ["Barack_Obama"]
+    code, out, _ = run(capsys, "eval", "identify", "--gallery", str(split / "gallery"), "--probes",
+                       str(split / "probes"), "--far", "0.01", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert {"n_enrolled", "n_genuine", "n_impostor", "tpir", "fpir", "misid", "far_policy", "threshold"} \
+        <= report.keys()
+    assert (report["n_enrolled"], report["n_genuine"], report["n_impostor"]) == (1, 3, 3)
+    assert report["far_policy"] == 0.01
+    assert report["tpir"] == 1.0 and report["fpir"] == 0.0 and report["misid"] == 0.0
+
+
+def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixture[str], lfw: Path,
+                                                      tmp_path: Path) -> None:
+    # too few comparisons (7 images) to calibrate: a clear error, nothing written
+    out_file = tmp_path / "calibration.json"
+    code, _, err = run(capsys, "calibrate", "--images", str(lfw), "--pairs", str(lfw / "pairs.txt"),
+                       "--out", str(out_file))
+    assert code == 2 and "too few" in err and not out_file.exists()
+    code, _, err = run(capsys, "calibrate", "--images", str(tmp_path / "nowhere"))
+    assert code == 2 and "pairsDevTrain.txt" in err
+
+    # each photo and its mirror image as two photos of the person: 14 images, 35 genuine pairs
+    for image in sorted(lfw.glob("*/*.jpg")):
+        mirrored = cv2.flip(read_image(image, max_pixels=10_000_000), 1)
+        cv2.imwrite(str(image.parent / f"{image.parent.name}_{int(image.stem[-4:]) + 10:04d}.jpg"), mirrored)
+    (lfw / "pairsDevTrain.txt").write_text(
+        "4\n" + "".join(f"Barack_Obama\t{n}\t{n + 10}\n" for n in range(1, 5))
+        + "Joe_Biden\t1\tEileen_Collins\t1\nJoe_Biden\t2\tEileen_Collins\t11\n"
+        "Joe_Biden\t11\tBarack_Obama\t1\nJoe_Biden\t12\tBarack_Obama\t2\n"
+    )
+    code, out, _ = run(capsys, "calibrate", "--images", str(lfw), "--out", str(out_file), "--json")
+    assert code == 0
+    table = load_calibration(out_file, tmp_path)
+    document = json.loads(out_file.read_text())
+    assert document == json.loads(out)
+    assert (document["n_genuine"], document["n_impostor"]) == (35, 14 * 13 // 2 - 35)
+    assert all(row["n_impostor"] == document["n_impostor"] for row in document["rows"])
+    assert table.lowest_far == pytest.approx(1 / document["n_impostor"])  # one impostor: the strictest row
+
+
+def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "bench", "--quick", "--json", "--threads", "1")
+    assert code == 0
+    figures = json.loads(out)
+    keys = {"per_face_ms", "detect_ms", "describe_ms", "search_ms", "fps", "rss_mb", "threads"}
+    assert keys <= figures.keys()
+    assert figures["search_ms"].keys() == {"1000", "10000", "100000"}
+    assert figures["threads"] == 1 and figures["clip"]["frames"] == 10
+    assert 0 < figures["detect_ms"] < figures["per_face_ms"]
+    assert figures["fps"] > 0 and figures["rss_mb"] > 50
