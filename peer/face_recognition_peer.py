@@ -28,6 +28,7 @@ import numpy as np
 
 from edge.config.settings import Settings
 from edge.eval.bench import bench_frame
+from edge.eval.calibrate import all_pair_scores
 from edge.eval.detection import time_per_call
 from edge.eval.embeddings import embed_set
 from edge.eval.pairs import read_pairs
@@ -70,7 +71,9 @@ def peer_embeddings(paths: list[Path], workers: int) -> tuple[dict[Path, np.ndar
     return vectors, missing
 
 
-def compare_pairs(pairs_file: Path, images: Path, folds: int, workers: int) -> dict[str, Any]:
+def compare_pairs(
+    pairs_file: Path, images: Path, folds: int, workers: int, all_impostors: bool
+) -> dict[str, Any]:
     listed = read_pairs(pairs_file, images)
     paths = list(dict.fromkeys(p for pair in listed for p in (pair.a, pair.b)))
     same = np.array([p.same for p in listed])
@@ -78,10 +81,22 @@ def compare_pairs(pairs_file: Path, images: Path, folds: int, workers: int) -> d
     ours_scores = PairScores(np.array([float(ours.vectors[p.a] @ ours.vectors[p.b]) for p in listed]), same)
     peer, peer_missing = peer_embeddings(paths, workers)
     peer_scores = PairScores(np.array([-float(np.linalg.norm(peer[p.a] - peer[p.b])) for p in listed]), same)
+    names = [p.parent.name for p in paths]
+    ours_matrix = np.stack([ours.vectors[p] for p in paths])
+    peer_matrix = np.stack([peer[p] for p in paths])
+    squared = (peer_matrix**2).sum(axis=1)
+    gram = peer_matrix @ peer_matrix.T
+    peer_distances = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * gram, 0))
+    pools = (
+        (all_pair_scores(ours_matrix @ ours_matrix.T, names)[1], all_pair_scores(-peer_distances, names)[1])
+        if all_impostors else (None, None)
+    )
     return {
         "pairs": str(pairs_file),
-        "edge": verification_report(ours_scores, folds=folds, n_no_face=len(ours.no_face)),
-        "face_recognition": verification_report(peer_scores, folds=folds, n_no_face=len(peer_missing)),
+        "edge": verification_report(ours_scores, folds=folds, n_no_face=len(ours.no_face),
+                                    impostor_pool=pools[0]),
+        "face_recognition": verification_report(peer_scores, folds=folds, n_no_face=len(peer_missing),
+                                                impostor_pool=pools[1]),
     }
 
 
@@ -122,6 +137,8 @@ def main() -> None:
     pairs.add_argument("--pairs", type=Path, required=True)
     pairs.add_argument("--images", type=Path, required=True)
     pairs.add_argument("--folds", type=int, default=10)
+    pairs.add_argument("--all-impostors", action="store_true",
+                       help="rates against every different-person pair of the listed images")
     pairs.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     bench = sub.add_parser("bench", help="per-face time of both on one core")
     bench.add_argument("--repeat", type=int, default=50)
@@ -129,7 +146,7 @@ def main() -> None:
         p.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.mode == "pairs":
-        result = compare_pairs(args.pairs, args.images, args.folds, args.workers)
+        result = compare_pairs(args.pairs, args.images, args.folds, args.workers, args.all_impostors)
         text = "\n\n".join(f"{name}:\n{format_report(result[name])}" for name in ("edge", "face_recognition"))
     else:
         result = compare_speed(args.repeat)

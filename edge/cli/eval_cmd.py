@@ -58,11 +58,13 @@ def eval_cmd() -> None:
 @click.option("--calibration", type=FILE, default=None, help="Calibration table (default: the configured).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.option("--plot", type=FILE, default=None, help="ROC, DET and score histograms as PNG (matplotlib).")
+@click.option("--all-impostors", is_flag=True, help="AUC, EER, TAR@FAR against every different-person "
+              "pair of the listed images (supports far lower rates than the list's own pairs).")
 @click.option("--no-cache", is_flag=True, help="Describe every image again (ignore the descriptor cache).")
 @pass_app
 def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold: float | None,
           far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
-          no_cache: bool) -> None:
+          all_impostors: bool, no_cache: bool) -> None:
     """Face verification on an LFW pair list: accuracy, AUC, EER, TAR at FAR 1e-2 and 1e-3."""
     from edge.eval.embeddings import embed_set
     from edge.eval.pairs import read_pairs
@@ -80,15 +82,23 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
     v = described.vectors
     scores = PairScores(np.array([float(v[p.a] @ v[p.b]) for p in listed]),
                         np.array([p.same for p in listed]))
+    pool = None
+    if all_impostors:
+        from edge.eval.calibrate import all_pair_scores
+
+        matrix = np.stack(list(v.values()))
+        pool = all_pair_scores(matrix @ matrix.T, [p.parent.name for p in v])[1]
     n_no_face = len(described.no_face)
     try:
-        report = verification_report(scores, folds=folds, threshold=threshold, n_no_face=n_no_face)
+        report = verification_report(scores, folds=folds, threshold=threshold, n_no_face=n_no_face,
+                                     impostor_pool=pool)
     except ValueError as exc:
         raise BadInput(str(exc)) from exc
     if plot is not None:
         from edge.eval.plots import plot_verification
 
-        plot_verification(scores.genuine, scores.impostor, plot, f"{pairs_file.name}: {len(listed)} pairs")
+        impostor = scores.impostor if pool is None else pool
+        plot_verification(scores.genuine, impostor, plot, f"{pairs_file.name}: {len(listed)} pairs")
     _emit(report, as_json, format_report(report))
 
 

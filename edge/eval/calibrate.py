@@ -21,11 +21,12 @@ from edge.identify.local.calibration import DESCRIPTOR, SCALE, calibration_table
 from edge.vision.pipeline import FaceAnalyzer
 
 
-def all_pair_scores(vectors: np.ndarray, identities: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of every same-identity (genuine) and every cross-identity (impostor) image pair."""
+def all_pair_scores(similarity: np.ndarray, identities: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every same-identity (genuine) and every cross-identity (impostor) image pair,
+    from the (n, n) similarity matrix of n images."""
     names = np.array(identities)
-    upper = np.triu_indices(len(vectors), 1)
-    scores = (vectors @ vectors.T)[upper]
+    upper = np.triu_indices(len(names), 1)
+    scores = similarity[upper]
     same = (names[:, None] == names[None, :])[upper]
     return scores[same], scores[~same]
 
@@ -35,8 +36,8 @@ def calibrate(analyzer: FaceAnalyzer, pairs: list[Pair], source: str) -> dict[st
     images = sorted({path for pair in pairs for path in (pair.a, pair.b)})
     described = embed_set(analyzer, images)
     faces = [path for path in images if path not in described.no_face]
-    genuine, impostor = all_pair_scores(np.stack([described.vectors[p] for p in faces]),
-                                        [p.parent.name for p in faces])
+    vectors = np.stack([described.vectors[p] for p in faces])
+    genuine, impostor = all_pair_scores(vectors @ vectors.T, [p.parent.name for p in faces])
     listed = [(float(described.vectors[p.a] @ described.vectors[p.b]), p.same) for p in pairs
               if p.a not in described.no_face and p.b not in described.no_face]
     listed_scores = np.array([s for s, _ in listed])

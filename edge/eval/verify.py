@@ -29,25 +29,28 @@ class PairScores:
 
 
 def verification_report(pairs: PairScores, *, folds: int, threshold: float | None = None,
-                        n_no_face: int = 0) -> dict[str, Any]:
+                        n_no_face: int = 0, impostor_pool: np.ndarray | None = None) -> dict[str, Any]:
     """The figures of ``edge eval pairs --json``.
 
     ``folds >= 2``: k-fold accuracy (threshold chosen on the other folds) with its standard
     deviation; ``folds == 1``: accuracy at the given ``threshold`` on all pairs (std 0).
-    AUC, EER and TAR@FAR are over all pairs. ``tar_at_far`` is null for a rate finer than one
-    impostor pair in the list (the data cannot support it).
+    AUC, EER and TAR@FAR are over the listed pairs, or the listed genuine pairs against
+    ``impostor_pool`` (e.g. every different-person pair of the listed images) when given.
+    ``tar_at_far`` is null for a rate finer than one impostor pair (the data cannot support it).
     """
-    genuine, impostor = pairs.genuine, pairs.impostor
+    genuine = pairs.genuine
+    impostor = pairs.impostor if impostor_pool is None else np.asarray(impostor_pool)
     if folds == 1:
         if threshold is None:
             raise ValueError("a single split needs a threshold")
-        per_fold = [accuracy(genuine, impostor, threshold)]
+        per_fold = [accuracy(genuine, pairs.impostor, threshold)]
     else:
         per_fold = fold_accuracies(pairs.scores, pairs.same, folds)
     report: dict[str, Any] = {
         "n_pairs": int(pairs.scores.size),
         "n_genuine": int(genuine.size),
-        "n_impostor": int(impostor.size),
+        "n_impostor": int(pairs.impostor.size),
+        "n_impostor_rates": int(impostor.size),  # behind auc, eer, tar_at_far
         "folds": folds,
         "accuracy": float(np.mean(per_fold)),
         "accuracy_std": float(np.std(per_fold)),
@@ -71,7 +74,8 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join([
         f"pairs: {report['n_pairs']} ({report['n_genuine']} same, {report['n_impostor']} different)",
         f"accuracy ({split}): {report['accuracy']:.4f} +- {report['accuracy_std']:.4f}",
-        f"ROC AUC: {report['auc']:.5f}   EER: {report['eer']:.4f}",
+        f"ROC AUC: {report['auc']:.5f}   EER: {report['eer']:.4f}   (against {report['n_impostor_rates']} "
+        "impostor pairs)",
         f"TAR at FAR {tar}",
         f"images without a detected face: {report['n_no_face']} ({report['no_face_action']})",
     ])

@@ -66,6 +66,10 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     assert report["tar_at_far"] == {"1e-2": None, "1e-3": None}  # two impostor pairs support neither
     assert list((tmp_path / "cache" / "edge" / "eval").glob("*.npz")), "descriptors are cached"
 
+    # against every different-person pair of the 7 listed images: 21 pairs, 7 of them same-person
+    code, out, _ = run(capsys, *args, "--folds", "2", "--all-impostors")
+    assert code == 0 and json.loads(out)["n_impostor_rates"] == 14 and json.loads(out)["auc"] == 1.0
+
     # a single split at a threshold nobody reaches rejects the genuine pairs: accuracy 1/2
     code, out, _ = run(capsys, *args, "--folds", "1", "--threshold", "1.5")
     assert code == 0 and json.loads(out)["accuracy"] == 0.5
