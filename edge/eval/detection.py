@@ -89,6 +89,12 @@ SIZE_BUCKETS = (
     ("<32", 0.0, 32.0), ("32-64", 32.0, 64.0), ("64-128", 64.0, 128.0), (">=128", 128.0, float("inf"))
 )
 
+_ORDER = ["all", *(label for label, _, _ in SIZE_BUCKETS)]
+
+
+def _in_order(item: tuple[str, object]) -> int:
+    return _ORDER.index(item[0])
+
 
 def _bucket(width: float) -> str:
     return next(label for label, low, high in SIZE_BUCKETS if low <= width < high)
@@ -130,7 +136,7 @@ def detection_by_size(
         result[str(iou)] = {
             key: {"faces": faces, "recall": found / faces if faces else None,
                   "detections": dets, "precision": correct / dets if dets else None}
-            for key, (faces, found, dets, correct) in sorted(counts.items(), key=lambda kv: kv[0] != "all")
+            for key, (faces, found, dets, correct) in sorted(counts.items(), key=_in_order)
         }
     return result
 

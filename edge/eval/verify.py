@@ -63,6 +63,8 @@ def verification_report(pairs: PairScores, *, folds: int, threshold: float | Non
     }
     if threshold is not None:
         report["threshold"] = threshold
+        report["tar_at_threshold"] = float((genuine >= threshold).mean())
+        report["far_at_threshold"] = float((pairs.impostor >= threshold).mean())
     return report
 
 
@@ -70,7 +72,8 @@ def format_report(report: dict[str, Any]) -> str:
     tar = ", ".join(f"{k}: {'n/a (too few impostor pairs)' if v is None else f'{v:.4f}'}"
                     for k, v in report["tar_at_far"].items())
     split = (f"{report['folds']}-fold" if report["folds"] > 1
-             else f"single split at threshold {report['threshold']:.4f}")
+             else f"single split at threshold {report['threshold']:.4f}: true accepts "
+             f"{report['tar_at_threshold']:.4f}, false accepts {report['far_at_threshold']:.4f}")
     return "\n".join([
         f"pairs: {report['n_pairs']} ({report['n_genuine']} same, {report['n_impostor']} different)",
         f"accuracy ({split}): {report['accuracy']:.4f} +- {report['accuracy_std']:.4f}",
