@@ -7,7 +7,8 @@ keypoints are the set's mean keypoints relative to the image size (a centre crop
 centred 250x250 images), and the count of such images is reported.
 
 The cache (``$XDG_CACHE_HOME/edge/eval`` or ``~/.cache/edge/eval``; never the repository) is
-keyed by the vision settings that change an embedding and by each file's path, size and mtime.
+keyed by the vision settings that change an embedding, the model manifest and the vision code,
+and by each file's path, size and mtime.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from edge.errors import BadInput
 from edge.vision.image_io import read_image
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Detection
+
+VISION_CODE = Path(__file__).resolve().parents[1] / "vision"
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,14 @@ def cache_dir() -> Path:
 
 
 def _fingerprint(analyzer: FaceAnalyzer) -> str:
+    """What an embedding depends on: the settings, the models (their manifest) and the vision code."""
     s = analyzer.settings
+    digest = hashlib.sha256()
     manifest_file = s.models_dir / "manifest.json"
-    manifest = manifest_file.read_bytes() if manifest_file.is_file() else b""
+    for source in [manifest_file, *sorted(VISION_CODE.glob("*.py"))]:
+        digest.update(source.read_bytes() if source.is_file() else b"")
     key = json.dumps([s.detector, s.score_threshold, s.nms_iou, s.min_face_px, s.tile_grid, s.flip_test,
-                      hashlib.sha256(manifest).hexdigest(), analyzer.descriptor.name])
+                      digest.hexdigest(), analyzer.descriptor.name])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
