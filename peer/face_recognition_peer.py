@@ -76,11 +76,10 @@ def compare_pairs(
 ) -> dict[str, Any]:
     listed = read_pairs(pairs_file, images)
     paths = list(dict.fromkeys(p for pair in listed for p in (pair.a, pair.b)))
-    same = np.array([p.same for p in listed])
     ours = embed_set(FaceAnalyzer(Settings().vision), paths)
-    ours_scores = PairScores(np.array([float(ours.vectors[p.a] @ ours.vectors[p.b]) for p in listed]), same)
+    ours_scores = PairScores.of(listed, lambda a, b: float(ours.vectors[a] @ ours.vectors[b]))
     peer, peer_missing = peer_embeddings(paths, workers)
-    peer_scores = PairScores(np.array([-float(np.linalg.norm(peer[p.a] - peer[p.b])) for p in listed]), same)
+    peer_scores = PairScores.of(listed, lambda a, b: -float(np.linalg.norm(peer[a] - peer[b])))
     names = [p.parent.name for p in paths]
     ours_matrix = np.stack([ours.vectors[p] for p in paths])
     peer_matrix = np.stack([peer[p] for p in paths])

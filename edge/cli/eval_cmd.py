@@ -80,8 +80,7 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
     described = embed_set(_analyzer(settings.vision), [p for pair in listed for p in (pair.a, pair.b)],
                           use_cache=not no_cache)
     v = described.vectors
-    scores = PairScores(np.array([float(v[p.a] @ v[p.b]) for p in listed]),
-                        np.array([p.same for p in listed]))
+    scores = PairScores.of(listed, lambda a, b: float(v[a] @ v[b]))
     pool = None
     if all_impostors:
         from edge.eval.calibrate import all_pair_scores

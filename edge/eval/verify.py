@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edge.eval.metrics import accuracy, auc, eer, fold_accuracies, tar_at_far
+from edge.eval.pairs import Pair
 
 # the rates at which the true-accept rate is reported, keyed as in the JSON output
 TAR_FARS = {"1e-2": 1e-2, "1e-3": 1e-3}
@@ -18,6 +21,11 @@ NO_FACE_ACTION = "described at the set's mean face position (a centre crop for L
 class PairScores:
     scores: np.ndarray  # cosine similarity per pair, in file order
     same: np.ndarray  # bool per pair
+
+    @classmethod
+    def of(cls, listed: Sequence[Pair], similarity: Callable[[Path, Path], float]) -> PairScores:
+        """Scores of the listed pairs by ``similarity`` of their two images."""
+        return cls(np.array([similarity(p.a, p.b) for p in listed]), np.array([p.same for p in listed]))
 
     @property
     def genuine(self) -> np.ndarray:
