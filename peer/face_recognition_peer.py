@@ -3,7 +3,8 @@
 `face_recognition` (HOG detector, 5-point landmarks, dlib's ResNet descriptor) is the usual
 choice for Raspberry-Pi face doors. It is an optional dependency group, never a runtime one::
 
-    pip install -e '.[peer]'   # face-recognition, face-recognition-models, dlib-bin
+    pip install dlib-bin face-recognition-models pillow
+    pip install --no-deps face-recognition   # it declares `dlib`, which pip would compile
 
     python peer/face_recognition_peer.py pairs --pairs LFW/pairsDevTest.txt --images LFW [--json]
     python peer/face_recognition_peer.py bench [--json]
