@@ -14,21 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from edge.access.event import AccessEvent
 from edge.capture.config import OpenCVSourceConfig
 from edge.config.settings import Settings
+from edge.events.memory import ListSink
 from edge.service.main import assemble
-
-
-class _Latencies:
-    def __init__(self) -> None:
-        self.events: list[AccessEvent] = []
-
-    def handle(self, event: AccessEvent) -> None:
-        self.events.append(event)
-
-    def close(self) -> None:
-        return None
 
 
 def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict[str, Any]:
@@ -41,7 +30,7 @@ def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict
         "camera": settings.camera.model_copy(update={"source": source}),
         "access": settings.access.model_copy(update={"unknown_event_interval_s": 0.0}),
     })
-    sink = _Latencies()
+    sink = ListSink()
     with assemble(settings, [sink]) as running:
         started = time.perf_counter()
         processed = running.appliance.run(running.reader, threading.Event())

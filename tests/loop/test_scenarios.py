@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.access.event import AccessEvent
 from edge.capture.config import FolderSourceConfig
 from edge.capture.folder import FolderSource
 from edge.capture.reader import FrameReader
+from edge.events.memory import ListSink
 from edge.gallery.store import GalleryStore
 from edge.identify.chain import BackendChain
 from edge.identify.factory import build_backends
@@ -24,22 +24,11 @@ BIDEN = FACES / "Joe_Biden" / "2.jpg"
 STRANGER = FACES / "Eileen_Collins" / "1.jpg"
 
 
-class Collect:
-    def __init__(self) -> None:
-        self.events: list[AccessEvent] = []
-
-    def handle(self, event: AccessEvent) -> None:
-        self.events.append(event)
-
-    def close(self) -> None:
-        return None
-
-
 def play(frames: list[np.ndarray], write: SequenceWriter, tmp_path: Path, analyzer: FaceAnalyzer,
          gallery: GalleryStore, **access: object) -> list[tuple[str, str, str | None]]:
     settings = loop_settings(tmp_path, **access)
     folder = write(frames)
-    sink = Collect()
+    sink = ListSink()
     chain = BackendChain(build_backends(settings, gallery), settings.identify)
     appliance = Appliance(settings, analyzer, chain, gallery, [sink])
     reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
@@ -118,7 +107,7 @@ def test_grant_latency_is_the_decision_window(
 ) -> None:
     """At 10 fps, K=3 agreeing frames decide 200 ms of media time after the first sighting."""
     settings = loop_settings(tmp_path)
-    sink = Collect()
+    sink = ListSink()
     chain = BackendChain(build_backends(settings, gallery), settings.identify)
     folder = write_sequence([frame_of(OBAMA)] * 5)
     appliance = Appliance(settings, analyzer, chain, gallery, [sink])

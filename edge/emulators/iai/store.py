@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from edge.emulators.sqlite_state import SqliteState
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS groups (
@@ -67,48 +67,30 @@ class GalleryFace:
     embedding: np.ndarray
 
 
-class Store:
+class Store(SqliteState):
     """One connection guarded by a lock: the server's handlers run in a thread pool."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        super().__init__(path, _SCHEMA, ("foreign_keys = ON",))
 
     # -- groups --------------------------------------------------------------------------------
 
     def add_group(self, group_id: str, name: str, tag: str, version: str) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", (group_id, name, tag, version, _now_ms()))
 
     def group(self, group_id: str) -> Group | None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT * FROM groups WHERE group_id = ?", (group_id,)).fetchone()
         return Group(*row) if row else None
 
     def group_named(self, name: str) -> Group | None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT * FROM groups WHERE name = ?", (name,)).fetchone()
         return Group(*row) if row else None
 
     def groups(self, offset: int, limit: int) -> tuple[list[Group], int]:
-        with self._transaction() as db:
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT * FROM groups ORDER BY created_ms, group_id LIMIT ? OFFSET ?", (limit, offset)
             ).fetchall()
@@ -120,7 +102,7 @@ class Store:
     def add_person(
         self, person_id: str, name: str, gender: int, group_id: str, face_id: str, embedding: np.ndarray
     ) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("INSERT INTO persons VALUES (?, ?, ?, ?)", (person_id, name, gender, _now_ms()))
             db.execute("INSERT INTO members VALUES (?, ?)", (group_id, person_id))
             self._insert_face(db, person_id, face_id, embedding)
@@ -131,16 +113,16 @@ class Store:
         db.execute("INSERT INTO faces VALUES (?, ?, ?, ?)", (face_id, person_id, blob, _now_ms()))
 
     def add_faces(self, person_id: str, faces: Sequence[tuple[str, np.ndarray]]) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             for face_id, embedding in faces:
                 self._insert_face(db, person_id, face_id, embedding)
 
     def add_memberships(self, person_id: str, group_ids: Sequence[str]) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany("INSERT OR IGNORE INTO members VALUES (?, ?)", [(g, person_id) for g in group_ids])
 
     def delete_faces(self, person_id: str, face_ids: Sequence[str]) -> list[str]:
-        with self._transaction() as db:
+        with self.transaction() as db:
             deleted = []
             for face_id in face_ids:
                 cursor = db.execute(
@@ -151,7 +133,7 @@ class Store:
         return deleted
 
     def delete_person(self, person_id: str) -> bool:
-        with self._transaction() as db:
+        with self.transaction() as db:
             return db.execute("DELETE FROM persons WHERE person_id = ?", (person_id,)).rowcount > 0
 
     def _person(self, db: sqlite3.Connection, row: tuple[str, str, int, int]) -> Person:
@@ -163,13 +145,13 @@ class Store:
         return Person(*row, tuple(f for (f,) in faces), tuple(g for (g,) in groups))
 
     def person(self, person_id: str) -> Person | None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             row = db.execute("SELECT * FROM persons WHERE person_id = ?", (person_id,)).fetchone()
             return self._person(db, row) if row else None
 
     def persons_in_group(self, group_id: str, offset: int, limit: int) -> tuple[list[Person], int, int]:
         """A page of the group's persons, and the group's person and face counts."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT p.* FROM persons p JOIN members m USING (person_id) WHERE m.group_id = ? "
                 "ORDER BY p.created_ms, p.person_id LIMIT ? OFFSET ?",
@@ -187,7 +169,7 @@ class Store:
 
     def faces(self, *, group_ids: Sequence[str] = (), person_id: str | None = None) -> list[GalleryFace]:
         """Every face of the persons in these groups (each face once), or of one person."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             if person_id is not None:
                 rows = db.execute(
                     "SELECT person_id, face_id, embedding FROM faces WHERE person_id = ?", (person_id,)
