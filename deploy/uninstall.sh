@@ -26,25 +26,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -n "$ROOT" ]; then
-    [ -d "$ROOT" ] || die "--root $ROOT: not a directory"
-    ROOT="$(cd "$ROOT" && pwd)"
-elif [ "$DRY_RUN" = 0 ] && [ "$(id -u)" -ne 0 ]; then
-    die "run as root (sudo), or with --dry-run / --root DIR"
-fi
-
-run() {
-    printf '+'; printf ' %q' "$@"; printf '\n'
-    if [ "$DRY_RUN" = 0 ]; then "$@"; fi
-}
-
-host() {
-    if [ -n "$ROOT" ]; then
-        printf 'skip (--root, host action):'; printf ' %q' "$@"; printf '\n'
-    else
-        run "$@"
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
     run systemctl disable --now edge.service || true

@@ -68,7 +68,7 @@ for item in "$REPO"/models/*; do
     case "$(basename "$item")" in tools|rebuild.sh) continue ;; esac
     run cp -R "$item" "$BUNDLE/models/"
 done
-run cp "$REPO/deploy/install.sh" "$REPO/deploy/uninstall.sh" "$REPO/deploy/README.md" "$BUNDLE/deploy/"
+run cp "$REPO/deploy/install.sh" "$REPO/deploy/uninstall.sh" "$REPO/deploy/common.sh" "$REPO/deploy/README.md" "$BUNDLE/deploy/"
 run cp "$REPO/systemd/edge.service" "$BUNDLE/systemd/"
 run cp "$REPO/docs/service.md" "$BUNDLE/docs/"
 run tar -C "$OUT_DIR" -czf "$OUT_DIR/$NAME.tar.gz" "$NAME"
