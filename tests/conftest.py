@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,16 @@ for _module in (
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def default_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Default settings only: no EDGE_* from the environment, an empty config file."""
+    for key in [k for k in os.environ if k.startswith("EDGE_")]:
+        monkeypatch.delenv(key)
+    config = tmp_path / "edge.toml"
+    config.write_text("")
+    monkeypatch.setenv("EDGE_CONFIG", str(config))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the real models, on a tiny LFW-style folder built from tests/fixtures/faces."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,13 +19,8 @@ FACES = FIXTURES / "faces"
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def isolated(default_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Default settings, and the descriptor cache in tmp_path (never the user's)."""
-    for key in [k for k in os.environ if k.startswith("EDGE_")]:
-        monkeypatch.delenv(key)
-    config = tmp_path / "edge.toml"
-    config.write_text("")
-    monkeypatch.setenv("EDGE_CONFIG", str(config))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 

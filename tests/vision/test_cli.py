@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import cv2
@@ -16,13 +15,7 @@ OBAMA_1, OBAMA_2 = FACES / "Barack_Obama" / "1.jpg", FACES / "Barack_Obama" / "2
 BIDEN = FACES / "Joe_Biden" / "1.jpg"
 
 
-@pytest.fixture(autouse=True)
-def default_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in [k for k in os.environ if k.startswith("EDGE_")]:
-        monkeypatch.delenv(key)
-    config = tmp_path / "edge.toml"
-    config.write_text("")
-    monkeypatch.setenv("EDGE_CONFIG", str(config))
+pytestmark = pytest.mark.usefixtures("default_env")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
