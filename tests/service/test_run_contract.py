@@ -78,7 +78,10 @@ def test_ready_watchdog_health_metrics_and_clean_stop(
     while (health := httpx.get(url + "/healthz")).status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert health.status_code == 200 and health.json()["status"] == "ok", health.text
-    metrics = httpx.get(url + "/metrics").text
+    # a frame is counted when taken, its stages when processed: wait for the first to finish
+    while ('stage="decide"' not in (metrics := httpx.get(url + "/metrics").text)
+           and time.monotonic() < deadline):
+        time.sleep(0.1)
     frames = next(float(line.split()[-1]) for line in metrics.splitlines()
                   if line.startswith("edge_frames_total "))
     assert frames > 0
