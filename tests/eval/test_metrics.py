@@ -45,6 +45,13 @@ def test_best_threshold_and_accuracy() -> None:
     assert accuracy(GENUINE, IMPOSTOR, 0.85) == pytest.approx(5 / 7)
 
 
+def test_best_threshold_weighs_genuine_and_impostor_pairs_alike() -> None:
+    # counting pairs, rejecting the genuine 0.5 costs 1 of 24 and accepting two impostors 2 of 24;
+    # balanced, rejecting it costs half the genuine pairs and accepting them 2/22 of the impostors
+    genuine, impostor = np.array([0.9, 0.5]), np.array([0.6, 0.55] + [0.1] * 20)
+    assert best_threshold(genuine, impostor) <= 0.5
+
+
 def test_fold_accuracy_chooses_the_threshold_on_the_other_folds() -> None:
     # LFW View 1 layout: all genuine pairs first, then all impostor pairs; fold k takes the k-th
     # half of each kind. Fold 1's data puts the cut at 0.35, which classifies fold 0 perfectly;
