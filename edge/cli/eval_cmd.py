@@ -12,7 +12,11 @@ import numpy as np
 from edge.cli.main import AppContext, pass_app
 from edge.config.settings import Settings
 from edge.errors import BadInput
-from edge.identify.local.calibration import default_calibration_path, load_calibration
+from edge.identify.local.calibration import (
+    default_calibration_path,
+    load_accuracy_threshold,
+    load_calibration,
+)
 from edge.identify.local.config import LocalBackendConfig
 from edge.identify.thresholds import FarTable
 from edge.vision.config import VisionSettings
@@ -31,11 +35,15 @@ def _analyzer(vision: VisionSettings) -> FaceAnalyzer:
     return FaceAnalyzer(vision)
 
 
-def _table(settings: Settings, calibration: Path | None) -> FarTable:
-    """``--calibration``, else the local backend's configured table, else the one next to the model."""
+def _calibration_file(settings: Settings, calibration: Path | None) -> Path | None:
+    """``--calibration``, else the local backend's configured table (None: the one next to the model)."""
     configured = next((b.calibration for b in settings.identify.backends
                        if isinstance(b, LocalBackendConfig) and b.calibration is not None), None)
-    return load_calibration(calibration or configured, settings.vision.models_dir)
+    return calibration or configured
+
+
+def _table(settings: Settings, calibration: Path | None) -> FarTable:
+    return load_calibration(_calibration_file(settings, calibration), settings.vision.models_dir)
 
 
 def _emit(report: dict[str, Any], as_json: bool, text: str) -> None:
@@ -51,8 +59,11 @@ def eval_cmd() -> None:
 @click.option("--pairs", "pairs_file", type=FILE, required=True, help="LFW pair list (pairs.txt layout).")
 @click.option("--images", type=FOLDER, required=True, help="Folder of Name/Name_NNNN.jpg.")
 @click.option("--folds", type=click.IntRange(min=1), default=10, show_default=True,
-              help="k-fold accuracy; 1 = a single split at --threshold, --far or the configured policy.")
+              help="k-fold accuracy; 1 = a single split at --threshold, --calibrated, --far or the "
+              "configured policy.")
 @click.option("--threshold", type=float, default=None, help="Single split: this cosine threshold.")
+@click.option("--calibrated", is_flag=True, help="Single split: the calibration's best balanced-accuracy "
+              "threshold (calibrate on one list, test on another).")
 @click.option("--far", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="Single split: the calibration's threshold for this 1:1 false-accept rate.")
 @click.option("--calibration", type=FILE, default=None, help="Calibration table (default: the configured).")
@@ -63,18 +74,25 @@ def eval_cmd() -> None:
 @click.option("--no-cache", is_flag=True, help="Describe every image again (ignore the descriptor cache).")
 @pass_app
 def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold: float | None,
-          far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
+          calibrated: bool, far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
           all_impostors: bool, no_cache: bool) -> None:
     """Face verification on an LFW pair list: accuracy, AUC, EER, TAR at FAR 1e-2 and 1e-3."""
     from edge.eval.embeddings import embed_set
     from edge.eval.pairs import read_pairs
     from edge.eval.verify import PairScores, format_report, verification_report
 
-    if folds > 1 and (threshold is not None or far is not None):
-        raise click.UsageError("--threshold and --far belong to the single split (--folds 1)")
+    chosen = [name for name, given in (("--threshold", threshold is not None), ("--calibrated", calibrated),
+                                       ("--far", far is not None)) if given]
+    if folds > 1 and chosen:
+        raise click.UsageError(f"{chosen[0]} belongs to the single split (--folds 1)")
+    if len(chosen) > 1:
+        raise click.UsageError(f"choose one of {', '.join(chosen)}")
     settings = app.settings
     listed = read_pairs(pairs_file, images)
-    if folds == 1 and threshold is None:
+    if calibrated:
+        threshold = load_accuracy_threshold(_calibration_file(settings, calibration),
+                                            settings.vision.models_dir)
+    elif folds == 1 and threshold is None:
         table = _table(settings, calibration)
         threshold = table.threshold_for(far if far is not None else settings.access.max_false_accept).score
     described = embed_set(_analyzer(settings.vision), [p for pair in listed for p in (pair.a, pair.b)],

@@ -13,6 +13,7 @@ import pytest
 from edge.cli.main import main
 from edge.identify.local.calibration import load_calibration
 from edge.vision.image_io import read_image
+from edge.vision.config import DEFAULT_MODELS_DIR
 from tests.conftest import FIXTURES
 
 FACES = FIXTURES / "faces"
@@ -70,6 +71,18 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     # at the calibration's 1e-2 the same-person fixtures pass and the others do not
     code, out, _ = run(capsys, *args, "--folds", "1", "--far", "1e-2")
     assert code == 0 and json.loads(out)["accuracy"] == 1.0
+    # calibrated on another list: the shipped table's accuracy threshold, or the given table's
+    code, out, _ = run(capsys, *args, "--folds", "1", "--calibrated")
+    assert code == 0 and json.loads(out)["accuracy"] == 1.0
+    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
+    assert json.loads(out)["threshold"] == shipped["accuracy_threshold"]
+    mine = tmp_path / "mine.json"
+    mine.write_text(json.dumps({**shipped, "accuracy_threshold": 1.5}))
+    code, out, _ = run(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
+    assert code == 0 and json.loads(out)["accuracy"] == 0.5
+    mine.write_text(json.dumps({**shipped, "accuracy_threshold": None}))
+    code, _, err = run(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
+    assert code == 2 and '"accuracy_threshold" must be a number' in err
 
 
 def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], lfw: Path) -> None:
@@ -80,6 +93,9 @@ def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
                        "--threshold", "0.9")
     assert code == 2 and "--folds 1" in err
+    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
+                       "--folds", "1", "--threshold", "0.9", "--calibrated")
+    assert code == 2 and "choose one of --threshold, --calibrated" in err
 
 
 def test_eval_identify_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path: Path) -> None:

@@ -134,8 +134,8 @@ def score_pairs(
     return np.array(genuine), np.array(impostor), missed
 
 
-def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
-    """The calibration table (scale "cosine") from ``path``, or the one shipped next to the model.
+def _read_calibration(path: Path | None, models_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The calibration document at ``path``, or the one shipped next to the model.
 
     An explicitly configured file that is missing or malformed is a :class:`ConfigError`; the
     shipped one missing is a :class:`ModelError` (the model folder is incomplete).
@@ -151,6 +151,12 @@ def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
         raise ConfigError([f"calibration {file}: not readable JSON: {exc}"]) from exc
     if not isinstance(data, dict) or data.get("scale") != SCALE:
         raise ConfigError([f"calibration {file}: needs \"scale\": \"{SCALE}\""])
+    return file, data
+
+
+def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
+    """The calibration table (scale "cosine") from ``path``, or the one shipped next to the model."""
+    file, data = _read_calibration(path, models_dir)
     rows = data.get("rows")
     malformed = ConfigError([f'calibration {file}: "rows" must be a list of {{"threshold": x, "far": y}}'])
     if not isinstance(rows, list):
@@ -160,3 +166,12 @@ def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
     except (TypeError, KeyError, ValueError) as exc:
         raise malformed from exc
     return FarTable.from_pairs(SCALE, pairs, key=f"calibration {file}")
+
+
+def load_accuracy_threshold(path: Path | None, models_dir: Path) -> float:
+    """The calibration's best balanced-accuracy threshold (for a single split on another list)."""
+    file, data = _read_calibration(path, models_dir)
+    value = data.get("accuracy_threshold")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError([f'calibration {file}: "accuracy_threshold" must be a number (run edge calibrate)'])
+    return float(value)
