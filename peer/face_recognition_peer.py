@@ -7,13 +7,15 @@ choice for Raspberry-Pi face doors. It is an optional dependency group, never a 
     pip install --no-deps face-recognition   # it declares `dlib`, which pip would compile
 
     python peer/face_recognition_peer.py pairs --pairs LFW/pairsDevTest.txt --images LFW [--json]
+        [--calibrate-on LFW/pairsDevTrain.txt]
     python peer/face_recognition_peer.py bench [--json]
 
 ``pairs`` scores the same pair list with both and prints both reports (same metrics, same
-folds; an image where a detector finds no face is described at the set's mean face position by
-both). ``bench`` times one face in the same 640x480 frame, detect + landmarks/align + describe,
-both pinned to one core in this process, and prints the ratio. The peer's similarity is minus
-dlib's Euclidean distance (higher = more alike), as the metrics expect.
+folds, or with ``--calibrate-on`` one split at each one's threshold calibrated on another list;
+an image where a detector finds no face is described at the set's mean face position by both).
+``bench`` times one face in the same 640x480 frame, detect + landmarks/align + describe, both
+pinned to one core in this process, and prints the ratio. The peer's similarity is minus dlib's
+Euclidean distance (higher = more alike), as the metrics expect.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from edge.eval.bench import bench_frame
 from edge.eval.calibrate import all_pair_scores
 from edge.eval.detection import time_per_call
 from edge.eval.embeddings import embed_set
-from edge.eval.pairs import read_pairs
+from edge.eval.metrics import best_threshold
+from edge.eval.pairs import Pair, read_pairs
 from edge.eval.verify import PairScores, format_report, verification_report
 from edge.vision.pipeline import FaceAnalyzer
 
@@ -72,32 +75,57 @@ def peer_embeddings(paths: list[Path], workers: int) -> tuple[dict[Path, np.ndar
     return vectors, missing
 
 
-def compare_pairs(
-    pairs_file: Path, images: Path, folds: int, workers: int, all_impostors: bool
-) -> dict[str, Any]:
+def _similarities(kind: str, vectors: dict[Path, np.ndarray], paths: list[Path]) -> np.ndarray:
+    """(n, n) similarity matrix: edge's cosine, or the peer's minus Euclidean distance."""
+    matrix = np.stack([vectors[p] for p in paths])
+    gram = matrix @ matrix.T
+    if kind == "edge":
+        return gram
+    squared = (matrix**2).sum(axis=1)
+    return -np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * gram, 0))
+
+
+def _described(kind: str, paths: list[Path], workers: int) -> tuple[dict[Path, np.ndarray], set[Path]]:
+    if kind == "edge":
+        found = embed_set(FaceAnalyzer(Settings().vision), paths)
+        return found.vectors, set(found.no_face)
+    return peer_embeddings(paths, workers)
+
+
+def _images(listed: list[Pair]) -> list[Path]:
+    return list(dict.fromkeys(p for pair in listed for p in (pair.a, pair.b)))
+
+
+def accuracy_cut(kind: str, calibration_pairs: Path, images: Path, workers: int) -> float:
+    """The best balanced-accuracy threshold over every image pair of a list's images with a
+    detected face, as `edge calibrate` computes it for edge."""
+    paths = _images(read_pairs(calibration_pairs, images))
+    vectors, missing = _described(kind, paths, workers)
+    faces = [p for p in paths if p not in missing]
+    genuine, impostor = all_pair_scores(_similarities(kind, vectors, faces), [p.parent.name for p in faces])
+    return best_threshold(genuine, impostor)
+
+
+def compare_pairs(pairs_file: Path, images: Path, folds: int, workers: int, all_impostors: bool,
+                  calibrate_on: Path | None) -> dict[str, Any]:
+    """Both pipelines on the same list: k-fold, or (``calibrate_on``) one split at each one's
+    threshold calibrated on another list's images."""
     listed = read_pairs(pairs_file, images)
-    paths = list(dict.fromkeys(p for pair in listed for p in (pair.a, pair.b)))
-    ours = embed_set(FaceAnalyzer(Settings().vision), paths)
-    ours_scores = PairScores.of(listed, lambda a, b: float(ours.vectors[a] @ ours.vectors[b]))
-    peer, peer_missing = peer_embeddings(paths, workers)
-    peer_scores = PairScores.of(listed, lambda a, b: -float(np.linalg.norm(peer[a] - peer[b])))
-    names = [p.parent.name for p in paths]
-    ours_matrix = np.stack([ours.vectors[p] for p in paths])
-    peer_matrix = np.stack([peer[p] for p in paths])
-    squared = (peer_matrix**2).sum(axis=1)
-    gram = peer_matrix @ peer_matrix.T
-    peer_distances = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * gram, 0))
-    pools = (
-        (all_pair_scores(ours_matrix @ ours_matrix.T, names)[1], all_pair_scores(-peer_distances, names)[1])
-        if all_impostors else (None, None)
-    )
-    return {
-        "pairs": str(pairs_file),
-        "edge": verification_report(ours_scores, folds=folds, n_no_face=len(ours.no_face),
-                                    impostor_pool=pools[0]),
-        "face_recognition": verification_report(peer_scores, folds=folds, n_no_face=len(peer_missing),
-                                                impostor_pool=pools[1]),
-    }
+    paths = _images(listed)
+    result: dict[str, Any] = {"pairs": str(pairs_file)}
+    if calibrate_on is not None:
+        result["calibrated_on"] = str(calibrate_on)
+    for kind in ("edge", "face_recognition"):
+        vectors, missing = _described(kind, paths, workers)
+        similarity = _similarities(kind, vectors, paths)
+        index = {path: k for k, path in enumerate(paths)}
+        scores = PairScores(np.array([similarity[index[p.a], index[p.b]] for p in listed]),
+                            np.array([p.same for p in listed]))
+        pool = all_pair_scores(similarity, [p.parent.name for p in paths])[1] if all_impostors else None
+        threshold = None if calibrate_on is None else accuracy_cut(kind, calibrate_on, images, workers)
+        result[kind] = verification_report(scores, folds=1 if calibrate_on else folds, threshold=threshold,
+                                           n_no_face=len(missing), impostor_pool=pool)
+    return result
 
 
 def compare_speed(repeat: int) -> dict[str, Any]:
@@ -137,6 +165,9 @@ def main() -> None:
     pairs.add_argument("--pairs", type=Path, required=True)
     pairs.add_argument("--images", type=Path, required=True)
     pairs.add_argument("--folds", type=int, default=10)
+    pairs.add_argument("--calibrate-on", type=Path, default=None,
+                       help="a second pair list: each pipeline's best balanced-accuracy threshold over "
+                       "every pair of its images, then one split on --pairs (edge: as `edge calibrate`)")
     pairs.add_argument("--all-impostors", action="store_true",
                        help="rates against every different-person pair of the listed images")
     pairs.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -146,7 +177,8 @@ def main() -> None:
         p.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.mode == "pairs":
-        result = compare_pairs(args.pairs, args.images, args.folds, args.workers, args.all_impostors)
+        result = compare_pairs(args.pairs, args.images, args.folds, args.workers, args.all_impostors,
+                               args.calibrate_on)
         text = "\n\n".join(f"{name}:\n{format_report(result[name])}" for name in ("edge", "face_recognition"))
     else:
         result = compare_speed(args.repeat)
