@@ -12,8 +12,8 @@ import pytest
 
 from edge.cli.main import main
 from edge.identify.local.calibration import load_calibration
-from edge.vision.image_io import read_image
 from edge.vision.config import DEFAULT_MODELS_DIR
+from edge.vision.image_io import read_image
 from tests.conftest import FIXTURES
 
 FACES = FIXTURES / "faces"

@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 
 from edge.errors import ConfigError, ModelError
-from edge.identify.local.calibration import (
-    calibration_table,
-    identity_pair_scores,
-    load_calibration,
-    read_lfw_pairs,
-)
+from edge.eval.calibrate import all_pair_scores
+from edge.identify.local.calibration import calibration_table, load_calibration
 from edge.vision.config import DEFAULT_MODELS_DIR
 
 
@@ -80,19 +76,9 @@ def test_malformed_tables_are_config_errors(tmp_path: Path, content: str, messag
 
 
 def test_identity_pairs_are_split_by_folder() -> None:
-    a, b = np.array([1.0, 0.0], np.float32), np.array([0.6, 0.8], np.float32)
-    embeddings = {Path("ann/1.jpg"): a, Path("ann/2.jpg"): b, Path("bob/1.jpg"): b, Path("cy/1.jpg"): a}
-    genuine, impostor = identity_pair_scores(embeddings)
+    a, b = np.array([1.0, 0.0]), np.array([0.6, 0.8])
+    vectors = np.stack([a, b, b, a])
+    genuine, impostor = all_pair_scores(vectors @ vectors.T, ["ann", "ann", "bob", "cy"])
     assert sorted(genuine.tolist()) == pytest.approx([0.6])
     # ann1-bob 0.6, ann1-cy 1.0, ann2-bob 1.0, ann2-cy 0.6, bob-cy 0.6
     assert sorted(impostor.tolist()) == pytest.approx([0.6, 0.6, 0.6, 1.0, 1.0])
-
-
-def test_reads_lfw_pair_files(tmp_path: Path) -> None:
-    pairs = tmp_path / "pairs.txt"
-    pairs.write_text("2\nAaron_Peirsol\t1\t2\nAJ_Cook\t1\tMarsha_Thomason\t3\n")
-    aaron = tmp_path / "Aaron_Peirsol"
-    assert read_lfw_pairs(pairs) == [
-        (aaron / "Aaron_Peirsol_0001.jpg", aaron / "Aaron_Peirsol_0002.jpg", True),
-        (tmp_path / "AJ_Cook/AJ_Cook_0001.jpg", tmp_path / "Marsha_Thomason/Marsha_Thomason_0003.jpg", False),
-    ]

@@ -15,16 +15,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from edge.errors import ConfigError, ModelError
 from edge.identify.thresholds import FarTable
-from edge.vision.image_io import read_image
-
-if TYPE_CHECKING:  # the table itself needs no models: keep onnxruntime out of its import
-    from edge.vision.pipeline import FaceAnalyzer
 
 DESCRIPTOR = "face-api-descriptor"
 CALIBRATION_FILE = "calibration.json"
@@ -66,72 +62,6 @@ def calibration_table(
         )
     rows = [r for i, r in enumerate(rows) if i == 0 or r["threshold"] > rows[i - 1]["threshold"]]
     return {"rows": rows, "n_genuine": len(genuine), "n_impostor": n}
-
-
-def read_lfw_pairs(pairs_file: Path) -> list[tuple[Path, Path, bool]]:
-    """(image a, image b, same person) from an LFW pairs file (View 1 or View 2 format)."""
-    root = pairs_file.parent
-    pairs = []
-    for line in pairs_file.read_text(encoding="utf-8").splitlines():
-        f = line.split()
-        if len(f) == 3:
-            pairs.append((f[0], int(f[1]), f[0], int(f[2]), True))
-        elif len(f) == 4:
-            pairs.append((f[0], int(f[1]), f[2], int(f[3]), False))
-    return [
-        (root / a / f"{a}_{i:04d}.jpg", root / b / f"{b}_{j:04d}.jpg", same) for a, i, b, j, same in pairs
-    ]
-
-
-def central_embedding(analyzer: FaceAnalyzer, path: Path) -> np.ndarray | None:
-    """Embedding of the face nearest the image centre (LFW's convention), None if no face."""
-    image = read_image(path, max_pixels=analyzer.settings.max_image_pixels)
-    detections = analyzer.detect(image)
-    if not detections:
-        return None
-    centre = np.array(image.shape[1::-1], np.float32) / 2
-    nearest = min(detections, key=lambda d: float(np.linalg.norm(d.keypoints[:4].mean(axis=0) - centre)))
-    return analyzer.describe(image, [nearest])[0]
-
-
-def embed_images(analyzer: FaceAnalyzer, paths: Sequence[Path]) -> dict[Path, np.ndarray]:
-    """Embeddings of the central face of each image; images without a face are left out."""
-    embeddings = {path: central_embedding(analyzer, path) for path in paths}
-    return {path: e for path, e in embeddings.items() if e is not None}
-
-
-def identity_pair_scores(embeddings: dict[Path, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Cosine scores of every same-identity and every cross-identity pair of images.
-
-    The identity is the image's folder name (LFW's layout). All pairs of a few thousand images
-    give millions of impostor pairs, enough to measure false-accept rates down to 1e-5.
-    """
-    names = np.array([path.parent.name for path in embeddings])
-    vectors = np.stack(list(embeddings.values()))
-    upper = np.triu_indices(len(vectors), 1)
-    scores = (vectors @ vectors.T)[upper]
-    same = (names[:, None] == names[None, :])[upper]
-    return scores[same], scores[~same]
-
-
-def score_pairs(
-    analyzer: FaceAnalyzer, pairs: Sequence[tuple[Path, Path, bool]]
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Cosine scores of the genuine and impostor pairs, and how many pairs had no face."""
-    cache: dict[Path, np.ndarray | None] = {}
-    genuine: list[float] = []
-    impostor: list[float] = []
-    missed = 0
-    for a, b, same in pairs:
-        for path in (a, b):
-            if path not in cache:
-                cache[path] = central_embedding(analyzer, path)
-        ea, eb = cache[a], cache[b]
-        if ea is None or eb is None:
-            missed += 1
-            continue
-        (genuine if same else impostor).append(analyzer.similarity(ea, eb))
-    return np.array(genuine), np.array(impostor), missed
 
 
 def _read_calibration(path: Path | None, models_dir: Path) -> tuple[Path, dict[str, Any]]:
