@@ -73,7 +73,7 @@ class Appliance:
 
     # -- one frame ---------------------------------------------------------------------------
     def process(self, frame: Frame) -> list[AccessEvent]:
-        faces = self.analyzer.analyze(frame.image, describe=True)
+        faces = self.analyzer.analyze(frame.image, describe_rejected=False)
         tracks = self.tracker.update([f.detection.box for f in faces], frame.time)
         self.engine.forget_tracks(set(self.tracker.tracks))
         usable = [i for i, face in enumerate(faces) if face.quality.ok]

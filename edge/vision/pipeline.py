@@ -17,7 +17,7 @@ from edge.vision.embed import Descriptor, FaceApiDescriptor
 from edge.vision.liveness import LivenessSignals
 from edge.vision.models import create_session, verified_model
 from edge.vision.quality import assess
-from edge.vision.types import LEFT_EYE, RIGHT_EYE, Detection, Face, Liveness
+from edge.vision.types import LEFT_EYE, RIGHT_EYE, Detection, Face, Liveness, Quality
 
 
 def as_bgr(image: np.ndarray) -> np.ndarray:
@@ -69,26 +69,36 @@ class FaceAnalyzer:
         """(N, dim) L2-normalized embeddings of the detections, one batch."""
         return self.descriptor.describe(self.chips(image, detections)[:, :, :, ::-1])
 
-    def analyze(self, image: np.ndarray, *, describe: bool = True) -> list[Face]:
-        """Every face of the frame, largest first, with quality, liveness and (if asked) embedding."""
+    def analyze(self, image: np.ndarray, *, describe: bool = True,
+                describe_rejected: bool = True) -> list[Face]:
+        """Every face of the frame, largest first, with quality, liveness and (if asked) embedding.
+
+        ``describe_rejected=False`` leaves the embedding of faces the quality gates reject at None:
+        the door never identifies them, and the descriptor is the costliest stage per face.
+        """
         image = as_bgr(image)
         detections = self.detect(image)
         if not detections:
             return []
         chips = self.chips(image, detections)
-        embeddings = self.descriptor.describe(chips[:, :, :, ::-1]) if describe else None
+        qualities = [self._quality(chip, detection) for chip, detection in zip(chips, detections)]
+        wanted = [k for k, quality in enumerate(qualities) if describe and (describe_rejected or quality.ok)]
+        embeddings: list[np.ndarray | None] = [None] * len(detections)
+        if wanted:
+            described = self.descriptor.describe(chips[wanted][:, :, :, ::-1])
+            for k, embedding in zip(wanted, described):
+                embeddings[k] = embedding
         liveness = (self.liveness.score(image, detections) if self.liveness
                     else [Liveness()] * len(detections))
-        faces = []
-        for k, detection in enumerate(detections):
-            matrix = alignment_matrix(detection.keypoints, self.descriptor.input_size)
-            chip_keypoints = detection.keypoints @ matrix[:, :2].T + matrix[:, 2]
-            eyes = detection.keypoints[[RIGHT_EYE, LEFT_EYE]]
-            eye_distance = float(np.linalg.norm(eyes[1] - eyes[0]))
-            quality = assess(chips[k], chip_keypoints, eye_distance, self.settings.quality)
-            embedding = embeddings[k] if embeddings is not None else None
-            faces.append(Face(detection, quality, liveness[k], embedding))
-        return faces
+        return [Face(detection, quality, live, embedding)
+                for detection, quality, live, embedding in zip(detections, qualities, liveness, embeddings)]
+
+    def _quality(self, chip: np.ndarray, detection: Detection) -> Quality:
+        matrix = alignment_matrix(detection.keypoints, self.descriptor.input_size)
+        chip_keypoints = detection.keypoints @ matrix[:, :2].T + matrix[:, 2]
+        eyes = detection.keypoints[[RIGHT_EYE, LEFT_EYE]]
+        eye_distance = float(np.linalg.norm(eyes[1] - eyes[0]))
+        return assess(chip, chip_keypoints, eye_distance, self.settings.quality)
 
     @staticmethod
     def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -98,3 +98,15 @@ def test_small_and_turned_faces(analyzer: FaceAnalyzer) -> None:
     turned[2, 0] += 25
     quality = assess(chip, turned, 46.0, QualitySettings())
     assert quality.reasons == ("pose",) and quality.measures["yaw_deg"] > 35
+
+
+def test_rejected_faces_can_be_left_undescribed(analyzer: FaceAnalyzer) -> None:
+    image = load(ASTRONAUT)
+    pair = np.hstack([image, cv2.GaussianBlur(image, (0, 0), 4)])  # the same face, sharp and blurred
+    every = sorted(analyzer.analyze(pair), key=lambda f: f.detection.box.x)
+    usable = sorted(analyzer.analyze(pair, describe_rejected=False), key=lambda f: f.detection.box.x)
+    assert [f.quality.ok for f in usable] == [True, False]
+    assert all(f.embedding is not None for f in every)  # the default describes every face
+    assert usable[1].embedding is None and usable[1].quality.reasons == ("blurry",)
+    assert usable[0].embedding is not None and every[0].embedding is not None
+    assert float(usable[0].embedding @ every[0].embedding) == pytest.approx(1.0, abs=1e-5)
