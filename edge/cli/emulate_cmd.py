@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from edge.cli.main import AppContext, pass_app
-from edge.errors import ModelError
 
 
 @click.group()
@@ -70,12 +69,8 @@ def youtu(
     from edge.emulators.common import serve
     from edge.emulators.youtu.app import build
 
-    try:
-        server = build(
-            app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group, max_requests_per_s
-        )
-    except ModelError as exc:  # the vision models are incomplete: say so, no traceback
-        raise click.ClickException(str(exc)) from exc
+    server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group,
+                   max_requests_per_s)
     click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")
     serve(server, host, port)
 
