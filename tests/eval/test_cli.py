@@ -10,11 +10,11 @@ from pathlib import Path
 import cv2
 import pytest
 
-from edge.cli.main import main
 from edge.identify.local.calibration import load_calibration
 from edge.vision.config import DEFAULT_MODELS_DIR
 from edge.vision.image_io import read_image
 from tests.conftest import FIXTURES
+from tests.support.cli import run_edge
 
 FACES = FIXTURES / "faces"
 
@@ -39,19 +39,9 @@ def lfw(tmp_path: Path) -> Path:
     return root
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path: Path) -> None:
     args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--json")
-    code, out, _ = run(capsys, *args, "--folds", "2")
+    code, out, _ = run_edge(capsys, *args, "--folds", "2")
     assert code == 0
     report = json.loads(out)
     assert {"n_pairs", "accuracy", "accuracy_std", "auc", "eer", "tar_at_far", "n_no_face"} <= report.keys()
@@ -62,38 +52,38 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     assert list((tmp_path / "cache" / "edge" / "eval").glob("*.npz")), "descriptors are cached"
 
     # against every different-person pair of the 7 listed images: 21 pairs, 7 of them same-person
-    code, out, _ = run(capsys, *args, "--folds", "2", "--all-impostors")
+    code, out, _ = run_edge(capsys, *args, "--folds", "2", "--all-impostors")
     assert code == 0 and json.loads(out)["n_impostor_rates"] == 14 and json.loads(out)["auc"] == 1.0
 
     # a single split at a threshold nobody reaches rejects the genuine pairs: accuracy 1/2
-    code, out, _ = run(capsys, *args, "--folds", "1", "--threshold", "1.5")
+    code, out, _ = run_edge(capsys, *args, "--folds", "1", "--threshold", "1.5")
     assert code == 0 and json.loads(out)["accuracy"] == 0.5
     # at the calibration's 1e-2 the same-person fixtures pass and the others do not
-    code, out, _ = run(capsys, *args, "--folds", "1", "--far", "1e-2")
+    code, out, _ = run_edge(capsys, *args, "--folds", "1", "--far", "1e-2")
     assert code == 0 and json.loads(out)["accuracy"] == 1.0
     # calibrated on another list: the shipped table's accuracy threshold, or the given table's
-    code, out, _ = run(capsys, *args, "--folds", "1", "--calibrated")
+    code, out, _ = run_edge(capsys, *args, "--folds", "1", "--calibrated")
     assert code == 0 and json.loads(out)["accuracy"] == 1.0
     shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
     assert json.loads(out)["threshold"] == shipped["accuracy_threshold"]
     mine = tmp_path / "mine.json"
     mine.write_text(json.dumps({**shipped, "accuracy_threshold": 1.5}))
-    code, out, _ = run(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
+    code, out, _ = run_edge(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
     assert code == 0 and json.loads(out)["accuracy"] == 0.5
     mine.write_text(json.dumps({**shipped, "accuracy_threshold": None}))
-    code, _, err = run(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
+    code, _, err = run_edge(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
     assert code == 2 and '"accuracy_threshold" must be a number' in err
 
 
 def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], lfw: Path) -> None:
     bad = lfw / "bad.txt"
     bad.write_text("3\nBarack_Obama 1 2\n")
-    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(bad), "--images", str(lfw))
+    code, _, err = run_edge(capsys, "eval", "pairs", "--pairs", str(bad), "--images", str(lfw))
     assert code == 2 and err.startswith("error:") and "promises 6 pairs" in err and "Traceback" not in err
-    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
+    code, _, err = run_edge(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
                        "--threshold", "0.9")
     assert code == 2 and "--folds 1" in err
-    code, _, err = run(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
+    code, _, err = run_edge(capsys, "eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw),
                        "--folds", "1", "--threshold", "0.9", "--calibrated")
     assert code == 2 and "choose one of --threshold, --calibrated" in err
 
@@ -101,11 +91,11 @@ def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[st
 def test_eval_identify_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path: Path) -> None:
     (lfw / "pairs.txt").unlink()
     split = tmp_path / "split"
-    code, out, _ = run(capsys, "eval", "split", "--images", str(lfw), "--out", str(split))
+    code, out, _ = run_edge(capsys, "eval", "split", "--images", str(lfw), "--out", str(split))
     # people with two or more images, by name: Barack_Obama (enrolled), Joe_Biden (impostor)
     assert code == 0 and "1 people enrolled" in out
     assert sorted(p.name for p in (split / "gallery").iterdir()) == ["Barack_Obama"]
-    code, out, _ = run(capsys, "eval", "identify", "--gallery", str(split / "gallery"), "--probes",
+    code, out, _ = run_edge(capsys, "eval", "identify", "--gallery", str(split / "gallery"), "--probes",
                        str(split / "probes"), "--far", "0.01", "--json")
     assert code == 0
     report = json.loads(out)
@@ -120,10 +110,10 @@ def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixt
                                                       tmp_path: Path) -> None:
     # too few comparisons (7 images) to calibrate: a clear error, nothing written
     out_file = tmp_path / "calibration.json"
-    code, _, err = run(capsys, "calibrate", "--images", str(lfw), "--pairs", str(lfw / "pairs.txt"),
+    code, _, err = run_edge(capsys, "calibrate", "--images", str(lfw), "--pairs", str(lfw / "pairs.txt"),
                        "--out", str(out_file))
     assert code == 2 and "too few" in err and not out_file.exists()
-    code, _, err = run(capsys, "calibrate", "--images", str(tmp_path / "nowhere"))
+    code, _, err = run_edge(capsys, "calibrate", "--images", str(tmp_path / "nowhere"))
     assert code == 2 and "pairsDevTrain.txt" in err
 
     # each photo and its mirror image as two photos of the person: 14 images, 35 genuine pairs
@@ -135,7 +125,7 @@ def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixt
         + "Joe_Biden\t1\tEileen_Collins\t1\nJoe_Biden\t2\tEileen_Collins\t11\n"
         "Joe_Biden\t11\tBarack_Obama\t1\nJoe_Biden\t12\tBarack_Obama\t2\n"
     )
-    code, out, _ = run(capsys, "calibrate", "--images", str(lfw), "--out", str(out_file), "--json")
+    code, out, _ = run_edge(capsys, "calibrate", "--images", str(lfw), "--out", str(out_file), "--json")
     assert code == 0
     table = load_calibration(out_file, tmp_path)
     document = json.loads(out_file.read_text())
@@ -146,7 +136,7 @@ def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixt
 
 
 def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "bench", "--quick", "--json", "--threads", "1")
+    code, out, _ = run_edge(capsys, "bench", "--quick", "--json", "--threads", "1")
     assert code == 0
     figures = json.loads(out)
     keys = {"per_face_ms", "detect_ms", "describe_ms", "search_ms", "fps", "rss_mb", "threads"}

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from edge.access.event import AccessEvent
-from edge.cli.main import main
 from edge.errors import BadInput
 from edge.gallery.config import GallerySettings
 from edge.gallery.enroll import Enrollment
@@ -18,6 +17,7 @@ from edge.gallery.store import GalleryStore
 from edge.service.records import AuditLog
 from edge.vision.pipeline import FaceAnalyzer
 from tests.gallery.conftest import FACES, Photo
+from tests.support.cli import run_edge
 
 
 @pytest.fixture
@@ -85,13 +85,7 @@ def test_faces_are_capped_per_person(tmp_path: Path, analyzer: FaceAnalyzer) -> 
 
 def edge(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str, str]:
     """`edge --config CONFIG ARGS...` in this process (the models load once per call, as in real use)."""
-    try:
-        main(["--config", str(config), *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_edge(capsys, "--config", str(config), *args)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from edge.cli.main import main
+from tests.support.cli import run_edge
 from tests.vision.conftest import ASTRONAUT, FACES, NO_FACE
 
 OBAMA_1, OBAMA_2 = FACES / "Barack_Obama" / "1.jpg", FACES / "Barack_Obama" / "2.jpg"
@@ -18,19 +18,9 @@ BIDEN = FACES / "Joe_Biden" / "1.jpg"
 pytestmark = pytest.mark.usefixtures("default_env")
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_detect_json_and_drawing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     drawn = tmp_path / "faces.png"
-    code, out, _ = run(capsys, "detect", str(ASTRONAUT), "--json", "--draw", str(drawn))
+    code, out, _ = run_edge(capsys, "detect", str(ASTRONAUT), "--json", "--draw", str(drawn))
     assert code == 0
     faces = json.loads(out)["faces"]
     assert len(faces) == 1
@@ -45,12 +35,12 @@ def test_detect_json_and_drawing(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_detect_text_on_no_face(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "detect", str(NO_FACE))
+    code, out, _ = run_edge(capsys, "detect", str(NO_FACE))
     assert code == 0 and "0 face(s)" in out
 
 
 def test_embed_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "embed", str(OBAMA_1), "--json")
+    code, out, _ = run_edge(capsys, "embed", str(OBAMA_1), "--json")
     assert code == 0
     document = json.loads(out)
     assert document["descriptor"] == "face-api-descriptor" and len(document["embedding"]) == 128
@@ -58,15 +48,15 @@ def test_embed_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_compare_same_and_different(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "compare", str(OBAMA_1), str(OBAMA_2), "--json")
+    code, out, _ = run_edge(capsys, "compare", str(OBAMA_1), str(OBAMA_2), "--json")
     same = json.loads(out)
     assert code == 0 and same["same_person"] is True and same["max_false_accept"] == 1e-4
     assert same["similarity"] >= same["threshold"] and same["false_accept"] < 1e-4
     assert same["threshold_false_accept"] == 1e-4
-    code, out, _ = run(capsys, "compare", str(OBAMA_1), str(BIDEN), "--json")
+    code, out, _ = run_edge(capsys, "compare", str(OBAMA_1), str(BIDEN), "--json")
     different = json.loads(out)
     assert different["same_person"] is False and different["false_accept"] > 0.1
-    code, out, _ = run(capsys, "compare", str(OBAMA_1), str(BIDEN))
+    code, out, _ = run_edge(capsys, "compare", str(OBAMA_1), str(BIDEN))
     assert "not the same person at max_false_accept 0.0001" in out
 
 
@@ -74,7 +64,7 @@ def test_compare_says_when_the_policy_is_stricter_than_the_table(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDGE_ACCESS__MAX_FALSE_ACCEPT", "1e-9")
-    code, out, _ = run(capsys, "compare", str(OBAMA_1), str(OBAMA_2))
+    code, out, _ = run_edge(capsys, "compare", str(OBAMA_1), str(OBAMA_2))
     assert code == 0 and "max_false_accept 1e-09" in out
     assert "the calibration supports no stricter rate than" in out
 
@@ -93,13 +83,13 @@ def test_bad_inputs_exit_2_with_a_clear_message(
         (cut, "truncated JPEG"),
         (tmp_path / "missing.jpg", "No such file"),
     ]:
-        code, _, err = run(capsys, *command, str(path))
+        code, _, err = run_edge(capsys, *command, str(path))
         assert code == 2, err
         assert err.startswith("error: ") and message in err and "Traceback" not in err
 
 
 def test_no_face_to_embed_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "embed", str(NO_FACE))
+    code, _, err = run_edge(capsys, "embed", str(NO_FACE))
     assert code == 2 and "no face found" in err
 
 
@@ -107,5 +97,5 @@ def test_missing_models_exit_with_the_reason(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("EDGE_VISION__MODELS_DIR", str(tmp_path))
-    code, _, err = run(capsys, "detect", str(ASTRONAUT))
+    code, _, err = run_edge(capsys, "detect", str(ASTRONAUT))
     assert code == 1 and "manifest.json: missing" in err and "Traceback" not in err
