@@ -25,6 +25,17 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(plt: Any, figure: Any, out: Path) -> None:
+    """Write the figure as PNG and free it, whether or not the write succeeds."""
+    figure.tight_layout()
+    try:
+        figure.savefig(out, dpi=100)
+    except OSError as exc:
+        raise BadInput(f"{out}: cannot write the plot: {exc}") from exc
+    finally:
+        plt.close(figure)
+
+
 def plot_verification(genuine: np.ndarray, impostor: np.ndarray, out: Path, title: str) -> None:
     """ROC (log FAR), DET (FAR vs FRR, log-log) and genuine/impostor score histograms."""
     plt = _pyplot()
@@ -43,13 +54,7 @@ def plot_verification(genuine: np.ndarray, impostor: np.ndarray, out: Path, titl
     for ax in (ax_roc, ax_det):
         ax.grid(True, which="both", alpha=0.3)
     figure.suptitle(title)
-    figure.tight_layout()
-    try:
-        figure.savefig(out, dpi=100)
-    except OSError as exc:
-        raise BadInput(f"{out}: cannot write the plot: {exc}") from exc
-    finally:
-        plt.close(figure)
+    _save(plt, figure, out)
 
 
 def plot_identification(curve: list[dict[str, float]], report: dict[str, Any], out: Path) -> None:
@@ -65,10 +70,4 @@ def plot_identification(curve: list[dict[str, float]], report: dict[str, Any], o
            title=f"open-set 1:N, {report['n_enrolled']} enrolled")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    figure.tight_layout()
-    try:
-        figure.savefig(out, dpi=100)
-    except OSError as exc:
-        raise BadInput(f"{out}: cannot write the plot: {exc}") from exc
-    finally:
-        plt.close(figure)
+    _save(plt, figure, out)

@@ -145,3 +145,12 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["threads"] == 1 and figures["clip"]["frames"] == 10
     assert 0 < figures["detect_ms"] < figures["per_face_ms"]
     assert figures["fps"] > 0 and figures["rss_mb"] > 50
+
+
+def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[str], lfw: Path,
+                                                 tmp_path: Path) -> None:
+    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--folds", "2")
+    code, _, _ = run_edge(capsys, *args, "--plot", str(tmp_path / "roc.png"))
+    assert code == 0 and (tmp_path / "roc.png").read_bytes().startswith(b"\x89PNG")
+    code, _, err = run_edge(capsys, *args, "--plot", str(tmp_path / "missing" / "roc.png"))
+    assert code == 2 and "cannot write the plot" in err and "Traceback" not in err
