@@ -35,16 +35,16 @@ def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decor
     return decorate
 
 
+def _secret_option(flag: str, envvar: str):  # noqa: ANN202 - a click decorator
+    return click.option(flag, envvar=envvar, required=True,
+                        help=f"Also from ${envvar} (keeps it out of the process list)")
+
+
 @emulate.command("youtu")
 @_server_options(8081)
 @click.option("--appid", required=True, help="The one appid this server serves")
 @click.option("--secret-id", required=True)
-@click.option(
-    "--secret-key",
-    envvar="EDGE_YOUTU_SECRET_KEY",
-    required=True,
-    help="Also from $EDGE_YOUTU_SECRET_KEY (keeps it out of the process list)",
-)
+@_secret_option("--secret-key", "EDGE_YOUTU_SECRET_KEY")
 @click.option("--persons-per-group", default=20000, show_default=True, type=click.IntRange(1))
 @click.option(
     "--max-requests-per-s",
@@ -78,12 +78,7 @@ def youtu(
 @emulate.command("iai")
 @_server_options(8083)
 @click.option("--secret-id", required=True)
-@click.option(
-    "--secret-key",
-    envvar="EDGE_IAI_SECRET_KEY",
-    required=True,
-    help="Also from $EDGE_IAI_SECRET_KEY (keeps it out of the process list)",
-)
+@_secret_option("--secret-key", "EDGE_IAI_SECRET_KEY")
 @click.option(
     "--rate-limit",
     default=20.0,
@@ -107,12 +102,7 @@ def iai(
 @emulate.command("sensetime")
 @_server_options(8082)
 @click.option("--api-id", required=True, help="The one account this server serves")
-@click.option(
-    "--api-secret",
-    envvar="EDGE_SENSETIME_API_SECRET",
-    required=True,
-    help="Also from $EDGE_SENSETIME_API_SECRET (keeps it out of the process list)",
-)
+@_secret_option("--api-secret", "EDGE_SENSETIME_API_SECRET")
 @click.option("--rate-limit", default="50q/10s", show_default=True, help="Calls per window, like 50q/10s")
 @click.option(
     "--quota",
