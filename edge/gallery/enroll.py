@@ -155,7 +155,7 @@ class Enrollment:
         everyone = self.store.snapshot().view(None)
         kept: list[Accepted] = []
         for photo in photos:
-            best = everyone.search(photo.embedding, top_k=1)[0]
+            best = everyone.nearest_faces(photo.embedding)[0]
             if best and best[0].score >= limit:
                 who = "this person" if best[0].person_id == person_id else best[0].person_id
                 report.refused.append(Refusal(photo.source, f"near-duplicate of a face of {who} already "

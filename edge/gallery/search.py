@@ -4,6 +4,11 @@ The store builds a :class:`GallerySnapshot` (float32 matrix, faces grouped by pe
 it whole when the gallery changes, so a search never sees a half-applied change and needs no
 lock. A door searches only its own groups: :meth:`GallerySnapshot.view` cuts (and caches) the
 sub-matrix of the people in those groups.
+
+A probe is scored against each person's *template*: the normalized mean of all the person's
+face embeddings. Measured on East Asian faces (docs/benchmarks.md), the template separates
+identities far better than the best single face: one odd enrolled photo no longer decides, and
+the impostor scores a door calibrates on are those of the templates it searches.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class GroupView:
 
     matrix: np.ndarray  # (faces, D) float32, rows grouped by person
     starts: np.ndarray  # (persons,) first row of each person
+    templates: np.ndarray  # (persons, D) float32: each person's normalized mean face
     person_ids: tuple[str, ...]
     names: tuple[str, ...]
     last_confirmed: np.ndarray  # (persons,) unix seconds
@@ -42,18 +48,34 @@ class GroupView:
     def search(
         self, queries: np.ndarray, top_k: int = 5, confirmed_since: float | None = None
     ) -> list[list[Hit]]:
-        """Best ``top_k`` people for each query row (L2-normalized float32), best first.
+        """Best ``top_k`` people for each query row (L2-normalized float32), best first; a
+        person's score is the cosine similarity of the query and the person's template.
 
         ``confirmed_since`` (unix seconds) leaves out people last confirmed before it.
         """
-        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        queries = self._queries(queries)
         if self.n_persons == 0:
             return [[] for _ in queries]
-        if queries.shape[1] != self.matrix.shape[1]:
+        return self._ranked(self.templates @ queries.T, top_k, confirmed_since)
+
+    def nearest_faces(self, queries: np.ndarray, top_k: int = 1) -> list[list[Hit]]:
+        """Like :meth:`search`, scoring each person by their single most similar face (for
+        near-duplicate checks at enrollment, not for identification)."""
+        queries = self._queries(queries)
+        if self.n_persons == 0:
+            return [[] for _ in queries]
+        per_person = np.maximum.reduceat(self.matrix @ queries.T, self.starts, axis=0)
+        return self._ranked(per_person, top_k, None)
+
+    def _queries(self, queries: np.ndarray) -> np.ndarray:
+        queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        if self.n_persons and queries.shape[1] != self.matrix.shape[1]:
             raise ModelError(f"the gallery holds {self.matrix.shape[1]}-D embeddings but the descriptor "
                              f"gives {queries.shape[1]}-D: the gallery was enrolled with another model")
-        scores = self.matrix @ queries.T  # (faces, Q)
-        per_person = np.maximum.reduceat(scores, self.starts, axis=0)  # (persons, Q)
+        return queries
+
+    def _ranked(self, per_person: np.ndarray, top_k: int, confirmed_since: float | None) -> list[list[Hit]]:
+        """(persons, Q) scores -> the best ``top_k`` people of each column."""
         if confirmed_since is not None:
             per_person[self.last_confirmed < confirmed_since] = -np.inf
         k = min(top_k, self.n_persons)
@@ -66,6 +88,16 @@ class GroupView:
                  if np.isfinite(column[i])]
             )
         return results
+
+
+def templates(matrix: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(persons, D) float32: the normalized mean of each person's rows (rows grouped by person,
+    ``starts`` the first row of each)."""
+    if len(starts) == 0:
+        return np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0), np.float32)
+    sums = np.add.reduceat(matrix.astype(np.float64), starts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 class PersonEntry(NamedTuple):  # a tuple: built 100k times per snapshot of a large gallery
@@ -110,10 +142,11 @@ class GallerySnapshot:
         matrix = self.matrix if chosen.all() else np.ascontiguousarray(self.matrix[rows])
         people = [p for p, keep in zip(self.people, chosen) if keep]
         kept_counts = counts[chosen]
+        starts = np.concatenate([[0], np.cumsum(kept_counts)[:-1]]).astype(np.int64) if people else kept_counts
         return GroupView(
             matrix=matrix,
-            starts=np.concatenate([[0], np.cumsum(kept_counts)[:-1]]).astype(np.int64)
-            if people else kept_counts,
+            starts=starts,
+            templates=templates(matrix, starts),
             person_ids=tuple(p.person_id for p in people),
             names=tuple(p.name for p in people),
             last_confirmed=np.array([p.last_confirmed for p in people], dtype=np.float64),

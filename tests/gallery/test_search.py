@@ -15,7 +15,7 @@ from edge.identify.thresholds import FarTable
 from tests.gallery.test_store import unit
 
 
-def test_search_ranks_people_by_their_best_face_within_the_groups(tmp_path: Path) -> None:
+def test_search_ranks_people_by_their_template_within_the_groups(tmp_path: Path) -> None:
     with GalleryStore(tmp_path / "g.sqlite") as store:
         store.add_person("ann", "Ann", ["staff"], now=100.0)
         store.add_person("ben", "Ben", ["staff", "night"], now=100.0)
@@ -24,7 +24,7 @@ def test_search_ranks_people_by_their_best_face_within_the_groups(tmp_path: Path
         probe = unit(1)
         near = probe + 0.3 * unit(2)
         store.add_face("ann", unit(3), "enrolled")
-        store.add_face("ann", near / np.linalg.norm(near), "learned")  # Ann's best face
+        store.add_face("ann", near / np.linalg.norm(near), "learned")
         store.add_face("ben", unit(4), "enrolled")
         store.add_face("cat", probe, "enrolled")  # identical, but not in the door's groups
         store.confirm(["ann"], now=200.0)
@@ -32,7 +32,9 @@ def test_search_ranks_people_by_their_best_face_within_the_groups(tmp_path: Path
         assert view.person_ids == ("ann", "ben")
         hits = view.search(probe, top_k=5)[0]
         assert [h.person_id for h in hits] == ["ann", "ben"]
-        assert abs(hits[0].score - float(probe @ (near / np.linalg.norm(near)))) < 2e-3
+        template = unit(3) + near / np.linalg.norm(near)  # Ann's template: the mean of her faces
+        assert abs(hits[0].score - float(probe @ (template / np.linalg.norm(template)))) < 2e-3
+        assert abs(view.nearest_faces(probe)[0][0].score - float(probe @ near / np.linalg.norm(near))) < 2e-3
         assert [h.person_id for h in view.search(probe, confirmed_since=150.0)[0]] == ["ann"]
         assert [h.person_id for h in store.snapshot().view(None).search(probe, top_k=1)[0]] == ["cat"]
         two = store.snapshot().view(["staff", "visitors"]).search(np.stack([probe, unit(4)]), top_k=1)
