@@ -142,7 +142,8 @@ class GallerySnapshot:
         matrix = self.matrix if chosen.all() else np.ascontiguousarray(self.matrix[rows])
         people = [p for p, keep in zip(self.people, chosen) if keep]
         kept_counts = counts[chosen]
-        starts = np.concatenate([[0], np.cumsum(kept_counts)[:-1]]).astype(np.int64) if people else kept_counts
+        starts = (np.concatenate([[0], np.cumsum(kept_counts)[:-1]]).astype(np.int64) if people
+                  else kept_counts)
         return GroupView(
             matrix=matrix,
             starts=starts,
