@@ -6,8 +6,10 @@ The table ships next to the model (``models/<descriptor>/calibration.json``)::
      "rows": [{"threshold": 0.52, "far": 0.1, "n_impostor": 1100, "tar": 0.99}, ...]}
 
 Each row: of ``n_impostor`` different-person pairs, the fraction ``far`` scored at or above
-``threshold``; ``tar`` is the fraction of same-person pairs that did. A table never claims a rate
-its data cannot support: the strictest row is one impostor in ``n_impostor``.
+``threshold``; ``tar`` is the fraction of same-person pairs that did. Below one impostor in
+``n_impostor`` the rows are ``"fitted"``: read off a generalized Pareto fit of the impostor
+scores' upper tail at a 95% upper bound (:mod:`edge.identify.tail`), so a door of many people can
+still be given a per-comparison rate of 1e-6 to 1e-8 that rests on the data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from edge.errors import ConfigError, ModelError
+from edge.identify.tail import bound_tail
 from edge.identify.thresholds import FarTable
 
 DESCRIPTOR = "face-api-descriptor"
@@ -27,6 +30,9 @@ CALIBRATION_FILE = "calibration.json"
 SCALE = "cosine"
 # false-accept rates the table reports, each only where the impostor pairs can support it
 FAR_LADDER = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5)
+# rates below the measured ones, from the fitted tail
+FITTED_LADDER = (5e-6, 2e-6, 1e-6, 5e-7, 2e-7, 1e-7, 5e-8, 2e-8, 1e-8)
+TAIL_SAMPLE = 400_000  # the tail is fitted on at most this many impostor scores (a fixed random sample)
 
 
 def default_calibration_path(models_dir: Path, descriptor: str = DESCRIPTOR) -> Path:
@@ -61,6 +67,18 @@ def calibration_table(
             }
         )
     rows = [r for i, r in enumerate(rows) if i == 0 or r["threshold"] > rows[i - 1]["threshold"]]
+    sample = impostor if n <= TAIL_SAMPLE else np.random.default_rng(0).choice(impostor, TAIL_SAMPLE,
+                                                                                  replace=False)
+    try:
+        tail = bound_tail(sample)
+    except ValueError:
+        return {"rows": rows, "n_genuine": len(genuine), "n_impostor": n}
+    for rate in FITTED_LADDER:
+        threshold = tail.score_for(rate)
+        if rate >= rows[-1]["far"] or threshold >= 1.0 or threshold <= rows[-1]["threshold"]:
+            continue
+        rows.append({"threshold": round(threshold, 6), "far": rate, "n_impostor": n, "fitted": True,
+                     "tar": round(float((genuine >= threshold).mean()), 6)})
     return {"rows": rows, "n_genuine": len(genuine), "n_impostor": n}
 
 
