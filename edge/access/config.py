@@ -11,6 +11,13 @@ class AccessSettings(Section):
     max_false_accept: float = Field(
         1e-4, gt=0, lt=1, description="Accepted risk that a stranger is taken for an enrolled person"
     )
+    accept_false_accept_up_to: float | None = Field(
+        None, gt=0, lt=1,
+        description="Only if set: when the calibration cannot meet max_false_accept (too many people, a "
+        "population that scores higher), still grant at the strictest rate it reaches, up to this 1:N "
+        "rate; every event records the rate in force. Unset: such a door grants nobody "
+        "(reason policy_unreachable)",
+    )
     groups: list[str] = Field(
         default_factory=lambda: ["default"], description="Groups whose members may pass this door"
     )

@@ -41,6 +41,7 @@ class Observation:
     match: Match | None = None  # how the best candidate scored, named or not
     liveness: Liveness = field(default_factory=Liveness)
     spoof: bool = False  # the liveness signals object on this frame
+    policy_unreachable: bool = False  # the deciding backend's cut cannot meet the policy
 
 
 @dataclass
@@ -86,6 +87,8 @@ class DecisionEngine:
             state.usable.popleft()
         if "granted" in state.announced:
             return None
+        if obs.policy_unreachable:
+            return self._deny_once(obs, state, "policy_unreachable", [obs])
         votes = Counter(o.person_id for o in state.usable if o.person_id is not None)
         if votes:
             person_id, count = votes.most_common(1)[0]

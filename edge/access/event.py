@@ -19,6 +19,7 @@ Reason = Literal[
     "spoof_suspected",  # liveness signals objected
     "not_allowed",  # recognized, but not in a group allowed at this door
     "outside_schedule",  # recognized and allowed, but not now
+    "policy_unreachable",  # the calibration cannot meet access.max_false_accept: nobody is let in
 ]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -38,7 +39,11 @@ class Match(BaseModel):
     score: float
     scale: str
     threshold: float
-    false_accept: float = Field(description="The false-accept rate the threshold stands for")
+    false_accept: float = Field(description="The 1:N false-accept rate the threshold stands for")
+    calibration: str = Field(
+        "documented", description="Which table set the threshold: the vendor's documented one, the "
+        "'shipped' one, or 'site+shipped' (the stricter of the door's site calibration and the shipped one)"
+    )
     offline: bool = Field(False, description="The cloud was not reachable; the local cache decided")
 
 

@@ -26,7 +26,13 @@ def show(app: AppContext) -> None:
 @pass_app
 def check(app: AppContext) -> None:
     """Validate the settings: exit 0 if valid, 2 with one line per problem if not."""
+    from edge.errors import ConfigError
+    from edge.identify.policy_check import policy_problems
+
     settings = app.settings
+    problems = policy_problems(settings)
+    if problems:
+        raise ConfigError(problems)
     click.echo(f"settings OK ({app.config or 'defaults and environment'}; device {settings.device.id})")
 
 

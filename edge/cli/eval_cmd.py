@@ -121,40 +121,73 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
 
 @eval_cmd.command()
 @click.option("--gallery", type=FOLDER, required=True, help="Folder of Identity/*.jpg to enroll.")
-@click.option("--probes", type=FOLDER, required=True, help="Folder of Identity/*.jpg to search.")
+@click.option("--probes", type=FOLDER, required=True, multiple=True,
+              help="Folder of Identity/*.jpg to search; repeat for several populations, reported "
+              "side by side.")
 @click.option("--per-person", type=click.IntRange(min=1), default=None, help="Enroll the first K images.")
+@click.option("--probe-frames", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Fuse up to K images of one identity into one probe, as the door fuses a track's frames.")
+@click.option("--cohort", type=FOLDER, default=None,
+              help="Site folder of photos of people not enrolled (any layout): the door's cohort.")
+@click.option("--no-cross-fit", is_flag=True,
+              help="Do not use the other half of each folder's strangers as the door's cohort "
+              "(calibrate on the gallery and --cohort alone).")
 @click.option("--far", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
               help="1:N false-accept policy (default: access.max_false_accept).")
-@click.option("--calibration", type=FILE, default=None, help="Calibration table (default: the configured).")
+@click.option("--calibration", type=FILE, default=None, help="Shipped table (default: the configured).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.option("--plot", type=FILE, default=None, help="TPIR and misidentification against FPIR as PNG.")
 @pass_app
-def identify(app: AppContext, gallery: Path, probes: Path, per_person: int | None, far: float | None,
+def identify(app: AppContext, gallery: Path, probes: tuple[Path, ...], per_person: int | None,
+             probe_frames: int, cohort: Path | None, no_cross_fit: bool, far: float | None,
              calibration: Path | None, as_json: bool, plot: Path | None) -> None:
-    """Open-set 1:N: enrolled people must be found, everyone else rejected."""
+    """Open-set 1:N as the door decides: enrolled people must be found, everyone else rejected.
+
+    The cut is the door's: the stricter of the shipped table and a site calibration on the
+    enrolled gallery and its cohort (by default the other half of each folder's strangers, so
+    no stranger calibrates its own cut), for the 1:N policy over the enrolled people.
+    """
     from edge.eval.embeddings import embed_set
     from edge.eval.identify import (
+        IMAGE_SUFFIXES,
+        enrolled_view,
         format_identification,
         identification_report,
         identity_images,
-        search_probes,
+        make_probes,
     )
 
     settings = app.settings
     table = _table(settings, calibration)
-    enrolled, probe_images = identity_images(gallery, per_person), identity_images(probes)
-    paths = [p for images in (*enrolled.values(), *probe_images.values()) for p in images]
+    enrolled = identity_images(gallery, per_person)
+    populations = {folder: identity_images(folder) for folder in probes}
+    cohort_images = (sorted(p for p in cohort.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+                     if cohort else [])
+    paths = [p for images in (*enrolled.values(), *(i for pop in populations.values() for i in pop.values()))
+             for p in images] + cohort_images
     described = embed_set(_analyzer(settings.vision), paths)
     v = described.vectors
-    outcome = search_probes({name: [v[p] for p in images] for name, images in enrolled.items()},
-                            [(name, v[p]) for name, images in probe_images.items() for p in images])
+    view = enrolled_view({name: [v[p] for p in images] for name, images in enrolled.items()})
+    cohort_rows = np.stack([v[p] for p in cohort_images]) if cohort_images else None
     policy = far if far is not None else settings.access.max_false_accept
-    report = identification_report(outcome, table, policy, len(enrolled), n_no_face=len(described.no_face))
+    reports = {}
+    for folder, images in populations.items():
+        population = make_probes({name: [v[p] for p in paths] for name, paths in images.items()},
+                                 probe_frames)
+        report = identification_report(view, population, table, policy, cohort_rows, not no_cross_fit)
+        report["n_no_face"] = sum(p in described.no_face for paths in images.values() for p in paths)
+        reports[str(folder)] = report
     if plot is not None:
         from edge.eval.plots import plot_identification
 
-        plot_identification(report["curve"], report, plot)
-    _emit(report, as_json, format_identification(report))
+        first = next(iter(reports.values()))
+        plot_identification(first["curve"], first, plot)
+    if len(reports) == 1:
+        only = next(iter(reports.values()))
+        _emit(only, as_json, format_identification(only))
+    else:
+        _emit({"populations": reports}, as_json,
+              "\n\n".join(format_identification(r, name) for name, r in reports.items()))
 
 
 @eval_cmd.command()

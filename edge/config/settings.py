@@ -25,6 +25,7 @@ from edge.errors import ConfigError
 from edge.events.config import DoorAgentSettings, JsonlSettings, MqttSettings
 from edge.gallery.config import GallerySettings, OfflineSettings
 from edge.identify.config import IdentifySettings
+from edge.identify.local.config import SiteCalibrationSettings
 from edge.service.config import DeviceSettings, ServiceSettings
 from edge.vision.config import VisionSettings
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     vision: VisionSettings = Field(default_factory=VisionSettings)
     identify: IdentifySettings = Field(default_factory=IdentifySettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    calibration: SiteCalibrationSettings = Field(default_factory=SiteCalibrationSettings)
     gallery: GallerySettings = Field(default_factory=GallerySettings)
     offline: OfflineSettings = Field(default_factory=OfflineSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
@@ -75,6 +77,14 @@ class Settings(BaseSettings):
     @property
     def gallery_path(self) -> Path:
         return self.gallery.path or self.service.state_dir / "gallery.sqlite"
+
+    @property
+    def site_calibration_path(self) -> Path:
+        return self.calibration.path or self.service.state_dir / "site_calibration.json"
+
+    @property
+    def cohort_path(self) -> Path:
+        return self.calibration.cohort_path or self.service.state_dir / "cohort.sqlite"
 
     @property
     def outbox_path(self) -> Path:

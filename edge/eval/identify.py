@@ -2,8 +2,11 @@
 
 Gallery and probes are folders of ``Identity/*.jpg``. The first K images of each gallery
 identity (sorted by name) are enrolled; a probe of an enrolled identity is genuine and must be
-identified as that identity, a probe of anyone else is an impostor and must be rejected. The
-search is the gallery's own (:class:`edge.gallery.search.GallerySnapshot`, best face per person).
+identified as that identity, a probe of anyone else is an impostor and must be rejected. A probe
+is one image, or up to ``--probe-frames`` images of one identity fused as the door fuses a
+track. The search is the gallery's own (:class:`edge.gallery.search.GallerySnapshot`, one
+template per person), and the cut is the door's: calibrated on the site (see
+:func:`identification_report`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from typing import Any
 import numpy as np
 
 from edge.errors import BadInput
-from edge.gallery.search import GallerySnapshot, PersonEntry
-from edge.identify.thresholds import FarTable, one_to_n_far, one_to_one_far
+from edge.gallery.search import GallerySnapshot, GroupView, PersonEntry
+from edge.identify.fusion import fuse
+from edge.identify.local.policy import policy_threshold
+from edge.identify.local.site import calibrate_site
+from edge.identify.thresholds import FarTable
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 GROUP = "eval"
@@ -37,6 +43,28 @@ def identity_images(folder: Path, per_person: int | None = None) -> dict[str, li
 
 
 @dataclass(frozen=True)
+class Probe:
+    identity: str
+    vector: np.ndarray  # (D,) unit vector, fused from ``frames`` images
+    frames: int
+
+
+def make_probes(images: dict[str, list[np.ndarray]], frames: int = 1) -> list[Probe]:
+    """Each identity's images in runs of up to ``frames``, each run fused as a door fuses a
+    track's frames (an identity with one image gives one single-image probe)."""
+    return [Probe(identity, fuse(vectors[i:i + frames]), len(vectors[i:i + frames]))
+            for identity, vectors in images.items() for i in range(0, len(vectors), frames)]
+
+
+def enrolled_view(gallery: dict[str, list[np.ndarray]]) -> GroupView:
+    """The door's searchable view of a gallery of ``{identity: [unit vector, ...]}``."""
+    people = tuple(PersonEntry(name, name, frozenset({GROUP}), 0.0, len(vectors))
+                   for name, vectors in gallery.items())
+    matrix = np.stack([v for vectors in gallery.values() for v in vectors]).astype(np.float32)
+    return GallerySnapshot(people, matrix, 1).view([GROUP])
+
+
+@dataclass(frozen=True)
 class SearchOutcome:
     """Top-1 result of every probe."""
 
@@ -45,18 +73,12 @@ class SearchOutcome:
     genuine: np.ndarray  # bool: the probe's identity is enrolled
 
 
-def search_probes(
-    gallery: dict[str, list[np.ndarray]], probes: list[tuple[str, np.ndarray]]
-) -> SearchOutcome:
-    people = tuple(PersonEntry(name, name, frozenset({GROUP}), 0.0, len(vectors))
-                   for name, vectors in gallery.items())
-    matrix = np.stack([v for vectors in gallery.values() for v in vectors]).astype(np.float32)
-    view = GallerySnapshot(people, matrix, 1).view([GROUP])
-    hits = view.search(np.stack([v for _, v in probes]), top_k=1)
+def search_probes(view: GroupView, probes: list[Probe]) -> SearchOutcome:
+    hits = view.search(np.stack([p.vector for p in probes]), top_k=1)
     return SearchOutcome(
         score=np.array([h[0].score for h in hits]),
-        correct=np.array([h[0].person_id == name for h, (name, _) in zip(hits, probes)]),
-        genuine=np.array([name in gallery for name, _ in probes]),
+        correct=np.array([h[0].person_id == p.identity for h, p in zip(hits, probes)]),
+        genuine=np.array([p.identity in view.person_ids for p in probes]),
     )
 
 
@@ -71,43 +93,80 @@ def rates_at(outcome: SearchOutcome, threshold: float) -> dict[str, float]:
     }
 
 
-def identification_report(outcome: SearchOutcome, table: FarTable, far_policy: float, n_enrolled: int,
-                          n_no_face: int = 0, curve_points: int = 41) -> dict[str, Any]:
-    """Figures at the policy's threshold, the FPIR the table promises there, and the curve.
+def cohort_folds(probes: list[Probe], enrolled: tuple[str, ...]) -> list[set[str]]:
+    """The probes' identities that are not enrolled, in two folds (alternating by name): each
+    fold's strangers are judged at a cut calibrated with the *other* fold as the door's cohort
+    (faces the door saw and never identified), so no stranger calibrates its own threshold."""
+    strangers = sorted({p.identity for p in probes if p.identity not in enrolled})
+    return [set(strangers[0::2]), set(strangers[1::2])]
 
-    The threshold is the local backend's: the calibration's score for the 1:1 rate that makes
-    the 1:N rate ``far_policy`` over ``n_enrolled`` people (``one_to_one_far``); the promise is
-    ``one_to_n_far`` of the 1:1 rate the table gives that score (they differ only where the table
-    cannot go as strict as asked).
+
+def identification_report(view: GroupView, probes: list[Probe], shipped: FarTable, far_policy: float,
+                          cohort: np.ndarray | None = None, cross_fit: bool = True,
+                          curve_points: int = 41) -> dict[str, Any]:
+    """Figures at the door's cut for ``far_policy``, the FPIR that cut states, and the curve.
+
+    The cut is the local backend's: the stricter of the shipped table and a site calibration on
+    the enrolled gallery plus a cohort (``cohort`` rows, and with ``cross_fit`` the other fold of
+    the probes' strangers, see :func:`cohort_folds`), made strict enough for 1:N over the
+    enrolled people. Genuine probes are judged at the stricter of the folds' cuts. When the cut
+    cannot meet the policy the door grants nobody: ``policy_unreachable`` is true and every
+    probe counts as rejected.
     """
-    cut = table.threshold_for(one_to_one_far(far_policy, n_enrolled))
-    n_impostor = int((~outcome.genuine).sum())
-    promised = one_to_n_far(cut.far, n_enrolled)
+    outcome = search_probes(view, probes)
+    folds = cohort_folds(probes, view.person_ids) if cross_fit else [set()]
+    accepted = np.zeros(len(probes), bool)
+    cuts = []
+    for fold, others in zip(folds, folds[::-1] if cross_fit else folds):
+        extra = [p.vector for p in probes if p.identity in others]
+        rows = [cohort] if cohort is not None and len(cohort) else []
+        rows += [np.stack(extra)] if extra else []
+        site = calibrate_site(view, np.concatenate(rows) if rows else None)
+        cut = policy_threshold(shipped, site, far_policy, view.n_persons)
+        cuts.append((cut, site))
+        judged = np.array([p.identity in fold for p in probes]) if cross_fit else ~outcome.genuine
+        accepted[judged] = outcome.score[judged] >= cut.score if cut.meets_policy else False
+    cut, site = max(cuts, key=lambda c: c[0].score)
+    accepted[outcome.genuine] = outcome.score[outcome.genuine] >= cut.score if cut.meets_policy else False
+    genuine, impostor = outcome.genuine, ~outcome.genuine
+    n_impostor = int(impostor.sum())
+    stated = max(c.fpir for c, _ in cuts)
     low, high = float(outcome.score.min()), float(outcome.score.max())
     return {
-        "n_enrolled": n_enrolled,
-        "n_genuine": int(outcome.genuine.sum()),
+        "n_enrolled": view.n_persons,
+        "n_genuine": int(genuine.sum()),
         "n_impostor": n_impostor,
-        **rates_at(outcome, cut.score),
+        "probe_frames": max(p.frames for p in probes),
+        "threshold": float(cut.score),
+        "tpir": float((accepted & outcome.correct)[genuine].mean()) if genuine.any() else 0.0,
+        "fpir": float(accepted[impostor].mean()) if impostor.any() else 0.0,
+        "misid": float((accepted & ~outcome.correct)[genuine].mean()) if genuine.any() else 0.0,
         "far_policy": far_policy,
-        "far_1to1": cut.far,
-        "fpir_promised": promised,
-        "impostors_accepted": int((outcome.score[~outcome.genuine] >= cut.score).sum()),
-        "impostors_expected": promised * n_impostor,
-        "n_no_face": n_no_face,
+        "far_1to1": cut.far_1to1,
+        "fpir_promised": stated,
+        "policy_unreachable": not all(c.meets_policy for c, _ in cuts),
+        "calibration": cut.calibration,
+        "site_impostor_scores": site.n_impostor,
+        "site_cohort": site.n_cohort,
+        "impostors_accepted": int(accepted[impostor].sum()),
+        "impostors_expected": stated * n_impostor,
         "curve": [rates_at(outcome, t) for t in np.linspace(low, high, curve_points)],
     }
 
 
-def format_identification(report: dict[str, Any]) -> str:
+def format_identification(report: dict[str, Any], population: str = "") -> str:
+    unreachable = "  POLICY UNREACHABLE: the door grants nobody" if report["policy_unreachable"] else ""
     return "\n".join([
-        f"enrolled {report['n_enrolled']} people; probes: {report['n_genuine']} genuine, "
-        f"{report['n_impostor']} impostor ({report['n_no_face']} images without a detected face)",
+        f"{population or 'probes'}: enrolled {report['n_enrolled']} people; probes (up to "
+        f"{report['probe_frames']} images fused): {report['n_genuine']} genuine, {report['n_impostor']} "
+        f"impostor ({report['n_no_face']} images without a detected face)",
         f"policy: 1:N false accept {report['far_policy']:g} -> 1:1 {report['far_1to1']:.3g} -> "
-        f"threshold {report['threshold']:.4f}",
+        f"threshold {report['threshold']:.4f} ({report['calibration']} calibration, "
+        f"{report['site_impostor_scores']} site impostor scores, {report['site_cohort']} cohort faces)"
+        + unreachable,
         f"TPIR {report['tpir']:.4f}   misidentified {report['misid']:.4f}",
-        f"FPIR {report['fpir']:.4f} ({report['impostors_accepted']} impostors accepted; the calibration "
-        f"promises {report['fpir_promised']:.4f}, i.e. {report['impostors_expected']:.1f})",
+        f"FPIR {report['fpir']:.4f} ({report['impostors_accepted']} impostors accepted; the door states "
+        f"{report['fpir_promised']:.2g}, i.e. {report['impostors_expected']:.2f})",
     ])
 
 

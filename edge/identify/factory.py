@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from edge.config.settings import Settings
@@ -11,6 +12,7 @@ from edge.identify.base import Backend, Enroller
 from edge.identify.config import BackendConfig
 from edge.identify.local.backend import LocalBackend
 from edge.identify.local.config import LocalBackendConfig
+from edge.identify.local.site import SiteCalibration
 
 # type -> "module:class"; the class is built with its config section alone.
 CLOUD_BACKENDS = {
@@ -27,26 +29,30 @@ def build_cloud_backend(config: BackendConfig) -> Any:
 
 
 def build_local_backend(
-    settings: Settings, config: LocalBackendConfig, gallery: GalleryStore
+    settings: Settings, config: LocalBackendConfig, gallery: GalleryStore,
+    site: Callable[[], SiteCalibration | None] = lambda: None,
 ) -> LocalBackend:
+    """The whole gallery is searched: the access decision sorts "not allowed here" from "unknown"."""
     from edge.identify.local.calibration import load_calibration
 
-    """The whole gallery is searched: the access decision sorts "not allowed here" from "unknown"."""
     has_cloud = any(c.type != "local" for c in settings.identify.backends)
     return LocalBackend(
         gallery,
         load_calibration(config.calibration, settings.vision.models_dir),
         None,
         max_age=settings.offline.max_age if has_cloud else None,
+        site=site,
     )
 
 
-def build_backends(settings: Settings, gallery: GalleryStore) -> list[Backend]:
-    """Every configured backend, in the configured order (the local one reuses each face's embedding)."""
+def build_backends(settings: Settings, gallery: GalleryStore,
+                   site: Callable[[], SiteCalibration | None] = lambda: None) -> list[Backend]:
+    """Every configured backend, in the configured order (the local one reuses each face's embedding
+    and uses the site calibration ``site`` gives, when there is one)."""
     backends: list[Backend] = []
     for config in settings.identify.backends:
         if isinstance(config, LocalBackendConfig):
-            backends.append(build_local_backend(settings, config, gallery))
+            backends.append(build_local_backend(settings, config, gallery, site))
         else:
             backends.append(build_cloud_backend(config))
     return backends

@@ -21,6 +21,7 @@ class Threshold:
     score: float
     scale: str
     far: float
+    calibration: str = "documented"  # the table's source: vendor documents, "shipped", "site+shipped"
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,11 @@ def one_to_one_far(far_1ton: float, gallery_size: int) -> float:
     """The 1:1 rate each comparison must meet for a 1:N search to meet ``far_1ton``."""
     n = max(1, gallery_size)
     return -math.expm1(math.log1p(-far_1ton) / n)
+
+
+def policy_allows(far: float, policy: float, accept_up_to: float | None = None) -> bool:
+    """Whether a cut standing for the 1:N rate ``far`` may grant: it meets ``policy``, or the
+    operator accepted weaker rates up to ``accept_up_to``. A rate that went through a 1:N round
+    trip may differ from the policy in its last digits, hence the rounding allowance."""
+    rounding = 1 + 1e-9
+    return far <= policy * rounding or (accept_up_to is not None and far <= accept_up_to * rounding)

@@ -24,6 +24,7 @@ CHECKS: dict[str, Check] = {
     "models": doctor_local.models,
     "disk": doctor_local.disk,
     "gallery": doctor_local.gallery,
+    "policy": doctor_local.policy,
     "broker": doctor_remote.broker,
     "backends": doctor_remote.backends,
     "clock": doctor_remote.clock,

@@ -12,6 +12,7 @@ from edge.capture import open_source
 from edge.capture.config import FolderSourceConfig, Picamera2SourceConfig
 from edge.config.settings import Settings
 from edge.errors import EdgeError
+from edge.identify.thresholds import policy_allows
 from edge.service.check import CheckResult
 from edge.vision.models import load_manifest, verified_model
 
@@ -115,3 +116,15 @@ def gallery(settings: Settings) -> Iterator[CheckResult]:
         yield CheckResult("gallery", "fail", f"{path}: {verdict}", hint)
     else:
         yield CheckResult("gallery", "ok", f"{path}: integrity ok")
+
+
+def policy(settings: Settings) -> Iterator[CheckResult]:
+    """Whether each backend's threshold for the policy meets it over the people enrolled now."""
+    from edge.identify.policy_check import HINT, backend_rates
+
+    access = settings.access
+    for name, (far, how) in backend_rates(settings).items():
+        if policy_allows(far, access.max_false_accept, access.accept_false_accept_up_to):
+            yield CheckResult("policy", "ok", f"{name}: {how}")
+        else:
+            yield CheckResult("policy", "fail", f"{name}: {how}; nobody is let in (policy_unreachable)", HINT)

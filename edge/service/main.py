@@ -14,12 +14,15 @@ from edge.capture import open_source
 from edge.capture.reader import FrameReader
 from edge.config.settings import Settings
 from edge.events.base import EventSink
+from edge.gallery.codec import read_key
+from edge.gallery.cohort import CohortStore
 from edge.gallery.enroll import Enrollment
 from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
 from edge.identify.factory import build_backends, build_enrollers
+from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
 from edge.service import demo, watchdog
 from edge.service.endpoints import serve_health
 from edge.service.health import HealthState
@@ -97,6 +100,23 @@ class PeriodicSync:
         self._thread.join(5)
 
 
+def site_calibration(settings: Settings, gallery: GalleryStore, analyzer: FaceAnalyzer
+                     ) -> tuple[CohortStore | None, SiteCalibrator | None]:
+    """The cohort store and the site calibrator (calibrated now, so the first decision uses it),
+    or none when ``calibration.enabled`` is off."""
+    config = settings.calibration
+    if not config.enabled:
+        return None, None
+    key_file = settings.gallery.encryption_key_file
+    cohort = CohortStore(settings.cohort_path, read_key(key_file) if key_file else None,
+                         max_faces=config.cohort_max_faces, retention_s=config.cohort_retention_days * 86400)
+    folder = describe_site_folder(analyzer, config.cohort_folder) if config.cohort_folder else None
+    calibrator = SiteCalibrator(gallery, settings.site_calibration_path, cohort=cohort, site_faces=folder,
+                                interval_s=config.interval_s)
+    calibrator.refresh()
+    return cohort, calibrator
+
+
 @dataclass
 class Running:
     appliance: Appliance
@@ -115,7 +135,11 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
             demo.seed_demo_gallery(gallery, analyzer, settings)
         teacher = CloudTeacher(gallery, settings.gallery, settings.access.groups,
                                settings.vision.liveness.min_live)
-        chain = BackendChain(build_backends(settings, gallery), settings.identify,
+        cohort, calibrator = site_calibration(settings, gallery, analyzer)
+        if cohort is not None:
+            stack.callback(cohort.close)
+        site = (lambda: calibrator.current) if calibrator else (lambda: None)
+        chain = BackendChain(build_backends(settings, gallery, site), settings.identify,
                              on_cloud_answer=teacher)
         stack.callback(chain.close)
         enrollers = build_enrollers(settings)
@@ -136,7 +160,7 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
                              reopen_max_s=settings.camera.reopen_max_s).start()
         stack.callback(reader.stop)
-        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog)
+        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog, cohort)
         yield Running(appliance, reader, metrics)
 
 

@@ -46,6 +46,9 @@ class Metrics:
         self._circuit = Enum("edge_backend_circuit", "Circuit breaker state of a backend", ["backend"],
                              states=list(CIRCUIT_STATES), registry=r)
         self._outbox = Gauge("edge_outbox_depth", "Events waiting in the MQTT outbox", registry=r)
+        self._false_accept = Gauge("edge_false_accept_in_force", "The 1:N false-accept rate the deciding "
+                                   "backend's threshold stands for (above the policy: nobody is let in)",
+                                   ["backend"], registry=r)
 
     def frame(self) -> None:
         now = self._clock()
@@ -70,6 +73,9 @@ class Metrics:
     def _trim(self, now: float) -> None:
         while self._recent_frames and now - self._recent_frames[0] > FPS_WINDOW_S:
             self._recent_frames.popleft()
+
+    def false_accept_in_force(self, backend: str, far: float) -> None:
+        self._false_accept.labels(backend=backend).set(far)
 
     def stage(self, name: str, seconds: float) -> None:
         """Record one stage's latency; ``name`` is one of :data:`STAGES`."""

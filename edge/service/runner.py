@@ -12,19 +12,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from edge.access.decision import DecisionEngine, Observation
 from edge.access.event import AccessEvent, Match
-from edge.access.tracker import Tracker
+from edge.access.tracker import Track, Tracker
 from edge.capture.base import Frame
 from edge.capture.reader import FrameReader
 from edge.config.settings import Settings
 from edge.errors import BackendUnavailable
 from edge.events.base import EventSink
+from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
 from edge.identify.chain import BackendChain, ChainAnswer
+from edge.identify.fusion import TrackFusion
 from edge.identify.local.backend import LocalBackend
+from edge.identify.thresholds import policy_allows
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
 from edge.vision.pipeline import FaceAnalyzer
@@ -48,6 +51,7 @@ class GalleryDirectory:
 class Verdict:
     person_id: str | None  # named: the best candidate reached the policy's threshold
     match: Match | None
+    policy_unreachable: bool = False  # the cut stands for a weaker rate than the door may grant on
 
 
 @dataclass
@@ -59,10 +63,14 @@ class Appliance:
     sinks: Sequence[EventSink]
     metrics: Metrics | None = None
     backlog: Callable[[], int] | None = None  # events not yet acknowledged by the broker
+    cohort: CohortStore | None = None  # unidentified tracks' descriptors, for the site calibration
     tracker: Tracker = field(init=False)
     engine: DecisionEngine = field(init=False)
+    fusion: TrackFusion = field(init=False)
 
     def __post_init__(self) -> None:
+        access = self.settings.access
+        self.fusion = TrackFusion(access.window_frames, access.window_s)
         self.tracker = Tracker(max_gap_s=max(1.0, self.settings.access.window_s))
         self.engine = DecisionEngine(
             self.settings.access,
@@ -76,7 +84,10 @@ class Appliance:
         faces = self.analyzer.analyze(frame.image, describe_rejected=False)
         tracks = self.tracker.update([f.detection.box for f in faces], frame.time)
         self.engine.forget_tracks(set(self.tracker.tracks))
+        self.fusion.forget(set(self.tracker.tracks))
         usable = [i for i, face in enumerate(faces) if face.quality.ok]
+        faces = [self._fused(face, track, frame.time) if i in usable else face
+                 for i, (face, track) in enumerate(zip(faces, tracks))]
         verdicts = self._identify(frame, [faces[i] for i in usable])
         started = time.perf_counter()
         events = []
@@ -95,14 +106,25 @@ class Appliance:
                 match=verdict.match if verdict else None,
                 liveness=face.liveness,
                 spoof=face.liveness.live is not None and face.liveness.live < min_live,
+                policy_unreachable=verdict.policy_unreachable if verdict else False,
             )
             event = self.engine.observe(observation)
             if event is not None:
                 events.append(event)
+                if event.reason == "unknown" and self.cohort is not None and face.embedding is not None:
+                    self.cohort.add(face.embedding)  # a face the door never identified: its population
         for event in events:
             self._publish(event)
         self._stage("decide", started)
         return events
+
+    def _fused(self, face: Face, track: Track, now: float) -> Face:
+        """The face with its track's fused descriptor (quality-weighted by the detector's score):
+        the door decides on the evidence of the track's recent frames, not of one frame."""
+        if face.embedding is None:
+            return face
+        fused, _ = self.fusion.add(track.id, now, face.embedding, face.detection.score)
+        return replace(face, embedding=fused)
 
     def _identify(self, frame: Frame, faces: list[Face]) -> list[Verdict] | None:
         if not faces:
@@ -120,10 +142,16 @@ class Appliance:
         return self._judge(answer)
 
     def _judge(self, answer: ChainAnswer) -> list[Verdict]:
-        """Each face's best candidate against the deciding backend's threshold for the policy."""
-        threshold = answer.backend.threshold(
-            self.settings.access.max_false_accept, self._gallery_size()
-        )
+        """Each face's best candidate against the deciding backend's threshold for the policy.
+
+        A threshold standing for a weaker 1:N rate than ``access.max_false_accept`` names nobody
+        (``policy_unreachable``) unless ``access.accept_false_accept_up_to`` accepts that rate.
+        """
+        access = self.settings.access
+        threshold = answer.backend.threshold(access.max_false_accept, self._gallery_size())
+        unreachable = not policy_allows(threshold.far, access.max_false_accept,
+                                        access.accept_false_accept_up_to)
+        self._report_policy(answer.backend_name, threshold.far, unreachable)
         verdicts = []
         for identification in answer.identifications:
             best = identification.best
@@ -137,11 +165,21 @@ class Appliance:
                 scale=identification.scale,
                 threshold=round(threshold.score, 4),
                 false_accept=threshold.far,
+                calibration=threshold.calibration,
                 offline=answer.offline,
             )
-            named = best.score >= threshold.score and person_id is not None
-            verdicts.append(Verdict(person_id if named else None, match))
+            named = best.score >= threshold.score and person_id is not None and not unreachable
+            verdicts.append(Verdict(person_id if named else None, match, unreachable))
         return verdicts
+
+    def _report_policy(self, backend: str, far: float, unreachable: bool) -> None:
+        if self.metrics is None:
+            return
+        self.metrics.false_accept_in_force(backend, far)
+        if self.metrics.health is not None:
+            reason = (f"{backend}: the calibration stands for a 1:N false-accept rate of {far:.2g}, above "
+                      f"access.max_false_accept {self.settings.access.max_false_accept:g}: nobody is let in")
+            self.metrics.health.problem("policy_unreachable", reason if unreachable else None)
 
     def _gallery_size(self) -> int:
         """People one search compares against (the local gallery mirrors the cloud's groups)."""

@@ -1,10 +1,11 @@
 """The local backend: the on-device descriptor searched exactly against the gallery (1:N).
 
-It reuses the embeddings the analyzer already computed for each face. Scores are cosine
-similarities; the threshold comes from the descriptor's calibration table, made stricter for
-the number of people the door searches (``one_to_one_far``). ``groups=None`` searches the whole
-gallery (the appliance's choice: the access decision then tells "not allowed here" from
-"unknown"); a list of groups restricts the search to their members.
+It reuses the embeddings the analyzer already computed for each face (the runner hands it each
+track's fused descriptor). Scores are cosine similarities against each person's template; the
+threshold comes from the stricter of the door's site calibration and the descriptor's shipped
+table, made stricter for the number of people the door searches (``one_to_one_far``).
+``groups=None`` searches the whole gallery (the appliance's choice: the access decision then
+tells "not allowed here" from "unknown"); a list of groups restricts the search to their members.
 
 When cloud backends are configured, the cloud is the authority and the local gallery is its
 cache: a person not confirmed by the cloud for longer than ``offline.max_age`` does not match.
@@ -21,7 +22,9 @@ import numpy as np
 
 from edge.gallery.store import GalleryStore
 from edge.identify.base import Candidate, Identification
-from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
+from edge.identify.local.policy import policy_threshold
+from edge.identify.local.site import SiteCalibration
+from edge.identify.thresholds import FarTable, Threshold
 from edge.vision.types import Face
 
 SCALE = "cosine"
@@ -39,6 +42,7 @@ class LocalBackend:
         max_age: timedelta | None,
         top_k: int = 5,
         clock: Callable[[], float] = time.time,
+        site: Callable[[], SiteCalibration | None] = lambda: None,
     ) -> None:
         self.store = store
         self.table = table
@@ -46,6 +50,7 @@ class LocalBackend:
         self.max_age = max_age
         self._top_k = top_k
         self._clock = clock
+        self._site = site
 
     def identify(
         self, frame: np.ndarray, faces: Sequence[Face], *, deadline_s: float
@@ -68,7 +73,8 @@ class LocalBackend:
         return self.store.snapshot().n_persons(self.groups)
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        """The cut for the door's 1:N rate, and the 1:N rate it really stands for (which is higher
-        than asked when the calibration table does not reach that low)."""
-        per_comparison = self.table.threshold_for(one_to_one_far(max_false_accept, gallery_size))
-        return Threshold(per_comparison.score, SCALE, one_to_n_far(per_comparison.far, gallery_size))
+        """The cut for the door's 1:N rate from the stricter of the site calibration and the
+        shipped table, and the 1:N rate it really stands for (higher than asked when no table
+        reaches that low: see :mod:`edge.identify.local.policy`)."""
+        cut = policy_threshold(self.table, self._site(), max_false_accept, gallery_size)
+        return Threshold(cut.score, SCALE, cut.fpir, cut.calibration)
