@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -227,10 +228,20 @@ def detect(app: AppContext, images: Path | None, annotations: Path, as_json: boo
 @click.option("--pairs", "pairs_file", type=FILE, default=None, help="Default: IMAGES/pairsDevTrain.txt.")
 @click.option("--out", type=FILE, default=None, help="Default: next to the model (models/<descriptor>/).")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@click.option("--site", is_flag=True, help="Calibrate this door instead: its gallery, its cohort and "
+              "calibration.cohort_folder (or --cohort); writes the site calibration file.")
+@click.option("--cohort", type=FOLDER, default=None, help="With --site: a folder of photos of people "
+              "who are not enrolled (default: calibration.cohort_folder).")
 @pass_app
 def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: Path | None,
-                  as_json: bool) -> None:
-    """Measure the local descriptor's table from threshold to false-accept rate and write it."""
+                  as_json: bool, site: bool, cohort: Path | None) -> None:
+    """Measure the local descriptor's table from threshold to false-accept rate and write it.
+
+    With --site, measure this door's own population instead (see edge.identify.local.site).
+    """
+    if site:
+        _calibrate_site(app.settings, cohort, as_json)
+        return
     from edge.eval.calibrate import calibrate as measure
     from edge.eval.calibrate import format_calibration
     from edge.eval.pairs import read_pairs
@@ -246,6 +257,37 @@ def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: P
     except OSError as exc:
         raise BadInput(f"{target}: cannot write the table: {exc}") from exc
     _emit(document, as_json, f"{format_calibration(document)}\nwrote {target}")
+
+
+def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> None:
+    from edge.gallery.codec import read_key
+    from edge.gallery.cohort import CohortStore
+    from edge.gallery.store import GalleryStore
+    from edge.identify.local.policy import policy_threshold
+    from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
+
+    folder = cohort or settings.calibration.cohort_folder
+    faces = describe_site_folder(_analyzer(settings.vision), folder) if folder else None
+    with GalleryStore.from_settings(settings) as gallery:
+        key = settings.gallery.encryption_key_file
+        store = CohortStore(settings.cohort_path, read_key(key) if key else None,
+                            max_faces=settings.calibration.cohort_max_faces,
+                            retention_s=settings.calibration.cohort_retention_days * 86400)
+        try:
+            calibration = SiteCalibrator(gallery, settings.site_calibration_path, cohort=store,
+                                         site_faces=faces).refresh()
+        finally:
+            store.close()
+        people = gallery.snapshot().n_persons(None)
+    cut = policy_threshold(_table(settings, None), calibration, settings.access.max_false_accept, people)
+    if as_json:
+        click.echo(json.dumps({**dataclasses.asdict(calibration), "policy": cut.describe(),
+                               "meets_policy": cut.meets_policy}, indent=2))
+        return
+    lines = [calibration.describe(), "threshold  false accept per comparison"]
+    lines += [f"{t:9.4f}  {f:12.2e}" for t, f in calibration.rows]
+    lines += [cut.describe(), f"wrote {settings.site_calibration_path}"]
+    click.echo("\n".join(lines))
 
 
 @click.command(name="bench")
