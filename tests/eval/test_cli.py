@@ -156,15 +156,16 @@ def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[st
     assert code == 2 and "cannot write the plot" in err and "Traceback" not in err
 
 
-def test_calibrate_site_measures_this_doors_people_and_cohort(capsys: pytest.CaptureFixture[str],
-                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calibrate_site_measures_this_doors_people_and_cohort(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDGE_SERVICE__STATE_DIR", str(tmp_path / "state"))
     faces = FIXTURES / "faces"
     for person in ("Barack_Obama", "Joe_Biden"):
         code, _, err = run_edge(capsys, "people", "add", "--id", person.lower(), "--name", person,
                                 *map(str, sorted((faces / person).glob("*.jpg"))[:2]))
         assert code == 0, err
-    code, out, _ = run_edge(capsys, "calibrate", "--site", "--cohort", str(faces / "Eileen_Collins"), "--json")
+    cohort = str(faces / "Eileen_Collins")
+    code, out, _ = run_edge(capsys, "calibrate", "--site", "--cohort", cohort, "--json")
     assert code == 0
     document = json.loads(out)
     # 4 enrolled faces against the other person's template, 1 cohort face against both templates
