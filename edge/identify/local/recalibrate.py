@@ -63,6 +63,7 @@ class SiteCalibrator:
         self._clock = clock
         self._current = read_site_calibration(path)
         self._running = threading.Lock()
+        self._checked: tuple[int, bool] | None = None  # (snapshot version, changed since calibration)
 
     @property
     def current(self) -> SiteCalibration | None:
@@ -75,9 +76,13 @@ class SiteCalibrator:
         current = self._current
         if current is None:
             return True
-        view = self.gallery.snapshot().view(self.groups)
-        expired = self._clock() - current.created > self.interval_s
-        return expired or current.gallery != gallery_fingerprint(view)
+        if self._clock() - current.created > self.interval_s:
+            return True
+        snapshot = self.gallery.snapshot()
+        if self._checked is None or self._checked[0] != snapshot.version:  # fingerprint once per change
+            changed = current.gallery != gallery_fingerprint(snapshot.view(self.groups))
+            self._checked = (snapshot.version, changed)
+        return self._checked[1]
 
     def refresh(self) -> SiteCalibration:
         """Calibrate now (blocking), keep and store the result."""
@@ -85,6 +90,7 @@ class SiteCalibrator:
         calibration = calibrate_site(view, self._cohort_rows(view.matrix.shape[1] if view.n_persons else 0),
                                      now=self._clock())
         self._current = calibration
+        self._checked = None
         self._write(calibration)
         log.info("%s", calibration.describe())
         return calibration
