@@ -47,7 +47,7 @@ def by_check(results: list[CheckResult]) -> dict[str, CheckResult]:
 def test_healthy_device_passes(tmp_path: Path, broker: Broker) -> None:
     results = by_check(run_checks(make_settings(tmp_path, broker)))
     assert {name: r.status for name, r in results.items()} == {
-        "camera": "ok", "models": "ok", "disk": "ok", "gallery": "ok", "broker": "ok",
+        "camera": "ok", "models": "ok", "disk": "ok", "gallery": "ok", "policy": "ok", "broker": "ok",
         "backend local": "ok", "clock": "skip",
     }
     assert "Barack_Obama" in results["camera"].detail and "5 models" in results["models"].detail
