@@ -23,6 +23,7 @@ from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
 from edge.identify.factory import build_backends, build_enrollers
 from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
+from edge.identify.policy_check import policy_problems
 from edge.service import demo, watchdog
 from edge.service.endpoints import serve_health
 from edge.service.health import HealthState
@@ -139,6 +140,8 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         if cohort is not None:
             stack.callback(cohort.close)
         site = (lambda: calibrator.current) if calibrator else (lambda: None)
+        for problem in policy_problems(settings):  # the door still runs, and denies: say it at start
+            log.error("%s", problem)
         chain = BackendChain(build_backends(settings, gallery, site), settings.identify,
                              on_cloud_answer=teacher)
         stack.callback(chain.close)
