@@ -17,6 +17,7 @@ import os
 import pwd
 import re
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,8 +164,11 @@ class AuditLog:
             match.false_accept if match else None, int(match.offline) if match else None,
             event.frames_used, event.latency_ms, face_file,
         )
-        with self._store.transaction() as db:
-            db.execute(f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(row))})", row)
+        try:
+            with self._store.transaction() as db:
+                db.execute(f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(row))})", row)
+        except sqlite3.Error as exc:  # disk full, I/O error: the runner reports it on /healthz
+            raise StoreError(f"audit log {self.path}: {exc}") from exc
         if self._clock() >= self._next_prune:
             self.prune()
 
