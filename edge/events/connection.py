@@ -48,9 +48,12 @@ class Identity:
 class MqttConnection:
     """A reconnecting client; callbacks run on paho's network thread and must be quick."""
 
-    def __init__(self, settings: MqttSettings, identity: Identity) -> None:
+    def __init__(self, settings: MqttSettings, identity: Identity, *,
+                 receive_maximum: int | None = None) -> None:
+        """``receive_maximum``: QoS 1 messages the broker may send before our PUBACKs (MQTT 5)."""
         self.settings = settings
         self.identity = identity
+        self.receive_maximum = receive_maximum
         self._password = resolve_secret(settings.password, settings.password_file, "mqtt.password")
         self._protocol = MQTTProtocolVersion.MQTTv311 if settings.protocol == "3.1.1" \
             else MQTTProtocolVersion.MQTTv5
@@ -91,7 +94,12 @@ class MqttConnection:
 
     def start(self) -> None:
         """Connect in the background; returns at once, also when the broker is down."""
-        self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)
+        properties = None
+        if self.is_v5 and self.receive_maximum is not None:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.ReceiveMaximum = self.receive_maximum
+        self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s,
+                                   properties=properties)
         self._client.loop_start()
 
     def stop(self, timeout: float = 2.0) -> None:
