@@ -14,6 +14,7 @@ import tomllib
 from pydantic import BaseModel
 
 from edge.config.render import example_settings, render
+from edge.config.secrets import resolve_secret
 from edge.config.settings import Settings, load_settings
 from edge.errors import ConfigError
 
@@ -157,3 +158,36 @@ def test_invalid_backend_type_is_named() -> None:
     with pytest.raises(ConfigError) as info2:
         load_settings(None, access={"max_false_accept": 2})
     assert any(line.startswith("access.max_false_accept:") for line in info2.value.problems)
+
+
+@pytest.mark.parametrize(("content", "env", "message"), [
+    (b'[device]\nid = "d\xff"\n', {}, "not UTF-8 text"),
+    (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", {}, "nested too deeply"),
+    (b"", {"EDGE_ACCESS__GROUPS": "[staff"}, "EDGE_* variable is JSON"),
+])
+def test_broken_files_and_variables_are_clear_errors(
+        tmp_path: Path, content: bytes, env: dict[str, str], message: str) -> None:
+    """Issue #19 item 10: each of these was a raw traceback."""
+    config = tmp_path / "edge.toml"
+    config.write_bytes(content)
+    result = run_edge("--config", str(config), "config", "check", env=env)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_password_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    secret = tmp_path / "mqtt.pass"
+    secret.write_bytes(b"s3\xffcret")
+    with pytest.raises(ConfigError, match=r"mqtt.password_file: .* is not UTF-8 text"):
+        resolve_secret(None, secret, "mqtt.password")
+
+
+def test_a_secret_file_may_come_from_systemds_credentials(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "secrets_mqtt.pass").write_text("from-credential\n")
+    file = Path("${CREDENTIALS_DIRECTORY}/secrets_mqtt.pass")
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(ConfigError, match="needs \\$CREDENTIALS_DIRECTORY"):
+        resolve_secret(None, file, "mqtt.password")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    assert resolve_secret(None, file, "mqtt.password") == "from-credential"
