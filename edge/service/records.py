@@ -27,7 +27,8 @@ from pathlib import Path
 from edge.access.event import AccessEvent
 from edge.errors import BadInput, DamagedStore, StoreError, UserError
 from edge.service.config import ServiceSettings
-from edge.storage.sqlite import Database, create_private, private_folder, run_script
+from edge.storage.private import create_private, private_folder
+from edge.storage.sqlite import Database, run_script
 
 log = logging.getLogger(__name__)
 

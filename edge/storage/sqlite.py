@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from edge.errors import DamagedStore, StoreError
+from edge.storage.private import create_private, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +44,6 @@ def is_damage(exc: BaseException) -> bool:
     """True when ``exc`` says the file itself is damaged (not busy, full or read-only)."""
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _CORRUPT_CODES
-
-
-def private_folder(folder: Path) -> None:
-    """Create ``folder`` (and missing parents) readable by the owner only; existing ones are kept."""
-    missing = []
-    probe = folder
-    while not probe.exists():
-        missing.append(probe)
-        probe = probe.parent
-    for created in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
-            created.mkdir(mode=0o700)
-            created.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened: set it
-
-
-def create_private(path: Path, data: bytes = b"") -> None:
-    """Create ``path`` readable by the owner only (never widened by the umask); raises if it exists."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 def run_script(db: sqlite3.Connection, script: str) -> None:
