@@ -128,3 +128,20 @@ def test_root_may_not_open_the_service_users_state(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="run this as that user"):
         AuditLog(state / "audit.sqlite")
     assert list(state.iterdir()) == []
+
+
+def test_a_damaged_audit_log_is_moved_aside_and_a_new_one_started(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue #19 item 9: a damaged audit.sqlite stopped `edge run` at start with a traceback."""
+    with open_log(tmp_path) as audit:
+        for _ in range(200):  # several pages
+            audit.record(event(1))
+    path = tmp_path / "audit.sqlite"
+    data = bytearray(path.read_bytes())
+    data[4096 * 2: 4096 * 2 + 512] = os.urandom(512)  # garble a b-tree page
+    path.write_bytes(bytes(data))
+    with open_log(tmp_path) as audit:
+        audit.record(event(0))
+        assert len(audit.entries()) == 1
+    assert (tmp_path / "audit.sqlite.damaged").read_bytes() == bytes(data)
+    assert "audit log" in caplog.text and "moved aside" in caplog.text
