@@ -11,6 +11,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
+from edge.errors import StoreError
 from edge.events.mqtt import MqttSink
 from edge.events.outbox import Outbox
 from edge.events.topics import Topics
@@ -105,3 +108,16 @@ def test_after_the_fault_grants_still_open_the_door_and_events_reach_the_broker(
     finally:
         sink.close()
         watcher.close()
+
+
+def test_an_event_whose_commit_failed_is_committed_by_the_next_put(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.sqlite", max_events=100, max_age_s=3600)
+    db = box._store.db
+    (pages,) = db.execute("PRAGMA page_count").fetchone()
+    db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+    with pytest.raises(StoreError, match="full"):
+        box.put("first", "t", b"x" * 20_000)
+    db.execute("PRAGMA max_page_count = 1000000")  # space again
+    box.put("second", "t", b"y")
+    assert [e.event_id for e in box.after(0, 10)] == ["first", "second"]
+    box.close()
