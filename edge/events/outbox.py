@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from edge.errors import ConfigError, DamagedStore, StoreError
-from edge.storage.sqlite import Database, Synchronous, is_damage, run_script
+from edge.storage.sqlite import Database, Synchronous, is_damage, move_aside, run_script
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,7 @@ class Outbox:
 
     def _rebuild(self, why: str) -> Database:
         """Move the damaged file aside and copy what is still readable into a fresh one."""
-        aside = self.path.with_name(self.path.name + ".damaged")
-        for suffix in ("", "-wal", "-shm"):
-            source = self.path.with_name(self.path.name + suffix)
-            if source.exists():
-                source.replace(aside.with_name(aside.name + suffix))
+        aside = move_aside(self.path)
         kept, lost, dropped = _readable_entries(aside)
         try:
             store = self._open()

@@ -28,7 +28,7 @@ from edge.access.event import AccessEvent
 from edge.errors import BadInput, DamagedStore, StoreError, UserError
 from edge.service.config import ServiceSettings
 from edge.storage.private import create_private, private_folder
-from edge.storage.sqlite import Database, run_script
+from edge.storage.sqlite import Database, move_aside, run_script
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +132,7 @@ class AuditLog:
             try:
                 return open_store()
             except DamagedStore as exc:
-                aside = self.path.with_name(self.path.name + ".damaged")
-                for suffix in ("", "-wal", "-shm"):
-                    source = self.path.with_name(self.path.name + suffix)
-                    if source.exists():
-                        source.replace(aside.with_name(aside.name + suffix))
+                aside = move_aside(self.path)
                 log.error("%s: moved aside to %s; a new audit log starts now", exc, aside)
                 return open_store()
         except StoreError as exc:

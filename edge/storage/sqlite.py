@@ -46,6 +46,17 @@ def is_damage(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _CORRUPT_CODES
 
 
+def move_aside(path: Path) -> Path:
+    """Rename a damaged database (and its ``-wal``/``-shm``) to ``<name>.damaged``, kept for
+    inspection (a previous one is replaced); returns the new path."""
+    aside = path.with_name(path.name + ".damaged")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
 def run_script(db: sqlite3.Connection, script: str) -> None:
     """Run a script statement by statement (``executescript`` would commit half-way)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

@@ -12,6 +12,7 @@ import pytest
 from edge.errors import DamagedStore, StoreError
 from edge.events.nonces import NonceCache
 from edge.events.outbox import Outbox
+from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
 from edge.service.records import AuditLog
 from edge.storage.sqlite import Database, run_script
@@ -58,6 +59,7 @@ STORES: dict[str, Callable[[Path], object]] = {
     "gallery": GalleryStore,
     "outbox": lambda p: Outbox(p, max_events=10, max_age_s=60),
     "audit": AuditLog,
+    "cohort": lambda p: CohortStore(p, None, max_faces=10, retention_s=60),
     "replay cache": NonceCache,
 }
 
