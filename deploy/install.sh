@@ -28,7 +28,9 @@ Options:
   --wheelhouse DIR     install the package offline from DIR (pip --no-index --find-links)
   --models DIR         models to copy (default: the bundle's or repository's models/)
   --platform NAME      pi, jetson or generic (default: detected)
-  --with-mosquitto     also install a local Mosquitto broker
+  --with-mosquitto     also install a local Mosquitto broker, set up safely: loopback only, a
+                       random password per role, the ACL (only the appliance publishes door
+                       commands); the appliance's settings point at it
   --no-enable          install the unit but do not enable it
   --root DIR           install under DIR instead of /
   --dry-run            print the actions without doing them
@@ -88,6 +90,7 @@ ETC="$ROOT/etc/edge"
 STATE="$ROOT/var/lib/edge"
 LOGS="$ROOT/var/log/edge"
 UNIT="$ROOT/etc/systemd/system/edge.service"
+DOOR_UNIT="$ROOT/etc/systemd/system/edge-door.service"
 
 say "platform $PLATFORM; installing into ${ROOT:-/}"
 if [ "$DRY_RUN" = 1 ]; then say "dry run: printing every action, changing nothing"; fi
@@ -115,7 +118,8 @@ host usermod --append --groups video,gpio edge
 
 # 3. Directories. /etc/edge and its secrets are root's, readable by the service's group only.
 run install -d -m 0755 "$OPT" "$OPT/docs" "$ROOT/etc/systemd/system"
-run install -d -m 0750 "$ETC" "$ETC/secrets" "$STATE" "$LOGS"
+run install -d -m 0750 "$ETC" "$ETC/secrets"
+run install -d -m 0700 "$STATE" "$LOGS"
 host chown root:edge "$ETC" "$ETC/secrets"
 host chown edge:edge "$STATE" "$LOGS"
 
@@ -143,9 +147,11 @@ done
 [ -f "$SRC/docs/service.md" ] && run install -m 0644 "$SRC/docs/service.md" "$OPT/docs/service.md"
 
 # 6. Configuration skeleton: written once, never overwritten.
+FRESH_CONFIG=0
 if [ -f "$ETC/edge.toml" ]; then
     say "keeping $ETC/edge.toml"
 else
+    FRESH_CONFIG=1
     run "$VENV/bin/edge" config example --output "$ETC/edge.toml"
     # Each device needs its own id (MQTT client id and topics): the host name, not the example's.
     device_id="$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '-')"
@@ -153,6 +159,48 @@ else
         run sed -i "0,/^id = \"door-1\"\$/s//id = \"$device_id\"/" "$ETC/edge.toml"
     fi
 fi
+
+# 6b. A local Mosquitto, safe by default (deploy/mosquitto/local.conf): nobody without a password
+# connects, and the ACL lets only the appliance publish door commands and only Home Assistant's
+# user send lock commands. The passwords never appear on a command line.
+if [ "$WITH_MOSQUITTO" = 1 ]; then
+    MOSQ="$ROOT/etc/mosquitto"
+    run install -d -m 0755 "$MOSQ" "$MOSQ/conf.d"
+    run install -m 0644 "$SRC/deploy/mosquitto/local.conf" "$MOSQ/conf.d/edge.conf"
+    device_id="door-1"
+    if [ "$DRY_RUN" = 0 ]; then
+        device_id="$("$VENV/bin/edge" --config "$ETC/edge.toml" config show | sed -n 's/^id = "\(.*\)"$/\1/p' | head -n 1)"
+    fi
+    node="$(printf 'edge_%s' "$device_id" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9_]\{1,\}/_/g; s/^_*//; s/_*$//')"
+    say "writing $MOSQ/edge.acl for device $device_id (topics edge/$device_id/..., Home Assistant node $node)"
+    if [ "$DRY_RUN" = 0 ]; then
+        sed -e "s#edge/door-1/#edge/$device_id/#g" -e "s#/edge_door_1/#/$node/#g" \
+            "$SRC/deploy/mosquitto/edge.acl" > "$MOSQ/edge.acl"
+    fi
+    for role in appliance door homeassistant; do
+        secret="$ETC/secrets/mqtt-$role.pass"
+        if [ -f "$secret" ]; then say "keeping $secret"; continue; fi
+        say "writing a random password to $secret"
+        if [ "$DRY_RUN" = 0 ]; then
+            (umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$secret")
+        fi
+    done
+    say "writing $MOSQ/passwd (user:password lines, hashed in place by mosquitto_passwd -U)"
+    if [ "$DRY_RUN" = 0 ]; then
+        (umask 077
+         for role in appliance door homeassistant; do
+             printf '%s:%s\n' "$role" "$(cat "$ETC/secrets/mqtt-$role.pass")"
+         done > "$MOSQ/passwd")
+    fi
+    run mosquitto_passwd -U "$MOSQ/passwd"
+    host chown mosquitto:mosquitto "$MOSQ/passwd"
+    if [ "$FRESH_CONFIG" = 1 ]; then
+        run sed -i -e 's|^# username =$|username = "appliance"|' \
+            -e 's|^# password_file =$|password_file = "/etc/edge/secrets/mqtt-appliance.pass"|' "$ETC/edge.toml"
+    fi
+    if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then run systemctl restart mosquitto; fi
+fi
+
 run chmod 0640 "$ETC/edge.toml"
 host chown root:edge "$ETC/edge.toml"
 if [ "$DRY_RUN" = 0 ]; then
@@ -160,8 +208,10 @@ if [ "$DRY_RUN" = 0 ]; then
 fi
 host find "$ETC/secrets" -type f -exec chown root:edge {} +
 
-# 7. The unit.
+# 7. The units: the appliance (enabled), and the door agent (for a door relay wired to this
+# machine: `systemctl enable --now edge-door` after setting [door] in edge.toml).
 run install -m 0644 "$UNIT_SRC" "$UNIT"
+run install -m 0644 "$SRC/systemd/edge-door.service" "$DOOR_UNIT"
 if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
     run systemctl daemon-reload
     if [ "$ENABLE" = 1 ]; then run systemctl enable edge.service; fi

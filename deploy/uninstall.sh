@@ -29,9 +29,9 @@ done
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
-    run systemctl disable --now edge.service || true
+    run systemctl disable --now edge.service edge-door.service || true
 fi
-run rm -f "$ROOT/etc/systemd/system/edge.service"
+run rm -f "$ROOT/etc/systemd/system/edge.service" "$ROOT/etc/systemd/system/edge-door.service"
 if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then
     run systemctl daemon-reload
 fi

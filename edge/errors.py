@@ -9,7 +9,9 @@
     │   │                    Retried, reported, survived.
     │   ├── SourceUnavailable
     │   ├── BackendUnavailable   a cloud that times out, refuses or answers 5xx
-    │   └── ModelError       a model file is missing or altered (refuse to start)
+    │   ├── ModelError       a model file is missing or altered (refuse to start)
+    │   └── StoreError       a local database failed (disk full, I/O error, newer schema)
+    │       └── DamagedStore the database file is damaged
     └── RemoteError          a remote service reported a documented error code;
                              each backend subclasses it per code family
 """
@@ -55,6 +57,19 @@ class BackendUnavailable(WorldError):
 
 class ModelError(WorldError):
     """A model file is missing or does not match its recorded sha256."""
+
+
+class StoreError(WorldError):
+    """A local SQLite store cannot be opened, read or written."""
+
+
+class DamagedStore(StoreError):
+    """A store's file is damaged (``PRAGMA quick_check`` or SQLite's "malformed")."""
+
+    def __init__(self, name: str, path: object, detail: str) -> None:
+        self.name = name
+        self.path = path
+        super().__init__(f"{name} {path} is damaged ({detail})")
 
 
 class RemoteError(EdgeError):

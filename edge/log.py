@@ -2,19 +2,41 @@
 
 Secret values loaded from the settings are registered with :func:`register_secret`; a filter
 replaces them in every record, as a safety net behind the rule that secrets and biometric data
-are never passed to a logger in the first place.
+are never passed to a logger in the first place. Passwords inside URLs (an RTSP camera's
+``rtsp://user:pass@host``, ``?password=`` parameters) are masked by :func:`redact_urls`, which
+everything that prints settings uses too (``edge config show``, ``edge doctor``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from typing import Any
 
 _SECRETS: set[str] = set()
 _MASK = "***"
+REDACTED = "<redacted>"
+# scheme://user:password@  and  ?password=... / &token=... (query keys that carry secrets)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?P<head>[?&](?:password|passwd|pwd|pass|secret|token|key|sig|signature|auth)=)[^&#\s\"']+",
+    re.IGNORECASE)
+
+
+# Third-party loggers that write request bodies (base64 camera frames, enrollment photos) at
+# DEBUG: held at WARNING whatever service.log_level says.
+BODY_LOGGERS = ("tencentcloud_sdk_common",)
+# A run this long of base64 is an image or a key, never a message anyone needs to read.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the passwords of URLs in it replaced by ``<redacted>`` (user names kept)."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED + "@", text)
+    return _URL_SECRET_PARAM.sub(lambda m: m.group("head") + REDACTED, text)
 
 
 def register_secret(value: str | None) -> None:
@@ -26,14 +48,14 @@ def register_secret(value: str | None) -> None:
 def _mask(text: str) -> str:
     for secret in _SECRETS:
         text = text.replace(secret, _MASK)
-    return text
+    text = _BASE64_RUN.sub(lambda m: f"<{len(m.group())} base64 characters>", text)
+    return redact_urls(text)
 
 
 class _SecretFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            record.msg = _mask(record.getMessage())
-            record.args = None
+        record.msg = _mask(record.getMessage())
+        record.args = None
         return True
 
 
@@ -83,3 +105,5 @@ def setup_logging(level: str = "INFO", *, json_lines: bool | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -124,6 +125,10 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError([f"config file {toml_file}: not found"]) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"config file {toml_file}: not valid TOML: {exc}"]) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError([f"config file {toml_file}: not UTF-8 text (byte {exc.start})"]) from exc
+        except RecursionError as exc:
+            raise ConfigError([f"config file {toml_file}: nested too deeply"]) from exc
         except OSError as exc:
             raise ConfigError([f"config file {toml_file}: {exc.strerror}"]) from exc
     Settings._toml_file = toml_file
@@ -131,5 +136,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError([_describe(e) for e in exc.errors()]) from exc
+    except SettingsError as exc:  # an EDGE_* variable that is not the JSON its field needs
+        raise ConfigError([f"environment: {exc} (a list or table in an EDGE_* variable is JSON, "
+                           """e.g. EDGE_ACCESS__GROUPS='["staff", "visitors"]')"""]) from exc
     finally:
         Settings._toml_file = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from edge.access.event import AccessEvent
 
@@ -17,3 +17,14 @@ class EventSink(Protocol):
     def handle(self, event: AccessEvent) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FaceKeepingSink(EventSink, Protocol):
+    """A sink that can keep the decision's face crop (the audit log, ``service.keep_face_images``).
+
+    The loop calls :meth:`handle_with_face` instead of ``handle`` when the setting is on.
+    ``face_jpeg`` is the JPEG of the face box (with a margin) of the frame that decided.
+    """
+
+    def handle_with_face(self, event: AccessEvent, face_jpeg: bytes) -> None: ...

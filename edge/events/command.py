@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import time
 from typing import Any, Literal
 
@@ -19,9 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from edge.errors import BadInput
 
 COMMAND_SCHEMA_VERSION = 1
+# A signed command is about 330 bytes; anything much larger is refused before it is parsed.
+MAX_COMMAND_BYTES = 1024
+_SIG = re.compile(r"[0-9a-f]{64}")
 
 Action = Literal["unlock", "lock"]
-RejectReason = Literal["malformed", "bad_signature", "wrong_door", "expired", "not_yet_valid", "replayed"]
+RejectReason = Literal["malformed", "bad_signature", "wrong_door", "expired", "not_yet_valid",
+                       "ttl_too_long", "replayed"]
 
 
 class CommandRejected(BadInput):
@@ -74,19 +79,25 @@ def encode(command: DoorCommand) -> bytes:
 
 
 def verify(payload: bytes, secret: str, *, device: str, door: str, now: float,
-           max_skew_s: float) -> DoorCommand:
+           max_skew_s: float, max_ttl_s: float = 60.0) -> DoorCommand:
     """The command if authentic, meant for ``device``/``door`` and fresh; else :class:`CommandRejected`.
 
-    Replays are checked by the caller against its persisted nonce cache, after this passes, so
-    that forged commands never fill the cache.
+    ``max_ttl_s``: the longest time-to-live (``expires_ms - issued_ms``) accepted, whatever the
+    signed command claims. Replays are checked by the caller against its persisted nonce cache,
+    after this passes, so that forged commands never fill the cache. Cheap checks come first:
+    a flood of forged commands must cost the agent as little as possible.
     """
+    if len(payload) > MAX_COMMAND_BYTES:
+        raise CommandRejected("malformed", f"{len(payload)} bytes, more than {MAX_COMMAND_BYTES}")
     try:
         fields = json.loads(payload)
         if not isinstance(fields, dict) or not isinstance(fields.get("sig"), str):
             raise ValueError("not a signed JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
+        if not _SIG.fullmatch(fields["sig"]):
+            raise ValueError("sig is not 64 hex digits")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CommandRejected("malformed", str(exc)) from exc
-    if not hmac.compare_digest(_mac(secret, fields), fields["sig"]):
+    if not hmac.compare_digest(_mac(secret, fields).encode(), fields["sig"].encode()):
         raise CommandRejected("bad_signature")
     try:
         command = DoorCommand.model_validate(fields)
@@ -101,4 +112,6 @@ def verify(payload: bytes, secret: str, *, device: str, door: str, now: float,
         raise CommandRejected("expired", f"{(now_ms - command.expires_ms) / 1000:.1f} s late")
     if command.issued_ms > now_ms + int(max_skew_s * 1000):
         raise CommandRejected("not_yet_valid", "issued in the future: check the clocks")
+    if command.expires_ms - command.issued_ms > max_ttl_s * 1000:
+        raise CommandRejected("ttl_too_long", f"a time-to-live over door.max_ttl_s = {max_ttl_s:g} s")
     return command

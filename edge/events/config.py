@@ -56,6 +56,10 @@ class DoorAgentSettings(Section):
     max_clock_skew_s: float = Field(
         2.0, ge=0, le=60, description="Accept a command issued at most this far in the future"
     )
+    max_ttl_s: float = Field(
+        60.0, gt=0, le=300,
+        description="Refuse a command whose signed time-to-live is longer (access.unlock_ttl_s <= 60)",
+    )
     replay_cache_path: Path | None = Field(
         None, description="Seen command nonces; empty = <service.state_dir>/door-nonces.sqlite"
     )

@@ -37,6 +37,33 @@ _UNSUPPORTED_PROTOCOL = {1, 132}
 MessageHandler = Callable[[paho.MQTTMessage], None]
 
 
+def new_client(settings: MqttSettings, client_id: str, protocol: MQTTProtocolVersion,
+               password: str | None) -> paho.Client:
+    """A paho client as the appliance connects: protocol, credentials and TLS from ``settings``.
+
+    Shared by :class:`MqttConnection` and ``edge doctor``, so that the doctor tests what the
+    service will do. Raises :class:`ConfigError` for TLS files that cannot be loaded.
+    """
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+    if settings.username is not None:
+        client.username_pw_set(settings.username, password)
+    s = settings
+    if s.tls_ca_file is None and s.tls_cert_file is None:
+        return client
+    if (s.tls_cert_file is None) != (s.tls_key_file is None):
+        raise ConfigError(["mqtt.tls_cert_file and mqtt.tls_key_file: set both or neither"])
+    try:
+        client.tls_set(
+            ca_certs=str(s.tls_ca_file) if s.tls_ca_file else None,
+            certfile=str(s.tls_cert_file) if s.tls_cert_file else None,
+            keyfile=str(s.tls_key_file) if s.tls_key_file else None,
+            cert_reqs=ssl.CERT_REQUIRED,
+        )
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise ConfigError([f"mqtt.tls_*: cannot load the TLS files: {exc}"]) from exc
+    return client
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who connects: client id, and the availability topic that carries its last will."""
@@ -48,9 +75,12 @@ class Identity:
 class MqttConnection:
     """A reconnecting client; callbacks run on paho's network thread and must be quick."""
 
-    def __init__(self, settings: MqttSettings, identity: Identity) -> None:
+    def __init__(self, settings: MqttSettings, identity: Identity, *,
+                 receive_maximum: int | None = None) -> None:
+        """``receive_maximum``: QoS 1 messages the broker may send before our PUBACKs (MQTT 5)."""
         self.settings = settings
         self.identity = identity
+        self.receive_maximum = receive_maximum
         self._password = resolve_secret(settings.password, settings.password_file, "mqtt.password")
         self._protocol = MQTTProtocolVersion.MQTTv311 if settings.protocol == "3.1.1" \
             else MQTTProtocolVersion.MQTTv5
@@ -91,7 +121,12 @@ class MqttConnection:
 
     def start(self) -> None:
         """Connect in the background; returns at once, also when the broker is down."""
-        self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s)
+        properties = None
+        if self.is_v5 and self.receive_maximum is not None:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.ReceiveMaximum = self.receive_maximum
+        self._client.connect_async(self.settings.host, self.settings.port, self.settings.keepalive_s,
+                                   properties=properties)
         self._client.loop_start()
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -107,36 +142,16 @@ class MqttConnection:
     # -- paho client and callbacks --------------------------------------------------------
 
     def _build_client(self) -> paho.Client:
-        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.identity.client_id,
-                             protocol=self._protocol)
+        client = new_client(self.settings, self.identity.client_id, self._protocol, self._password)
         client.enable_logger(logging.getLogger("paho"))
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         client.will_set(self.identity.availability_topic, OFFLINE, qos=1, retain=True)
-        if self.settings.username is not None:
-            client.username_pw_set(self.settings.username, self._password)
-        self._configure_tls(client)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         for topic_filter, (_, handler) in self._routes.items():
             client.message_callback_add(topic_filter, self._guarded(handler))
         return client
-
-    def _configure_tls(self, client: paho.Client) -> None:
-        s = self.settings
-        if s.tls_ca_file is None and s.tls_cert_file is None:
-            return
-        if (s.tls_cert_file is None) != (s.tls_key_file is None):
-            raise ConfigError(["mqtt.tls_cert_file and mqtt.tls_key_file: set both or neither"])
-        try:
-            client.tls_set(
-                ca_certs=str(s.tls_ca_file) if s.tls_ca_file else None,
-                certfile=str(s.tls_cert_file) if s.tls_cert_file else None,
-                keyfile=str(s.tls_key_file) if s.tls_key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-            )
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError([f"mqtt.tls_*: cannot load the TLS files: {exc}"]) from exc
 
     def _on_connect(self, client: paho.Client, userdata: object, flags: paho.ConnectFlags,
                     reason: ReasonCode, properties: Properties | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
 from collections import Counter
@@ -31,6 +32,11 @@ from edge.events.topics import Topics
 log = logging.getLogger(__name__)
 
 LOCKED, UNLOCKED = "LOCKED", "UNLOCKED"
+REJECTION_LOG_EVERY_S = 10.0  # one warning per reason this often: a flood must not flood the log
+# MQTT 5 Receive Maximum: let the broker hand over a flood at once instead of queueing it
+# (Mosquitto drops what exceeds max_queued_messages: a forged flood would push out the next
+# valid command). The agent's handler only checks a signature per message: it keeps up.
+RECEIVE_MAXIMUM = 65535
 
 
 def fail_unlocked(settings: Settings) -> bool:
@@ -53,11 +59,16 @@ class DoorAgent:
         self.topics = Topics.of(settings)
         self.nonces = NonceCache(settings.door.replay_cache_path
                                  or settings.service.state_dir / "door-nonces.sqlite")
+        # A random suffix: a client id someone can guess is a client id someone can take over
+        # (the broker disconnects the older of two clients with the same id).
         self.connection = MqttConnection(
-            settings.mqtt, Identity(f"edge-door-{settings.device.id}", self.topics.door_availability)
+            settings.mqtt,
+            Identity(f"edge-door-{settings.device.id}-{secrets.token_hex(8)}", self.topics.door_availability),
+            receive_maximum=RECEIVE_MAXIMUM,
         )
         self.executed: list[DoorCommand] = []
         self.rejected: Counter[str] = Counter()
+        self._last_logged: dict[str, tuple[float, int]] = {}  # reason -> (when, rejected count then)
         self._lock = threading.Lock()
         self._relock: threading.Timer | None = None
         self._operational = False
@@ -93,12 +104,13 @@ class DoorAgent:
             now = self._clock()
             command = verify(payload, self._secret, device=self.settings.device.id,
                              door=self.settings.device.door, now=now,
-                             max_skew_s=self.settings.door.max_clock_skew_s)
+                             max_skew_s=self.settings.door.max_clock_skew_s,
+                             max_ttl_s=self.settings.door.max_ttl_s)
             if not self.nonces.first_use(command.nonce, command.expires_ms, int(now * 1000)):
                 raise CommandRejected("replayed")
         except CommandRejected as exc:
             self.rejected[exc.reason] += 1
-            log.warning("%s", exc)
+            self._log_rejection(exc)
             raise
         self.executed.append(command)
         log.info("door: %s (from %s)", command.action, command.source)
@@ -107,6 +119,18 @@ class DoorAgent:
         else:
             self._rest()
         return command
+
+    def _log_rejection(self, exc: CommandRejected) -> None:
+        """The first rejection of each reason, then at most one line per reason per
+        :data:`REJECTION_LOG_EVERY_S` with the count since."""
+        now = time.monotonic()
+        count = self.rejected[exc.reason]
+        last = self._last_logged.get(exc.reason)
+        if last is None or now - last[0] >= REJECTION_LOG_EVERY_S:
+            since = "" if last is None or count - last[1] <= 1 else \
+                f" ({count - last[1] - 1} more of this kind since the last line)"
+            log.warning("%s%s", exc, since)
+            self._last_logged[exc.reason] = (now, count)
 
     def _on_message(self, message: paho.MQTTMessage) -> None:
         with contextlib.suppress(CommandRejected):  # counted and logged by execute

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.access.event import AccessEvent
 from edge.errors import ConfigError
+from edge.storage.private import private_folder
 
 FSYNC_INTERVAL_S = 1.0
 
@@ -24,8 +25,9 @@ class JsonlSink:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8")
+            private_folder(path.parent)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = os.fdopen(fd, "a", encoding="utf-8")  # names of people: the owner's only
         except OSError as exc:
             raise ConfigError([f"jsonl.path: cannot open {path}: {exc.strerror}"]) from exc
         self._lock = threading.Lock()

@@ -85,11 +85,15 @@ class MqttSink:
     # -- EventSink -------------------------------------------------------------------------
 
     def handle(self, event: AccessEvent) -> None:
-        """Commit the event to the outbox (the publisher sends it); on a grant, open the door."""
-        self.outbox.put(event.id, self.topics.access, event.model_dump_json().encode())
-        self.publisher.wake()
+        """On a grant, open the door; commit the event to the outbox (the publisher sends it).
+
+        The door does not wait for the outbox: a failing store (raised here, and reported by
+        the runner) must never keep a granted person outside.
+        """
         if event.decision == "granted" and self.settings.mqtt.drives_door:
             self.send_door_command("unlock", source="access", event_id=event.id)
+        self.outbox.put(event.id, self.topics.access, event.model_dump_json().encode())
+        self.publisher.wake()
         self.update_status(last_decision=event.time.isoformat())
 
     def close(self) -> None:

@@ -9,24 +9,33 @@ is bounded (``max_faces``, the oldest go first) and forgets entries older than `
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from edge.errors import UserError
+from edge.errors import DamagedStore, StoreError, UserError
 from edge.gallery.codec import EmbeddingCodec
+from edge.storage.sqlite import Database, move_aside, run_script
+
+log = logging.getLogger(__name__)
 
 _CONTEXT = "cohort"
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS cohort "
            "(id INTEGER PRIMARY KEY, created REAL NOT NULL, blob BLOB NOT NULL)")
+# Version 1 is the schema cohorts had before versioning (hence IF NOT EXISTS).
+MIGRATIONS = [lambda db: run_script(db, _SCHEMA)]
 
 
 class CohortStore:
-    """Thread-safe; one SQLite file (WAL), created 0600."""
+    """Thread-safe; one SQLite file (WAL, :class:`edge.storage.sqlite.Database`), 0600.
+
+    A damaged file is moved aside to ``<path>.damaged`` and a new cohort starts (the door
+    gathers it again).
+    """
 
     def __init__(self, path: Path, key: bytes | None, *, max_faces: int, retention_s: float,
                  clock: Callable[[], float] = time.time) -> None:
@@ -35,43 +44,42 @@ class CohortStore:
         self.retention_s = retention_s
         self._clock = clock
         self._codec = EmbeddingCodec(key)
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA secure_delete = ON")  # forgotten descriptors are overwritten
-            self._db.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"cohort {path}: cannot open ({exc}): move it aside, the door rebuilds it"
-                            ) from exc
+            try:
+                self._store = self._open()
+            except DamagedStore as exc:
+                log.error("%s: moved aside to %s; a new cohort starts now", exc, move_aside(path))
+                self._store = self._open()
+        except StoreError as exc:
+            raise UserError(f"cohort {path}: {exc}") from exc
+
+    def _open(self) -> Database:
+        # secure_delete: forgotten descriptors are overwritten
+        return Database(self.path, name="cohort", migrations=MIGRATIONS, secure_delete=True)
 
     def add(self, embedding: np.ndarray) -> None:
         """Keep one unidentified face's descriptor ((D,) unit vector)."""
         blob = self._codec.encode(np.asarray(embedding, np.float32), _CONTEXT)
-        with self._lock:
-            self._db.execute("INSERT INTO cohort (created, blob) VALUES (?, ?)", (self._clock(), blob))
-            self._prune()
+        with self._store.transaction() as db:
+            db.execute("INSERT INTO cohort (created, blob) VALUES (?, ?)", (self._clock(), blob))
+            self._prune(db)
 
     def vectors(self) -> np.ndarray:
         """(n, D) float32 unit rows of the faces still kept (expired ones are forgotten first)."""
-        with self._lock:
-            self._prune()
-            blobs = [row[0] for row in self._db.execute("SELECT blob FROM cohort ORDER BY id")]
+        with self._store.transaction() as db:
+            self._prune(db)
+            blobs = [row[0] for row in db.execute("SELECT blob FROM cohort ORDER BY id")]
         if not blobs:
             return np.zeros((0, 0), np.float32)
         return self._codec.decode_many(blobs, [_CONTEXT] * len(blobs))
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM cohort").fetchone()[0])
+        return int(self._store.query("SELECT count(*) FROM cohort")[0][0])
 
-    def _prune(self) -> None:
-        self._db.execute("DELETE FROM cohort WHERE created < ?", (self._clock() - self.retention_s,))
-        self._db.execute("DELETE FROM cohort WHERE id NOT IN "
-                         "(SELECT id FROM cohort ORDER BY id DESC LIMIT ?)", (self.max_faces,))
+    def _prune(self, db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM cohort WHERE created < ?", (self._clock() - self.retention_s,))
+        db.execute("DELETE FROM cohort WHERE id NOT IN "
+                   "(SELECT id FROM cohort ORDER BY id DESC LIMIT ?)", (self.max_faces,))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._store.close()

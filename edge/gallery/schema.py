@@ -1,18 +1,18 @@
-"""The gallery's SQLite schema as ordered migrations; ``PRAGMA user_version`` counts those applied.
+"""The gallery's SQLite schema as ordered migrations, applied by :class:`edge.storage.sqlite.Database`.
 
-Append a function to :data:`MIGRATIONS` to change the schema; never edit one that has shipped.
+``PRAGMA user_version`` counts those applied. Append a function to :data:`MIGRATIONS` to change
+the schema; never edit one that has shipped.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-from edge.errors import UserError
+from edge.storage.sqlite import Migration, run_script
 
 
 def _v1_initial(db: sqlite3.Connection) -> None:
-    _run_statements(
+    run_script(
         db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -63,31 +63,4 @@ def _v1_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_initial]
-
-
-def _run_statements(db: sqlite3.Connection, script: str) -> None:
-    """Run a script statement by statement (``executescript`` would commit half-way)."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    for statement in "\n".join(lines).split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def migrate(db: sqlite3.Connection, where: str) -> None:
-    """Bring the schema to the latest version, one transaction per step (``db`` in autocommit)."""
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version > len(MIGRATIONS):
-        raise UserError(
-            f"gallery {where} has schema version {version}, newer than this software knows "
-            f"({len(MIGRATIONS)}): upgrade the appliance software"
-        )
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            step(db)
-            db.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+MIGRATIONS: list[Migration] = [_v1_initial]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,10 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from cryptography.exceptions import InvalidTag
 
-from edge.errors import BadInput, ConfigError, UserError
+from edge.errors import BadInput, ConfigError, DamagedStore, StoreError, UserError
 from edge.gallery.codec import EmbeddingCodec, read_key
-from edge.gallery.schema import migrate
+from edge.gallery.schema import MIGRATIONS
 from edge.gallery.search import GallerySnapshot, PersonEntry
+from edge.storage.sqlite import Database
 
 if TYPE_CHECKING:
     from edge.config.settings import Settings
@@ -120,19 +120,18 @@ class GalleryStore:
     def __init__(self, path: Path, key: bytes | None = None) -> None:
         self.path = path
         self.events = GalleryEvents()
-        self._lock = threading.RLock()
         self._snapshot: GallerySnapshot | None = None
         self._snapshot_data_version = -1
         self._changed = True
         # people the hooks know of (None until the first snapshot); see snapshot()
         self._announced: dict[str, str] | None = None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = self._connect(path)
+        self._store = self._open(path)
+        self._lock = self._store.lock
+        self._db = self._store.db
         try:
-            migrate(self._db, str(path))
             self._codec = self._open_codec(key)
         except BaseException:
-            self._db.close()
+            self._store.close()
             raise
 
     @classmethod
@@ -142,27 +141,14 @@ class GalleryStore:
         return cls(settings.gallery_path, read_key(key_file) if key_file else None)
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
+    def _open(path: Path) -> Database:
         try:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        except sqlite3.Error as exc:
-            raise UserError(f"gallery {path}: cannot open: {exc}") from exc
-        try:
-            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-            if verdict == "ok":
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = FULL")  # a revocation must survive a power cut
-                db.execute("PRAGMA foreign_keys = ON")
-                db.execute("PRAGMA secure_delete = ON")  # deleted embeddings are overwritten
-                return db
-            detail = str(verdict)
-        except sqlite3.DatabaseError as exc:
-            detail = str(exc)
-        db.close()
-        raise UserError(
-            f"gallery {path} is corrupted ({detail}): restore it from a backup, or move it aside "
-            "and enroll again"
-        )
+            return Database(path, name="gallery", migrations=MIGRATIONS, secure_delete=True)
+        except DamagedStore as exc:
+            raise UserError(f"{exc}: the gallery is corrupted: restore it from a backup, or move "
+                            "it aside and enroll again") from exc
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
 
     def _open_codec(self, key: bytes | None) -> EmbeddingCodec:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_KEY_CHECK,)).fetchone()
@@ -186,8 +172,7 @@ class GalleryStore:
         return self._codec.encrypted
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._store.close()
 
     def __enter__(self) -> GalleryStore:
         return self
@@ -198,32 +183,17 @@ class GalleryStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            if self._db.in_transaction:  # inside batch(): part of its transaction
-                yield self._db
-                self._changed = True
-                return
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._changed = True  # a snapshot taken inside a batch may hold what was rolled back
-                raise
-            self._db.execute("COMMIT")
-            self._changed = True
+                with self._store.transaction() as db:  # inside batch(): part of its transaction
+                    yield db
+            finally:  # also after a rollback: a snapshot taken in a batch may hold what was undone
+                self._changed = True
 
     @contextmanager
     def _read(self) -> Iterator[None]:
         """One read transaction (or the batch's, when inside one)."""
-        with self._lock:
-            if self._db.in_transaction:
-                yield
-                return
-            self._db.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self._db.execute("COMMIT")
+        with self._store.snapshot():
+            yield
 
     @contextmanager
     def batch(self) -> Iterator[None]:

@@ -100,9 +100,11 @@ class BackendHealth:
         self._outcomes: deque[bool] = deque(maxlen=_HEALTH_WINDOW)
         self._latencies_ms: deque[float] = deque(maxlen=_HEALTH_WINDOW)
         self._lock = threading.Lock()
+        self.failures = 0  # since start (for the metrics' counter)
 
     def record(self, ok: bool, latency_s: float) -> None:
         with self._lock:
+            self.failures += not ok
             self._outcomes.append(ok)
             self._latencies_ms.append(latency_s * 1000.0)
 
@@ -216,6 +218,10 @@ class BackendChain:
     def circuit_states(self) -> dict[str, CircuitState]:
         """Backend name -> circuit state (for metrics)."""
         return {m.backend.name: m.breaker.state for m in self._members}
+
+    def failures(self) -> dict[str, int]:
+        """Backend name -> failed calls since start (timeouts, refusals, 5xx; not open circuits)."""
+        return {m.backend.name: m.health.failures for m in self._members}
 
     def health(self) -> dict[str, HealthReport]:
         return {m.backend.name: m.health.report(m.breaker.state) for m in self._members}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from edge.config.settings import Settings
 from edge.errors import EdgeError
+from edge.log import redact_urls
 from edge.service import doctor_local, doctor_remote
 from edge.service.check import CheckResult
 
@@ -71,11 +72,14 @@ _SHOWN = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
 
 def render_table(results: Sequence[CheckResult]) -> str:
-    """Columns check | status | detail, and an indented ``fix:`` line under each failed or warned line."""
+    """Columns check | status | detail, and an indented ``fix:`` line under each failed or warned line.
+
+    Passwords inside URLs (a camera's RTSP address) are redacted.
+    """
     width = max([len("check"), *(len(r.check) for r in results)])
     lines = [f"{'check':<{width}}  status  detail", f"{'-' * width}  ------  ------"]
     for r in results:
         lines.append(f"{r.check:<{width}}  {_SHOWN[r.status]:<6}  {r.detail}")
         if r.hint and r.status in ("fail", "warn"):
             lines.append(f"{'':<{width}}          fix: {r.hint}")
-    return "\n".join(lines)
+    return redact_urls("\n".join(lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import ssl
 import threading
 from collections.abc import Iterator
@@ -10,12 +11,13 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from edge.config.secrets import resolve_secret
 from edge.config.settings import Settings
 from edge.errors import BackendUnavailable, ConfigError, EdgeError, RemoteError
+from edge.events.connection import new_client
 from edge.identify.config import BackendConfig
 from edge.identify.iai.config import IaiBackendConfig
 from edge.identify.sensetime.config import SenseTimeBackendConfig
@@ -37,20 +39,9 @@ def broker(settings: Settings) -> Iterator[CheckResult]:
         yield CheckResult("broker", "skip", "mqtt.enabled = false")
         return
     protocol = MQTTProtocolVersion.MQTTv311 if mqtt.protocol == "3.1.1" else MQTTProtocolVersion.MQTTv5
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"edge-doctor-{settings.device.id}",
-                         protocol=protocol)
+    client = new_client(mqtt, f"edge-doctor-{settings.device.id}-{secrets.token_hex(4)}", protocol,
+                        resolve_secret(mqtt.password, mqtt.password_file, "mqtt.password"))
     client.connect_timeout = CONNECT_TIMEOUT_S
-    if mqtt.username is not None:
-        client.username_pw_set(mqtt.username, resolve_secret(mqtt.password, mqtt.password_file,
-                                                             "mqtt.password"))
-    if mqtt.tls_ca_file is not None or mqtt.tls_cert_file is not None:
-        try:
-            client.tls_set(ca_certs=str(mqtt.tls_ca_file) if mqtt.tls_ca_file else None,
-                           certfile=str(mqtt.tls_cert_file) if mqtt.tls_cert_file else None,
-                           keyfile=str(mqtt.tls_key_file) if mqtt.tls_key_file else None,
-                           cert_reqs=ssl.CERT_REQUIRED)
-        except (OSError, ssl.SSLError, ValueError) as exc:
-            raise ConfigError([f"mqtt.tls_*: cannot load the TLS files: {exc}"]) from exc
     answered = threading.Event()
     reasons: list[ReasonCode] = []
 

@@ -44,6 +44,9 @@ class AuditSink:
     def handle(self, event: AccessEvent) -> None:
         self.audit.record(event)
 
+    def handle_with_face(self, event: AccessEvent, face_jpeg: bytes) -> None:
+        self.audit.record(event, face_jpeg)
+
     def close(self) -> None:
         self.audit.close()
 

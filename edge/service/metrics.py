@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, Histogram
 from edge import __version__
 from edge.service.health import CIRCUIT_STATES, CircuitState, HealthState
 
-STAGES = ("decode", "detect", "describe", "identify", "decide")
+STAGES = ("detect", "describe", "identify", "decide")
 # Seconds: from a fast detector pass (~4 ms) to a slow cloud call (deadline 0.8 s and beyond).
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 FPS_WINDOW_S = 10.0
@@ -49,6 +49,8 @@ class Metrics:
         self._false_accept = Gauge("edge_false_accept_in_force", "The 1:N false-accept rate the deciding "
                                    "backend's threshold stands for (above the policy: nobody is let in)",
                                    ["backend"], registry=r)
+        self._sink_errors = Counter("edge_sink_errors", "Events an event sink failed to take "
+                                    "(audit log, outbox, JSON lines)", ["sink"], registry=r)
 
     def frame(self) -> None:
         now = self._clock()
@@ -86,8 +88,19 @@ class Metrics:
     def decision(self, decision: str, reason: str) -> None:
         self._decisions.labels(decision=decision, reason=reason).inc()
 
-    def backend_error(self, name: str) -> None:
-        self._backend_errors.labels(backend=name).inc()
+    def backend_error(self, name: str, count: int = 1) -> None:
+        """``count`` more failed calls to backend ``name`` (timeouts, refusals, 5xx)."""
+        self._backend_errors.labels(backend=name).inc(count)
+
+    def sink_failed(self, name: str, error: str | None) -> None:
+        """Event sink ``name`` failed to take an event (``error``), or took one again (None).
+
+        A failure is a ``/healthz`` problem until the sink takes an event again.
+        """
+        if error is not None:
+            self._sink_errors.labels(sink=name).inc()
+        if self.health is not None:
+            self.health.problem(f"sink {name}", error)
 
     def circuit(self, name: str, state: CircuitState) -> None:
         if self.health is not None:

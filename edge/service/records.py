@@ -18,7 +18,6 @@ import pwd
 import re
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +25,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from edge.access.event import AccessEvent
-from edge.errors import BadInput, UserError
+from edge.errors import BadInput, DamagedStore, StoreError, UserError
 from edge.service.config import ServiceSettings
+from edge.storage.private import create_private, private_folder
+from edge.storage.sqlite import Database, move_aside, run_script
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
 CREATE INDEX IF NOT EXISTS decisions_person ON decisions(person_id);
 """
+# Version 1 is the schema audit logs had before versioning (hence IF NOT EXISTS).
+MIGRATIONS = [lambda db: run_script(db, _SCHEMA)]
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,6 @@ class ForgetReport:
     entries: int
     face_images: int
     pseudonym: str
-
-
-def _create_private(path: Path, data: bytes = b"") -> None:
-    """Create ``path`` readable by the owner only (never widened by the umask)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 def _refuse_foreign_state(folder: Path) -> None:
@@ -117,17 +113,30 @@ class AuditLog:
         self.faces_dir = path.parent / "faces"
         self._key_path = path.parent / "audit.key"
         self._clock = clock
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         _refuse_foreign_state(path.parent)
-        if not path.exists():
-            _create_private(path)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA secure_delete=ON")  # forgotten and pruned data is overwritten
-        self._db.executescript(_SCHEMA)
+        self._store = self._open()
+        self._lock = self._store.lock
+        self._db = self._store.db
         self._next_prune = 0.0
         self.prune()
+
+    def _open(self) -> Database:
+        """The database; a damaged one is moved aside to ``<path>.damaged`` (kept for inspection)
+        and a new one started, so that a damaged record of the past never keeps the door down."""
+        def open_store() -> Database:
+            # secure_delete: forgotten and pruned data is overwritten
+            return Database(self.path, name="audit log", migrations=MIGRATIONS, secure_delete=True)
+
+        try:
+            try:
+                return open_store()
+            except DamagedStore as exc:
+                aside = move_aside(self.path)
+                log.error("%s: moved aside to %s; a new audit log starts now", exc, aside)
+                return open_store()
+        except StoreError as exc:
+            raise UserError(f"service.state_dir: {exc}") from exc
 
     @classmethod
     def from_settings(cls, service: ServiceSettings) -> AuditLog:
@@ -152,8 +161,11 @@ class AuditLog:
             match.false_accept if match else None, int(match.offline) if match else None,
             event.frames_used, event.latency_ms, face_file,
         )
-        with self._lock:
-            self._db.execute(f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(row))})", row)
+        try:
+            with self._store.transaction() as db:
+                db.execute(f"INSERT OR REPLACE INTO decisions VALUES ({', '.join('?' * len(row))})", row)
+        except sqlite3.Error as exc:  # disk full, I/O error: the runner reports it on /healthz
+            raise StoreError(f"audit log {self.path}: {exc}") from exc
         if self._clock() >= self._next_prune:
             self.prune()
 
@@ -164,13 +176,13 @@ class AuditLog:
         name = f"{event_id}.jpg"
         target = self.faces_dir / name
         target.unlink(missing_ok=True)
-        _create_private(target, jpeg)
+        create_private(target, jpeg)
         return name
 
     def prune(self) -> tuple[int, int]:
         """Delete rows past the retention and images past theirs; (rows, images) removed."""
         now = self._clock()
-        with self._lock:
+        with self._store.transaction():
             self._next_prune = now + DAY_S
             image_cutoff = now - self.face_retention_days * DAY_S
             images = self._delete_faces("time < ? AND face_file IS NOT NULL", (image_cutoff,))
@@ -186,12 +198,13 @@ class AuditLog:
         """Pseudonymize every entry of ``person_id`` and delete their face images."""
         pseudonym = self.pseudonym(person_id)
         with self._lock:
-            images = self._delete_faces("person_id = ?", (person_id,))
-            entries = self._db.execute(
-                "UPDATE decisions SET person_id = ?, person_name = NULL, face_file = NULL "
-                "WHERE person_id = ?",
-                (pseudonym, person_id),
-            ).rowcount
+            with self._store.transaction():
+                images = self._delete_faces("person_id = ?", (person_id,))
+                entries = self._db.execute(
+                    "UPDATE decisions SET person_id = ?, person_name = NULL, face_file = NULL "
+                    "WHERE person_id = ?",
+                    (pseudonym, person_id),
+                ).rowcount
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old copy left in the WAL
         log.info("audit: forgot a person (%d entries pseudonymized, %d images deleted)", entries, images)
         return ForgetReport(entries, images, pseudonym)
@@ -206,7 +219,7 @@ class AuditLog:
             return self._key_path.read_bytes()
         except FileNotFoundError:
             with contextlib.suppress(FileExistsError):  # another process created it meanwhile
-                _create_private(self._key_path, secrets.token_bytes(32))
+                create_private(self._key_path, secrets.token_bytes(32))
             return self._key_path.read_bytes()
 
     def _delete_faces(self, where: str, args: tuple[object, ...]) -> int:
@@ -237,8 +250,7 @@ class AuditLog:
         ]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._store.close()
 
     def __enter__(self) -> AuditLog:
         return self

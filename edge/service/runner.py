@@ -14,6 +14,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import cv2
+import numpy as np
+
 from edge.access.decision import DecisionEngine, Observation
 from edge.access.event import AccessEvent, Match
 from edge.access.tracker import Track, Tracker
@@ -21,7 +24,7 @@ from edge.capture.base import Frame
 from edge.capture.reader import FrameReader
 from edge.config.settings import Settings
 from edge.errors import BackendUnavailable
-from edge.events.base import EventSink
+from edge.events.base import EventSink, FaceKeepingSink
 from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
 from edge.identify.chain import BackendChain, ChainAnswer
@@ -31,9 +34,11 @@ from edge.identify.thresholds import policy_allows
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
 from edge.vision.pipeline import FaceAnalyzer
-from edge.vision.types import Face
+from edge.vision.types import Box, Face
 
 log = logging.getLogger(__name__)
+
+FACE_MARGIN = 0.25  # of the box's size on each side: the kept crop shows the whole head
 
 
 class GalleryDirectory:
@@ -45,6 +50,18 @@ class GalleryDirectory:
     def person(self, person_id: str) -> tuple[str, list[str]] | None:
         person = self.store.person(person_id)
         return (person.name, list(person.groups)) if person else None
+
+
+def face_crop_jpeg(image: np.ndarray, box: Box) -> bytes:
+    """The JPEG of ``box`` in ``image`` widened by :data:`FACE_MARGIN`, clipped to the frame."""
+    height, width = image.shape[:2]
+    mx, my = box.w * FACE_MARGIN, box.h * FACE_MARGIN
+    x0, y0 = max(0, int(box.x - mx)), max(0, int(box.y - my))
+    x1, y1 = min(width, int(box.x + box.w + mx)), min(height, int(box.y + box.h + my))
+    ok, encoded = cv2.imencode(".jpg", image[y0:y1, x0:x1])
+    if not ok:
+        raise ValueError("the face crop could not be encoded as JPEG")
+    return encoded.tobytes()
 
 
 @dataclass
@@ -67,6 +84,7 @@ class Appliance:
     tracker: Tracker = field(init=False)
     engine: DecisionEngine = field(init=False)
     fusion: TrackFusion = field(init=False)
+    _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         access = self.settings.access
@@ -81,7 +99,7 @@ class Appliance:
 
     # -- one frame ---------------------------------------------------------------------------
     def process(self, frame: Frame) -> list[AccessEvent]:
-        faces = self.analyzer.analyze(frame.image, describe_rejected=False)
+        faces = self.analyzer.analyze(frame.image, describe_rejected=False, on_stage=self._record_stage)
         tracks = self.tracker.update([f.detection.box for f in faces], frame.time)
         self.engine.forget_tracks(set(self.tracker.tracks))
         self.fusion.forget(set(self.tracker.tracks))
@@ -110,13 +128,13 @@ class Appliance:
             )
             event = self.engine.observe(observation)
             if event is not None:
-                events.append(event)
+                events.append((event, face.detection.box))
                 if event.reason == "unknown" and self.cohort is not None and face.embedding is not None:
                     self.cohort.add(face.embedding)  # a face the door never identified: its population
-        for event in events:
-            self._publish(event)
+        for event, box in events:
+            self._publish(event, frame.image, box)
         self._stage("decide", started)
-        return events
+        return [event for event, _ in events]
 
     def _fused(self, face: Face, track: Track, now: float) -> Face:
         """The face with its track's fused descriptor (quality-weighted by the detector's score):
@@ -134,12 +152,20 @@ class Appliance:
             answer = self.chain.identify(frame.image, faces)
         except BackendUnavailable as exc:
             log.warning("no identification for this frame: %s", exc)
-            if self.metrics:
-                self.metrics.backend_error("all")
             return None
         finally:
             self._stage("identify", started)
+            self._count_backend_errors()
         return self._judge(answer)
+
+    def _count_backend_errors(self) -> None:
+        if not self.metrics:
+            return
+        for name, failures in self.chain.failures().items():
+            new = failures - self._failures_seen.get(name, 0)
+            if new:
+                self.metrics.backend_error(name, new)
+            self._failures_seen[name] = failures
 
     def _judge(self, answer: ChainAnswer) -> list[Verdict]:
         """Each face's best candidate against the deciding backend's threshold for the policy.
@@ -190,22 +216,35 @@ class Appliance:
             return person_id
         return self.gallery.person_for_remote(backend, person_id)
 
-    def _publish(self, event: AccessEvent) -> None:
+    def _publish(self, event: AccessEvent, image: np.ndarray, box: Box) -> None:
         log.info(
             "%s %s: %s", event.decision, event.reason, event.person_name or event.person_id or "-",
             extra={"fields": {"event_id": event.id, "track": event.track}},
         )
         if self.metrics:
             self.metrics.decision(event.decision, event.reason)
+        face_jpeg = face_crop_jpeg(image, box) if self.settings.service.keep_face_images else None
         for sink in self.sinks:
+            name = type(sink).__name__
             try:
-                sink.handle(event)
-            except Exception:  # one sink failing must not silence the others or stop the door
-                log.exception("event sink %s failed", type(sink).__name__)
+                if face_jpeg is not None and isinstance(sink, FaceKeepingSink):
+                    sink.handle_with_face(event, face_jpeg)
+                else:
+                    sink.handle(event)
+            except Exception as exc:  # one sink failing must not silence the others or stop the door
+                log.exception("event sink %s failed", name)
+                if self.metrics:
+                    self.metrics.sink_failed(name, str(exc))
+            else:
+                if self.metrics:
+                    self.metrics.sink_failed(name, None)
 
     def _stage(self, name: str, started: float) -> None:
+        self._record_stage(name, time.perf_counter() - started)
+
+    def _record_stage(self, name: str, seconds: float) -> None:
         if self.metrics:
-            self.metrics.stage(name, time.perf_counter() - started)
+            self.metrics.stage(name, seconds)
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, reader: FrameReader, stop: threading.Event, heartbeat: Heartbeat | None = None,

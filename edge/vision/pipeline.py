@@ -7,6 +7,9 @@ per-frame state, so a worker thread can analyse while another captures.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
 import onnxruntime as ort
 
@@ -70,16 +73,23 @@ class FaceAnalyzer:
         return self.descriptor.describe(self.chips(image, detections)[:, :, :, ::-1])
 
     def analyze(self, image: np.ndarray, *, describe: bool = True,
-                describe_rejected: bool = True) -> list[Face]:
+                describe_rejected: bool = True,
+                on_stage: Callable[[str, float], object] | None = None) -> list[Face]:
         """Every face of the frame, largest first, with quality, liveness and (if asked) embedding.
 
         ``describe_rejected=False`` leaves the embedding of faces the quality gates reject at None:
         the door never identifies them, and the descriptor is the costliest stage per face.
+        ``on_stage(name, seconds)`` receives the time of ``detect`` and, when faces were
+        described, of ``describe`` (alignment, quality, descriptor and liveness).
         """
+        started = time.perf_counter()
         image = as_bgr(image)
         detections = self.detect(image)
+        if on_stage is not None:
+            on_stage("detect", time.perf_counter() - started)
         if not detections:
             return []
+        started = time.perf_counter()
         chips = self.chips(image, detections)
         qualities = [self._quality(chip, detection) for chip, detection in zip(chips, detections)]
         wanted = [k for k, quality in enumerate(qualities) if describe and (describe_rejected or quality.ok)]
@@ -90,6 +100,8 @@ class FaceAnalyzer:
                 embeddings[k] = embedding
         liveness = (self.liveness.score(image, detections) if self.liveness
                     else [Liveness()] * len(detections))
+        if on_stage is not None:
+            on_stage("describe", time.perf_counter() - started)
         return [Face(detection, quality, live, embedding)
                 for detection, quality, live, embedding in zip(detections, qualities, liveness, embeddings)]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,8 @@ import tomllib
 from pydantic import BaseModel
 
 from edge.config.render import example_settings, render
-from edge.config.settings import load_settings
+from edge.config.secrets import resolve_secret
+from edge.config.settings import Settings, load_settings
 from edge.errors import ConfigError
 
 
@@ -80,32 +83,72 @@ def test_secret_in_invalid_value_is_not_echoed(tmp_path: Path) -> None:
     assert "12345678" not in result.stderr
 
 
+def schema_keys(model: type[BaseModel], table: str) -> set[tuple[str, str]]:
+    """(table, key) of every field of ``model`` and its sub-models, every member of a union."""
+    found = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        while typing.get_origin(annotation) in (typing.Annotated, list):
+            annotation = typing.get_args(annotation)[0]
+        members = [a for a in (typing.get_args(annotation) or (annotation,))
+                   if isinstance(a, type) and issubclass(a, BaseModel)]
+        if members:
+            for member in members:
+                found |= schema_keys(member, f"{table}.{name}".lstrip("."))
+        else:
+            found.add((table, name))
+    return found
+
+
+_HEADER = re.compile(r"^(?:# )*\[\[?([\w.]+)\]\]?$")
+_KEY = re.compile(r"^(?:# )*([a-z_][a-z0-9_]*) =")
+
+
+def example_keys(text: str) -> set[tuple[str, str]]:
+    """(table, key) of every key line, set or commented out (``# key =``, other plug-ins)."""
+    found, table = set(), ""
+    for line in text.splitlines():
+        if header := _HEADER.match(line):
+            table = header.group(1)
+        elif key := _KEY.match(line):
+            found.add((table, key.group(1)))
+    return found
+
+
 def test_example_is_in_step_with_the_model(tmp_path: Path) -> None:
-    """The example parses back to the defaults and names every key of every section."""
+    """The example parses back to the defaults and names every key of the model's full schema:
+    every section, every camera source and every backend (set, or commented out)."""
     text = render(example_settings(), commented=True)
     example = tmp_path / "example.toml"
     example.write_text(text)
-    loaded = load_settings(example)
-    assert loaded == example_settings()
-    written = run_edge("config", "example")
-    assert written.stdout == text
+    assert load_settings(example) == example_settings()
+    assert run_edge("config", "example").stdout == text
+    missing = schema_keys(Settings, "") - example_keys(text)
+    assert not missing, f"missing from the example: {sorted(missing)}"
+    # each commented plug-in is valid TOML of its own model once uncommented
+    blocks = text.split("\n\n")
+    plugins = ["\n".join(line.removeprefix("# ") for line in block.splitlines())
+               for block in blocks if block.startswith(("# [camera.source]", "# [[identify.backends]]"))]
+    types = set()
+    for plugin in plugins:
+        parsed = tomllib.loads(plugin)
+        section = parsed["camera"]["source"] if "camera" in parsed else parsed["identify"]["backends"][0]
+        types.add(section["type"])
+    assert types == {"picamera2", "folder", "youtu", "sensetime", "iai"}
 
-    def keys(model: BaseModel, prefix: str) -> set[str]:
-        names = set()
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if isinstance(value, BaseModel):
-                names |= keys(value, f"{prefix}{name}.")
-            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
-                assert f"[[{prefix}{name}]]" in text
-                names |= keys(value[0], f"{prefix}{name}.")
-            else:
-                names.add(f"{prefix}{name}")
-        return names
 
-    for key in keys(example_settings(), ""):
-        leaf = key.rsplit(".", 1)[-1]
-        assert f"{leaf} =" in text, f"{key} missing from the example"
+def test_show_and_doctor_redact_passwords_in_urls(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text('[camera.source]\ntype = "opencv"\n'
+                      'uri = "rtsp://admin:cam-pass-7c1d@127.0.0.1:1/stream?token=tok-9a8b"\n')
+    shown = run_edge("--config", str(config), "config", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert tomllib.loads(shown.stdout)["camera"]["source"]["uri"] == \
+        "rtsp://admin:<redacted>@127.0.0.1:1/stream?token=<redacted>"
+    doctor = run_edge("--config", str(config), "doctor", "--only", "camera", "--timeout", "20")
+    assert "127.0.0.1:1" in doctor.stdout + doctor.stderr  # the camera check named its source
+    for secret in ("cam-pass-7c1d", "tok-9a8b"):
+        assert secret not in shown.stdout + shown.stderr + doctor.stdout + doctor.stderr
 
 
 def test_invalid_backend_type_is_named() -> None:
@@ -115,3 +158,36 @@ def test_invalid_backend_type_is_named() -> None:
     with pytest.raises(ConfigError) as info2:
         load_settings(None, access={"max_false_accept": 2})
     assert any(line.startswith("access.max_false_accept:") for line in info2.value.problems)
+
+
+@pytest.mark.parametrize(("content", "env", "message"), [
+    (b'[device]\nid = "d\xff"\n', {}, "not UTF-8 text"),
+    (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", {}, "nested too deeply"),
+    (b"", {"EDGE_ACCESS__GROUPS": "[staff"}, "EDGE_* variable is JSON"),
+])
+def test_broken_files_and_variables_are_clear_errors(
+        tmp_path: Path, content: bytes, env: dict[str, str], message: str) -> None:
+    """Issue #19 item 10: each of these was a raw traceback."""
+    config = tmp_path / "edge.toml"
+    config.write_bytes(content)
+    result = run_edge("--config", str(config), "config", "check", env=env)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_password_file_that_is_not_text_is_a_clear_error(tmp_path: Path) -> None:
+    secret = tmp_path / "mqtt.pass"
+    secret.write_bytes(b"s3\xffcret")
+    with pytest.raises(ConfigError, match=r"mqtt.password_file: .* is not UTF-8 text"):
+        resolve_secret(None, secret, "mqtt.password")
+
+
+def test_a_secret_file_may_come_from_systemds_credentials(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "secrets_mqtt.pass").write_text("from-credential\n")
+    file = Path("${CREDENTIALS_DIRECTORY}/secrets_mqtt.pass")
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(ConfigError, match="needs \\$CREDENTIALS_DIRECTORY"):
+        resolve_secret(None, file, "mqtt.password")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    assert resolve_secret(None, file, "mqtt.password") == "from-credential"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.errors import ModelError
-from edge.gallery.bench import search_figures, store_figures
+from edge.gallery.bench import budget, search_figures, store_figures
 from edge.gallery.store import GalleryStore
 from edge.identify.local.backend import LocalBackend
 from edge.identify.thresholds import FarTable
@@ -45,11 +45,15 @@ def test_search_ranks_people_by_their_template_within_the_groups(tmp_path: Path)
 
 
 def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
+    """Shapes and sizes only: time budgets are the benchmark's (edge/gallery/bench.py), since a
+    busy test machine is not a slow device."""
     search = search_figures(2_000, queries=20)
-    assert 0 < search.median_ms <= search.p95_ms < 50
+    assert 0 < search.median_ms <= search.p95_ms
     assert 512 <= search.memory_bytes_per_face < 4096  # float32 row plus the person's record
     stored = store_figures(300, tmp_path, encrypted=True, durable_each=20)
-    assert stored.add_per_s > 10 and 256 < stored.disk_bytes_per_face < 4096 and stored.load_ms > 0
+    assert stored.add_per_s > 0 and 256 < stored.disk_bytes_per_face < 4096 and stored.load_ms > 0
+    assert budget("x", 60, 50, "ms").endswith("MISSED") and budget("x", 11, 10, "/s", at_least=True) \
+        .endswith("met")
 
 
 def test_local_threshold_states_the_one_to_n_rate_it_stands_for(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ installs the package from a wheelhouse offline in seconds instead of downloading
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import shutil
@@ -14,10 +15,16 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import paho.mqtt.client as paho
 import pytest
 import tomllib
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.events.helpers import Subscriber
+from tests.support.mosquitto import Broker
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "deploy" / "install.sh"
@@ -124,7 +131,7 @@ def test_installs_twice_without_harm_then_uninstalls(tmp_path: Path, wheelhouse:
     assert config["service"]["state_dir"] == "/var/lib/edge"
     assert config["device"]["id"] == re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname().split(".")[0])
     assert mode(etc) == mode(etc / "secrets") == 0o750 and mode(etc / "edge.toml") == 0o640
-    assert mode(root / "var" / "lib" / "edge") == 0o750
+    assert mode(root / "var" / "lib" / "edge") == 0o700
     unit = root / "etc" / "systemd" / "system" / "edge.service"
     assert unit.read_bytes() == (REPO / "systemd" / "edge.service").read_bytes()
     models = root / "opt" / "edge" / "models"
@@ -176,3 +183,74 @@ def test_wheelhouse_dry_run_targets_the_device(tmp_path: Path) -> None:
     assert "manylinux_2_37" not in download  # Bookworm's glibc is 2.36
     last = result.stdout.splitlines()[-1]
     assert last.startswith(f"wheelhouse: {tmp_path}/edge-bundle-") and last.endswith("-pi.tar.gz")
+
+
+def test_with_mosquitto_the_broker_is_safe_by_default(tmp_path: Path, wheelhouse: Path, deps: Path) -> None:
+    """Issue #19 item 7: on the installer's broker, only the appliance can send a door command,
+    and nobody without a password can send Home Assistant's lock command."""
+    root = tmp_path / "root"
+    root.mkdir()
+    seed_venv(root, deps)
+    result = run(INSTALL, "--root", str(root), "--wheelhouse", str(wheelhouse), "--platform", "generic",
+                 "--with-mosquitto")
+    assert result.returncode == 0, result.stdout + result.stderr
+    secrets = root / "etc" / "edge" / "secrets"
+    passwords = {role: (secrets / f"mqtt-{role}.pass").read_text().strip()
+                 for role in ("appliance", "door", "homeassistant")}
+    assert len(set(passwords.values())) == 3 and all(len(p) >= 32 for p in passwords.values())
+    assert all(p not in result.stdout + result.stderr for p in passwords.values())
+    mosquitto = root / "etc" / "mosquitto"
+    assert all(p not in (mosquitto / "passwd").read_text() for p in passwords.values())  # hashed
+    config = tomllib.loads((root / "etc" / "edge" / "edge.toml").read_text())
+    assert config["mqtt"]["username"] == "appliance"
+    assert config["mqtt"]["password_file"] == "/etc/edge/secrets/mqtt-appliance.pass"
+    device = config["device"]["id"]
+
+    # The installed configuration, on a free port, with the paths of the throw-away root.
+    broker = Broker(tmp_path, anonymous=False)
+    conf = (mosquitto / "conf.d" / "edge.conf").read_text().replace("/etc/mosquitto", str(mosquitto))
+    conf = conf.replace("listener 1883 127.0.0.1", f"listener {broker.port} 127.0.0.1")
+    broker.conf.write_text(f"user {getpass.getuser()}\npersistence false\n{conf}")
+    broker.start()
+    try:
+        commands = f"edge/{device}/door/command"
+        door = Subscriber(broker, commands, username="door", password=passwords["door"])
+        assert not publishes(broker, commands, b"forged", None, None)  # anonymous: refused
+        assert publishes(broker, commands, b"forged", "homeassistant", passwords["homeassistant"])
+        assert publishes(broker, commands, b"signed", "appliance", passwords["appliance"])
+        assert door.wait_for(lambda: door.messages != [], 5)
+        time.sleep(0.3)
+        assert [m.payload for m in door.messages] == [b"signed"]  # only the appliance's
+        door.close()
+        appliance = Subscriber(broker, f"edge/{device}/lock/set", username="appliance",
+                               password=passwords["appliance"])
+        assert not publishes(broker, f"edge/{device}/lock/set", b"UNLOCK", None, None)  # anonymous
+        assert publishes(broker, f"edge/{device}/lock/set", b"UNLOCK", "homeassistant",
+                         passwords["homeassistant"])
+        assert appliance.wait_for(lambda: appliance.messages != [], 5)
+        assert [m.payload for m in appliance.messages] == [b"UNLOCK"]
+        appliance.close()
+    finally:
+        broker.stop()
+
+
+def publishes(broker: Broker, topic: str, payload: bytes, user: str | None, password: str | None) -> bool:
+    """Publish one QoS 1 message; False when the broker refuses the connection."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    if user:
+        client.username_pw_set(user, password)
+    refused: list[bool] = []
+    client.on_connect = lambda c, u, f, reason, p: refused.append(reason.is_failure)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        deadline = time.monotonic() + 5
+        while not refused and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not refused or refused[0]:
+            return False
+        client.publish(topic, payload, qos=1).wait_for_publish(5)
+        return True
+    finally:
+        client.disconnect()
+        client.loop_stop()

@@ -1,0 +1,1 @@
+"""Local state on disk: the SQLite helper every store of the appliance uses."""
