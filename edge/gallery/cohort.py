@@ -9,7 +9,6 @@ is bounded (``max_faces``, the oldest go first) and forgets entries older than `
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,25 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.errors import DamagedStore, StoreError, UserError
 from edge.gallery.codec import EmbeddingCodec
-from edge.storage.sqlite import Database, move_aside, run_script
-
-log = logging.getLogger(__name__)
+from edge.storage.sqlite import Database, run_script
 
 _CONTEXT = "cohort"
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS cohort "
-           "(id INTEGER PRIMARY KEY, created REAL NOT NULL, blob BLOB NOT NULL)")
-# Version 1 is the schema cohorts had before versioning (hence IF NOT EXISTS).
+_SCHEMA = "CREATE TABLE cohort (id INTEGER PRIMARY KEY, created REAL NOT NULL, blob BLOB NOT NULL)"
 MIGRATIONS = [lambda db: run_script(db, _SCHEMA)]
 
 
 class CohortStore:
-    """Thread-safe; one SQLite file (WAL, :class:`edge.storage.sqlite.Database`), 0600.
-
-    A damaged file is moved aside to ``<path>.damaged`` and a new cohort starts (the door
-    gathers it again).
-    """
+    """Thread-safe; one private SQLite file (:class:`edge.storage.sqlite.Database`)."""
 
     def __init__(self, path: Path, key: bytes | None, *, max_faces: int, retention_s: float,
                  clock: Callable[[], float] = time.time) -> None:
@@ -44,29 +34,20 @@ class CohortStore:
         self.retention_s = retention_s
         self._clock = clock
         self._codec = EmbeddingCodec(key)
-        try:
-            try:
-                self._store = self._open()
-            except DamagedStore as exc:
-                log.error("%s: moved aside to %s; a new cohort starts now", exc, move_aside(path))
-                self._store = self._open()
-        except StoreError as exc:
-            raise UserError(f"cohort {path}: {exc}") from exc
-
-    def _open(self) -> Database:
-        # secure_delete: forgotten descriptors are overwritten
-        return Database(self.path, name="cohort", migrations=MIGRATIONS, secure_delete=True)
+        # forgotten descriptors are overwritten; a lost one costs nothing (NORMAL durability)
+        self._db = Database(path, name="cohort", migrations=MIGRATIONS, synchronous="NORMAL",
+                            secure_delete=True)
 
     def add(self, embedding: np.ndarray) -> None:
         """Keep one unidentified face's descriptor ((D,) unit vector)."""
         blob = self._codec.encode(np.asarray(embedding, np.float32), _CONTEXT)
-        with self._store.transaction() as db:
+        with self._db.transaction() as db:
             db.execute("INSERT INTO cohort (created, blob) VALUES (?, ?)", (self._clock(), blob))
             self._prune(db)
 
     def vectors(self) -> np.ndarray:
         """(n, D) float32 unit rows of the faces still kept (expired ones are forgotten first)."""
-        with self._store.transaction() as db:
+        with self._db.transaction() as db:
             self._prune(db)
             blobs = [row[0] for row in db.execute("SELECT blob FROM cohort ORDER BY id")]
         if not blobs:
@@ -74,12 +55,12 @@ class CohortStore:
         return self._codec.decode_many(blobs, [_CONTEXT] * len(blobs))
 
     def __len__(self) -> int:
-        return int(self._store.query("SELECT count(*) FROM cohort")[0][0])
+        return int(self._db.query("SELECT count(*) FROM cohort")[0][0])
 
     def _prune(self, db: sqlite3.Connection) -> None:
         db.execute("DELETE FROM cohort WHERE created < ?", (self._clock() - self.retention_s,))
-        db.execute("DELETE FROM cohort WHERE id NOT IN "
-                   "(SELECT id FROM cohort ORDER BY id DESC LIMIT ?)", (self.max_faces,))
+        db.execute("DELETE FROM cohort WHERE id NOT IN (SELECT id FROM cohort ORDER BY id DESC LIMIT ?)",
+                   (self.max_faces,))
 
     def close(self) -> None:
-        self._store.close()
+        self._db.close()
