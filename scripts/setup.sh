@@ -8,6 +8,10 @@ extras="${1:-}"
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+if [[ ",$extras," == *,dev,* ]]; then  # the console's browser tests drive Debian's Chromium
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
