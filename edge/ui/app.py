@@ -247,9 +247,9 @@ class Console:
                     f"{len(report.added)} face(s), groups {','.join(groups)}")
         clouds = "; ".join(f"{b}: pending ({e})" for b, e in report.cloud_errors.items())
         message = f"{person_id}: {len(report.added)} face(s) enrolled" + (f"; {clouds}" if clouds else "")
-        response = self._draft_view(request, session, report.refused, message=message)
-        response.headers["HX-Trigger"] = "people-changed"
-        return response
+        return self._page(request, "_draft.html", session, draft=draft, refused=report.refused,
+                          message=message, oob_people=True, people=self.parts.enrollment.store.people(),
+                          groups=self.parts.enrollment.store.groups())
 
     async def person_change(self, request: Request, session: Session) -> Response:
         """Rename, join or leave groups, remove or forget one person."""
