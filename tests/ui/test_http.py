@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.events.helpers import wait_until
 from tests.support.mosquitto import Broker, running_broker
-from tests.ui.appliance import Console, console_settings, log_in, running_console
+from tests.ui.appliance import PASSWORD, Console, console_settings, log_in, running_console
 
 # every console route, with the method it answers; none may answer without a session
 ROUTES = [
@@ -81,9 +81,22 @@ def test_login_sets_a_strict_httponly_cookie(console: Console) -> None:
         assert client.get("/status").status_code == 200
 
 
-def test_login_without_its_csrf_token_is_refused(console: Console) -> None:
-    from tests.ui.appliance import PASSWORD
+def test_the_session_cookie_is_secure_behind_a_tls_proxy(console: Console) -> None:
+    """uvicorn takes the scheme from a loopback proxy's X-Forwarded-Proto (TLS ends there)."""
+    with console.client() as client:
+        client.headers["X-Forwarded-Proto"] = "https"
+        page = client.get("/login")
+        token = page.text.split('name="csrf" value="')[1].split('"')[0]
+        # httpx keeps Secure cookies for https URLs only: send the login's CSRF cookie by hand
+        response = client.post("/login", data={"csrf": token, "user": "admin", "password": PASSWORD},
+                               headers={"Cookie": f"edge_login_csrf={page.cookies['edge_login_csrf']}"})
+    assert response.status_code == 303
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("edge_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
 
+
+def test_login_without_its_csrf_token_is_refused(console: Console) -> None:
     with console.client() as client:
         response = client.post("/login", data={"user": "admin", "password": PASSWORD})
     assert response.status_code == 403
