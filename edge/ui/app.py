@@ -186,12 +186,16 @@ class Console:
                           draft=self._draft(request), default_groups=",".join(self.settings.access.groups))
 
     def _draft(self, request: Request) -> list[Accepted]:
+        """This session's examined photos; drafts of ended sessions are dropped (photos kept in
+        memory only, never longer than the session)."""
+        for ended in [sid for sid in self.drafts if self.sessions.get(sid) is None]:
+            del self.drafts[ended]
         return self.drafts.setdefault(request.cookies.get(SESSION_COOKIE) or "", [])
 
     def _draft_view(self, request: Request, session: Session, refused: list[Refusal],
                     message: str | None = None) -> Response:
         return self._page(request, "_draft.html", session, draft=self._draft(request), refused=refused,
-                          message=message)
+                          message=message, default_groups=",".join(self.settings.access.groups))
 
     async def draft_photos(self, request: Request, session: Session) -> Response:
         """Examine uploaded photos: the good ones join the draft, the others say why not."""

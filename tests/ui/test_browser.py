@@ -16,7 +16,7 @@ import pytest
 
 from edge.service.demo import DEMO_DIR
 from tests.conftest import FIXTURES
-from tests.support.mosquitto import Broker, running_broker
+from tests.support.mosquitto import running_broker
 from tests.ui.appliance import PASSWORD, Console, console_settings, running_console
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -57,12 +57,8 @@ def browser() -> Iterator[WebDriver]:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    with running_broker(tmp_path_factory.mktemp("broker")) as broker:
-        yield from _console(tmp_path_factory.mktemp("state"), broker)
-
-
-def _console(state: Path, broker: Broker) -> Iterator[Console]:
-    with running_console(console_settings(state, broker)) as running:
+    with running_broker(tmp_path_factory.mktemp("broker")) as broker, \
+            running_console(console_settings(tmp_path_factory.mktemp("state"), broker)) as running:
         yield running
 
 
@@ -83,16 +79,22 @@ def log_in(browser: WebDriver, console: Console, password: str) -> None:
     browser.find_element(By.ID, "login").click()
 
 
-def enroll(browser: WebDriver, console: Console, photos: list[Path], person_id: str, name: str) -> None:
+def enroll(browser: WebDriver, console: Console, photos: list[Path], person_id: str, name: str,
+           page: str | None = None) -> str:
+    """Check ``photos``, save the good ones as ``person_id``; the feedback shown before saving."""
     browser.get(console.url + "/people")
     browser.find_element(By.ID, "photos").send_keys("\n".join(str(p) for p in photos))
     browser.find_element(By.ID, "check-photos").click()
     wait_for_text(browser, "#draft-feedback", "good (face")
+    feedback = browser.find_element(By.ID, "draft-feedback").text
+    if page:
+        screenshot(browser, page)
     browser.find_element(By.ID, "person-id").send_keys(person_id)
     browser.find_element(By.ID, "person-name").send_keys(name)
     browser.find_element(By.ID, "save-person").click()
     wait_for_text(browser, "#draft-message", f"{person_id}: ")
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, f"person-{person_id}")))
+    return feedback
 
 
 def test_a_wrong_password_is_refused(browser: WebDriver, console: Console) -> None:
@@ -103,13 +105,38 @@ def test_a_wrong_password_is_refused(browser: WebDriver, console: Console) -> No
     screenshot(browser, "login")
 
 
-def test_enroll_from_uploaded_photos(browser: WebDriver, console: Console) -> None:
+@pytest.fixture(scope="module")
+def group_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two portraits side by side: a photo enrollment must refuse."""
+    import cv2
+
+    faces = [cv2.imread(str(FIXTURES / "faces" / who / "1.jpg")) for who in ("Barack_Obama", "Joe_Biden")]
+    height = min(f.shape[0] for f in faces)
+    faces = [cv2.resize(f, (f.shape[1] * height // f.shape[0], height)) for f in faces]
+    path = tmp_path_factory.mktemp("photos") / "group.jpg"
+    cv2.imwrite(str(path), cv2.hconcat(faces))
+    return path
+
+
+def test_enroll_from_uploaded_photos(browser: WebDriver, console: Console, group_photo: Path) -> None:
     log_in(browser, console, PASSWORD)
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "live-image")))
-    enroll(browser, console, sorted((FIXTURES / "faces" / "Barack_Obama").glob("*.jpg"))[:2], "obama", "Barack Obama")
+    # a group photo is refused with its reason, the portraits pass
+    photos = [*sorted((FIXTURES / "faces" / "Barack_Obama").glob("*.jpg"))[:2], group_photo]
+    feedback = enroll(browser, console, photos, "obama", "Barack Obama", page="enroll")
+    assert "group.jpg: 2 faces found" in feedback and feedback.count("good (face") == 2
     # the person in the bundled clip, from the demo's photos of them
-    enroll(browser, console, sorted((DEMO_DIR / "people" / "carphone-driver").glob("*.jpg")), "driver", "Car Driver")
+    enroll(browser, console, sorted((DEMO_DIR / "people" / "carphone-driver").glob("*.jpg")),
+           "driver", "Car Driver")
     screenshot(browser, "people")
+
+
+def test_camera_frames_get_feedback_before_saving(browser: WebDriver, console: Console) -> None:
+    browser.get(console.url + "/people")
+    browser.find_element(By.ID, "camera-photo").click()
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#draft-feedback li"))
+    assert browser.find_element(By.CSS_SELECTOR, "#draft-feedback li").text.startswith("camera")
 
 
 def test_the_clip_grants_live_and_in_the_events(browser: WebDriver, console: Console) -> None:
