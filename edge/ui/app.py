@@ -281,7 +281,9 @@ class Console:
                 return Response("unknown change", status_code=404)
         except EdgeError as exc:
             return Response(str(exc), status_code=400)
-        self._audit(session, f"person.{change}", person_id, detail)
+        # a forgotten person is named in the audit log by their pseudonym only
+        target = self.parts.audit.pseudonym(person_id) if change == "forget" else person_id
+        self._audit(session, f"person.{change}", target, detail)
         return RedirectResponse("/people", status_code=303)
 
     def _remove(self, person_id: str, forget: bool) -> list[str]:

@@ -154,6 +154,21 @@ def test_enroll_rename_and_remove_from_uploaded_photos(admin: httpx.Client) -> N
         assert action in audit
 
 
+def test_forget_leaves_no_trace_of_the_id_in_the_audit_log(console: Console, admin: httpx.Client) -> None:
+    token = csrf_of(admin)
+    photo = (FIXTURES / "faces" / "Eileen_Collins" / "1.jpg")
+    admin.post("/people/draft/photos", files=[("photos", (photo.name, photo.read_bytes(), "image/jpeg"))],
+               headers={"X-CSRF-Token": token})
+    saved = admin.post("/people/draft/save", data={"person_id": "eileen-c", "name": "Eileen C"},
+                       headers={"X-CSRF-Token": token})
+    assert "eileen-c: 1 face(s) enrolled" in saved.text
+    assert admin.post("/people/eileen-c/forget", data={"csrf": token}).status_code == 303
+    actions = console.running.appliance.sinks[0].audit.actions()  # type: ignore[attr-defined]
+    assert [a.action for a in actions[:2]] == ["person.forget", "person.enroll"]
+    assert all(a.target != "eileen-c" and a.target.startswith("forgotten-") for a in actions[:2])
+    assert "eileen-c" not in admin.get("/events").text
+
+
 def test_a_photo_without_a_usable_face_gets_its_reason(admin: httpx.Client, tmp_path: Path) -> None:
     blank = (FIXTURES / "faces" / "Joe_Biden" / "1.jpg").read_bytes()[:200]
     response = admin.post("/people/draft/photos", files=[("photos", ("broken.jpg", blank, "image/jpeg"))],
