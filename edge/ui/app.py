@@ -49,6 +49,9 @@ MJPEG_BOUNDARY = "frame"
 MAX_UPLOAD_FILES = 10
 CAMERA_GRAB_TIMEOUT_S = 3.0
 EVENTS_SCANNED = 500  # newest audit rows the events page filters
+# No framing (a door-test button under someone else's page) and no caching of pages with faces
+PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Handler = Callable[[Request, Session], Awaitable[Response]]
@@ -70,7 +73,9 @@ class Console:
     # -- plumbing ----------------------------------------------------------------------------
     def _page(self, request: Request, name: str, session: Session | None, **context: Any) -> HTMLResponse:
         context.update(session=session, device=self.settings.device, active=name.split(".")[0])
-        return self.templates.TemplateResponse(request, name, context)
+        response = self.templates.TemplateResponse(request, name, context)
+        response.headers.update(PAGE_HEADERS)
+        return response
 
     def _set_cookie(self, request: Request, response: Response, key: str, value: str, max_age: int) -> None:
         response.set_cookie(key, value, max_age=max_age, httponly=True, samesite="strict",
@@ -199,12 +204,12 @@ class Console:
 
     async def draft_photos(self, request: Request, session: Session) -> Response:
         """Examine uploaded photos: the good ones join the draft, the others say why not."""
-        form = await request.form()
+        form = await request.form(max_files=MAX_UPLOAD_FILES)
         uploads = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
         refused: list[Refusal] = []
         if not uploads:
             refused.append(Refusal("upload", "no photo chosen"))
-        for upload in uploads[:MAX_UPLOAD_FILES]:
+        for upload in uploads:
             data = await upload.read()
             name = Path(upload.filename or "photo").name
             try:

@@ -188,7 +188,9 @@ def test_live_stream_sends_jpeg_frames(admin: httpx.Client) -> None:
 
 
 def test_pages_render(admin: httpx.Client) -> None:
-    assert "Policy in force" in admin.get("/status").text
+    status = admin.get("/status")
+    assert "Policy in force" in status.text
+    assert status.headers["x-frame-options"] == "DENY" and status.headers["cache-control"] == "no-store"
     settings = admin.get("/settings").text
     assert "door_secret" in settings and "s3cret-door-key" not in settings
     assert "settings OK" in admin.get("/settings/check").text
