@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from edge.access.event import Reason
 from edge.config.render import render
 from edge.config.settings import config_path, load_settings
 from edge.errors import BadInput, EdgeError
@@ -306,7 +307,8 @@ class Console:
                    if (not decision or e.decision == decision) and (not reason or e.reason == reason)]
         template = "_events_table.html" if request.headers.get("hx-request") else "events.html"
         return self._page(request, template, session, entries=entries[:200], decision=decision,
-                          reason=reason, person=person or "", actions=self.parts.audit.actions(20))
+                          reason=reason, reasons=get_args(Reason), person=person or "",
+                          actions=self.parts.audit.actions(20))
 
     async def event_face(self, request: Request, session: Session) -> Response:
         """A decision's face crop: only where image keeping is on and the crop is still kept."""

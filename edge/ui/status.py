@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from edge.config.settings import Settings
+from edge.identify.thresholds import policy_allows
 from edge.service.check import CheckResult
 from edge.service.doctor import run_checks
 from edge.ui.parts import ConsoleParts
 
-QUICK_CHECKS = ("models", "disk", "gallery", "broker")  # not the camera: the loop holds it
+QUICK_CHECKS = ("models", "disk", "gallery", "policy", "broker")  # not the camera: the loop holds it
 
 
 def _decision_counts(parts: ConsoleParts) -> dict[str, int]:
@@ -44,6 +45,8 @@ def summary(parts: ConsoleParts) -> dict[str, Any]:
             "threshold": threshold.score,
             "scale": threshold.scale,
             "far": threshold.far,
+            "calibration": threshold.calibration,
+            "meets_policy": policy_allows(threshold.far, far, settings.access.accept_false_accept_up_to),
         })
     return {
         "health": health,
