@@ -10,6 +10,10 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 # systemd-analyze (tests/service/test_unit.py checks the units with it)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+if [[ ",$extras," == *,dev,* ]]; then  # the console's browser tests drive Debian's Chromium
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

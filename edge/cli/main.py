@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "emulate": "edge.cli.emulate_cmd:emulate",
     "people": "edge.cli.people_cmd:people",
     "run": "edge.cli.run_cmd:run",
+    "ui": "edge.cli.ui_cmd:ui",
     **{name: f"edge.cli.eval_cmd:{name}_cmd" for name in ("eval", "calibrate", "bench")},
     **{name: f"edge.cli.vision_cmds:{name}" for name in ("compare", "detect", "embed")},
 }

@@ -28,6 +28,7 @@ from edge.gallery.config import GallerySettings, OfflineSettings
 from edge.identify.config import IdentifySettings
 from edge.identify.local.config import SiteCalibrationSettings
 from edge.service.config import DeviceSettings, ServiceSettings
+from edge.ui.config import UiSettings
 from edge.vision.config import VisionSettings
 
 if sys.version_info >= (3, 11):
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     jsonl: JsonlSettings = Field(default_factory=JsonlSettings)
     door: DoorAgentSettings = Field(default_factory=DoorAgentSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    ui: UiSettings = Field(default_factory=UiSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -86,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def cohort_path(self) -> Path:
         return self.calibration.cohort_path or self.service.state_dir / "cohort.sqlite"
+
+    @property
+    def ui_password_path(self) -> Path:
+        return self.ui.password_file or self.service.state_dir / "ui-password"
 
     @property
     def outbox_path(self) -> Path:

@@ -47,7 +47,7 @@ class DoorCommand(BaseModel):
     action: Action
     issued_ms: int
     expires_ms: int
-    source: Literal["access", "homeassistant"]
+    source: Literal["access", "homeassistant", "console"]
     event_id: str | None = Field(None, description="The access event that granted, if any")
     sig: str = ""
 
@@ -63,7 +63,7 @@ def _mac(secret: str, fields: dict[str, Any]) -> str:
 
 
 def new_command(secret: str, *, device: str, door: str, action: Action, ttl_s: float,
-                source: Literal["access", "homeassistant"], event_id: str | None = None,
+                source: Literal["access", "homeassistant", "console"], event_id: str | None = None,
                 now: float | None = None) -> DoorCommand:
     issued_ms = int((time.time() if now is None else now) * 1000)
     unsigned = DoorCommand(

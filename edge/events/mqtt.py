@@ -109,7 +109,7 @@ class MqttSink:
     # -- door commands ---------------------------------------------------------------------
 
     def send_door_command(self, action: Action, *,
-                          source: Literal["access", "homeassistant"],
+                          source: Literal["access", "homeassistant", "console"],
                           event_id: str | None = None) -> bool:
         """Publish a signed command if connected right now; else drop it (counted). Never queued."""
         if self._door_secret is None or not self.connection.connected:

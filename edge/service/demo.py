@@ -27,7 +27,8 @@ def demo_settings(settings: Settings) -> Settings:
     """Keep the demo's gallery and outbox apart from a real installation's state."""
     service = settings.service.model_copy(update={"state_dir": settings.service.state_dir / "demo"})
     gallery = settings.gallery.model_copy(update={"path": None, "encryption_key_file": None})
-    return settings.model_copy(update={"service": service, "gallery": gallery})
+    ui = settings.ui.model_copy(update={"password_file": settings.ui_password_path})  # the real admin's
+    return settings.model_copy(update={"service": service, "gallery": gallery, "ui": ui})
 
 
 def seed_demo_gallery(store: GalleryStore, analyzer: FaceAnalyzer, settings: Settings) -> None:

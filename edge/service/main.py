@@ -30,6 +30,7 @@ from edge.service.health import HealthState
 from edge.service.metrics import Metrics
 from edge.service.records import AuditLog
 from edge.service.runner import Appliance
+from edge.ui import serve as ui
 from edge.vision.pipeline import FaceAnalyzer
 
 log = logging.getLogger(__name__)
@@ -145,8 +146,8 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         site = (lambda: calibrator.current) if calibrator else (lambda: None)
         for problem in policy_problems(settings):  # the door still runs, and denies: say it at start
             log.error("%s", problem)
-        chain = BackendChain(build_backends(settings, gallery, site), settings.identify,
-                             on_cloud_answer=teacher)
+        backends = build_backends(settings, gallery, site)
+        chain = BackendChain(backends, settings.identify, on_cloud_answer=teacher)
         stack.callback(chain.close)
         enrollers = build_enrollers(settings)
         if enrollers:
@@ -154,19 +155,26 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
                                   settings.access.groups, settings.gallery.sync_interval_s)
             stack.callback(syncer.stop)
         sinks, backlog = build_sinks(settings, gallery)
-        sinks += extra_sinks or []
+        live = ui.live_view(settings, gallery)
+        sinks += [*(extra_sinks or []), live]
         for sink in reversed(sinks):
             stack.callback(sink.close)
         health = HealthState.from_settings(settings.service)
         metrics = Metrics(health)
-        server = serve_health(settings.service, metrics, health)
+        console = ui.console(
+            settings, live=live, audit=next(s.audit for s in sinks if isinstance(s, AuditSink)),
+            enrollment=Enrollment(gallery, analyzer, settings.gallery, enrollers,
+                                  settings.vision.max_image_pixels),
+            chain=chain, backends=backends, health=health, metrics=metrics, sinks=sinks)
+        server = serve_health(settings.service, metrics, health, console)
         if server is not None:
             stack.callback(server.stop)
         source = open_source(settings.camera)
         reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
                              reopen_max_s=settings.camera.reopen_max_s).start()
         stack.callback(reader.stop)
-        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog, cohort)
+        appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog, cohort,
+                              viewer=live)
         yield Running(appliance, reader, metrics)
 
 

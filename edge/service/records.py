@@ -59,8 +59,19 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
 CREATE INDEX IF NOT EXISTS decisions_person ON decisions(person_id);
 """
+# what the web console's users changed (version 2)
+_ACTIONS = """
+CREATE TABLE actions (
+    time    REAL NOT NULL,
+    user    TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    detail  TEXT
+);
+CREATE INDEX actions_time ON actions(time);
+"""
 # Version 1 is the schema audit logs had before versioning (hence IF NOT EXISTS).
-MIGRATIONS = [lambda db: run_script(db, _SCHEMA)]
+MIGRATIONS = [lambda db: run_script(db, _SCHEMA), lambda db: run_script(db, _ACTIONS)]
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,20 @@ class AuditEntry:
     person_name: str | None
     backend: str | None
     score: float | None
+    threshold: float | None
     false_accept: float | None
     face_file: Path | None
+
+
+@dataclass(frozen=True)
+class AuditAction:
+    """A change made by someone (console or command), e.g. ``("admin", "person.remove", "bob")``."""
+
+    time: datetime
+    user: str
+    action: str
+    target: str | None
+    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -169,6 +192,20 @@ class AuditLog:
         if self._clock() >= self._next_prune:
             self.prune()
 
+    def record_action(self, user: str, action: str, target: str | None = None,
+                      detail: str | None = None) -> None:
+        """Append who changed what (kept and pruned like the decisions; never secrets or faces)."""
+        with self._lock, self._store.transaction() as db:
+            db.execute("INSERT INTO actions VALUES (?, ?, ?, ?, ?)",
+                       (self._clock(), user, action, target, detail))
+
+    def actions(self, limit: int = 100) -> list[AuditAction]:
+        """The newest changes first."""
+        with self._lock:
+            rows = self._db.execute("SELECT time, user, action, target, detail FROM actions "
+                                    "ORDER BY time DESC LIMIT ?", (limit,)).fetchall()
+        return [AuditAction(datetime.fromtimestamp(r[0], timezone.utc), *r[1:]) for r in rows]
+
     def _store_face(self, event_id: str, jpeg: bytes) -> str:
         if not _SAFE_ID.fullmatch(event_id):
             raise BadInput(f"event id {event_id!r} cannot name a file")
@@ -190,6 +227,7 @@ class AuditLog:
             rows = self._db.execute(
                 "DELETE FROM decisions WHERE time < ?", (now - self.retention_days * DAY_S,)
             ).rowcount
+            self._db.execute("DELETE FROM actions WHERE time < ?", (now - self.retention_days * DAY_S,))
         if rows or images:
             log.info("audit retention: removed %d decisions and %d face images", rows, images)
         return rows, images
@@ -205,6 +243,7 @@ class AuditLog:
                     "WHERE person_id = ?",
                     (pseudonym, person_id),
                 ).rowcount
+                self._db.execute("UPDATE actions SET target = ? WHERE target = ?", (pseudonym, person_id))
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old copy left in the WAL
         log.info("audit: forgot a person (%d entries pseudonymized, %d images deleted)", entries, images)
         return ForgetReport(entries, images, pseudonym)
@@ -233,7 +272,7 @@ class AuditLog:
     def entries(self, person_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """The newest entries first, optionally of one person."""
         query = ("SELECT event_id, time, decision, reason, person_id, person_name, backend, score, "
-                 "false_accept, face_file FROM decisions")
+                 "threshold, false_accept, face_file FROM decisions")
         args: tuple[object, ...] = ()
         if person_id is not None:
             query += " WHERE person_id = ?"
@@ -244,7 +283,7 @@ class AuditLog:
             AuditEntry(
                 event_id=r[0], time=datetime.fromtimestamp(r[1], timezone.utc), decision=r[2],
                 reason=r[3], person_id=r[4], person_name=r[5], backend=r[6], score=r[7],
-                false_accept=r[8], face_file=self.faces_dir / r[9] if r[9] else None,
+                threshold=r[8], false_accept=r[9], face_file=self.faces_dir / r[10] if r[10] else None,
             )
             for r in rows
         ]

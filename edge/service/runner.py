@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -71,6 +72,26 @@ class Verdict:
     policy_unreachable: bool = False  # the cut stands for a weaker rate than the door may grant on
 
 
+@dataclass(frozen=True)
+class SeenFace:
+    """One face of a frame as the loop saw it, for a live viewer."""
+
+    box: Box
+    track: int
+    usable: bool
+    verdict: Verdict | None
+
+
+class FrameViewer(Protocol):
+    """Someone watching the loop (the console's live view). ``watching`` is read on every frame
+    and must be cheap; ``show`` is called only while it is true and must not block."""
+
+    @property
+    def watching(self) -> bool: ...
+
+    def show(self, frame: Frame, faces: list[SeenFace]) -> None: ...
+
+
 @dataclass
 class Appliance:
     settings: Settings
@@ -81,6 +102,7 @@ class Appliance:
     metrics: Metrics | None = None
     backlog: Callable[[], int] | None = None  # events not yet acknowledged by the broker
     cohort: CohortStore | None = None  # unidentified tracks' descriptors, for the site calibration
+    viewer: FrameViewer | None = None
     tracker: Tracker = field(init=False)
     engine: DecisionEngine = field(init=False)
     fusion: TrackFusion = field(init=False)
@@ -109,11 +131,13 @@ class Appliance:
         verdicts = self._identify(frame, [faces[i] for i in usable])
         started = time.perf_counter()
         events = []
+        seen: list[SeenFace] = []
         min_live = self.settings.vision.liveness.min_live
         for index, (face, track) in enumerate(zip(faces, tracks)):
+            verdict = verdicts[usable.index(index)] if index in usable and verdicts else None
+            seen.append(SeenFace(face.detection.box, track.id, index in usable, verdict))
             if index in usable and verdicts is None:
                 continue  # no backend answered: this frame says nothing about who it is
-            verdict = verdicts[usable.index(index)] if index in usable and verdicts else None
             observation = Observation(
                 time=frame.time,
                 track=track,
@@ -134,6 +158,8 @@ class Appliance:
         for event, box in events:
             self._publish(event, frame.image, box)
         self._stage("decide", started)
+        if self.viewer is not None and self.viewer.watching:
+            self.viewer.show(frame, seen)
         return [event for event, _ in events]
 
     def _fused(self, face: Face, track: Track, now: float) -> Face:
