@@ -1,8 +1,10 @@
 """The door's decision per track: several frames must agree before anyone gets in.
 
 Grant only when at least K of the last M usable frames of a track (within ``window_s``) name the
-same person above the policy's threshold, the liveness signals do not object, the person is in a
-group allowed at this door and inside its schedule, and is not in cooldown. A track grants at
+same person above the policy's threshold, the PAD stage (when on) judged the track a bona fide
+presentation, the person is in a group allowed at this door and inside its schedule, and is not
+in cooldown. A track PAD judges an attack is denied (``presentation_attack``) and never granted;
+while PAD cannot decide, the track waits or is denied (``vision.pad.undecided``). A track grants at
 most once; each denial reason is announced at most once per track, and unknown-face and
 no-usable-face events are also rate-limited across tracks.
 """
@@ -16,9 +18,10 @@ from datetime import datetime
 from typing import Protocol
 
 from edge.access.config import AccessSettings
-from edge.access.event import AccessEvent, Decision, Match, Reason
+from edge.access.event import AccessEvent, Decision, Match, PadEvidence, PadMethodScore, Reason
 from edge.access.schedule import Schedules
 from edge.access.tracker import Track
+from edge.vision.pad.stage import PadVerdict
 from edge.vision.types import Box, Liveness
 
 
@@ -39,8 +42,8 @@ class Observation:
     quality_reasons: tuple[str, ...] = ()
     person_id: str | None = None  # the best candidate, only if above the policy's threshold
     match: Match | None = None  # how the best candidate scored, named or not
-    liveness: Liveness = field(default_factory=Liveness)
-    spoof: bool = False  # the liveness signals object on this frame
+    liveness: Liveness = field(default_factory=Liveness)  # recorded only: not a defence
+    pad: PadVerdict | None = None  # the PAD stage's verdict on the track so far; None = PAD off
     policy_unreachable: bool = False  # the deciding backend's cut cannot meet the policy
 
 
@@ -59,6 +62,7 @@ class DecisionEngine:
         door: str,
         directory: PersonDirectory,
         wall_clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        pad_undecided: str = "wait",
     ) -> None:
         self.access = access
         self.device = device
@@ -66,6 +70,7 @@ class DecisionEngine:
         self.directory = directory
         self.schedules = Schedules(access.schedules)
         self.wall_clock = wall_clock
+        self.pad_undecided = pad_undecided
         self._tracks: dict[int, _TrackState] = {}
         self._last_grant: dict[str, float] = {}
         self._last_rate_limited: dict[str, float] = {}
@@ -90,6 +95,10 @@ class DecisionEngine:
         if obs.policy_unreachable:
             return self._deny_once(obs, state, "policy_unreachable", [obs])
         votes = Counter(o.person_id for o in state.usable if o.person_id is not None)
+        if obs.pad is not None and obs.pad.is_attack:
+            person_id = votes.most_common(1)[0][0] if votes else None
+            return self._deny_once(obs, state, "presentation_attack", list(state.usable),
+                                   person_id=person_id)
         if votes:
             person_id, count = votes.most_common(1)[0]
             if count >= self.access.min_frames:
@@ -103,9 +112,12 @@ class DecisionEngine:
     def _recognized(
         self, obs: Observation, state: _TrackState, person_id: str, frames: list[Observation]
     ) -> AccessEvent | None:
-        spoofed = sum(o.spoof for o in frames)
-        if 2 * spoofed > len(frames):
-            return self._deny_once(obs, state, "spoof_suspected", frames, person_id=person_id)
+        if "presentation_attack" in state.announced:
+            return None  # judged an attack (or undecided under 'deny'): never granted
+        if obs.pad is not None and obs.pad.outcome != "bona_fide":
+            if self.pad_undecided == "wait":
+                return None  # PAD cannot decide yet: no grant until it does
+            return self._deny_once(obs, state, "presentation_attack", frames, person_id=person_id)
         known = self.directory.person(person_id)
         name, groups = known if known else (None, [])
         allowed = [g for g in groups if g in self.access.groups]
@@ -180,6 +192,18 @@ class DecisionEngine:
             match=best.match if best else None,
             frames_used=len(frames),
             liveness=liveness,
+            pad=_pad_evidence(obs.pad) if obs.pad else None,
             latency_ms=round((obs.time - obs.track.first_seen) * 1000, 1),
             box=obs.box.as_list(),
         )
+
+
+def _pad_evidence(verdict: PadVerdict) -> PadEvidence:
+    return PadEvidence(
+        verdict=verdict.outcome,
+        score=None if verdict.score is None else round(verdict.score, 4),
+        frames=verdict.frames,
+        methods={s.method: PadMethodScore(attack=round(s.attack, 4), threshold=s.threshold,
+                                          frames_used=s.frames_used, details=s.details)
+                 for s in verdict.scores},
+    )

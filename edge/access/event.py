@@ -16,7 +16,7 @@ Reason = Literal[
     "recognized",  # granted
     "unknown",  # no enrolled person above the policy's threshold
     "low_quality",  # no usable frame (blur, size, pose, exposure)
-    "spoof_suspected",  # liveness signals objected
+    "presentation_attack",  # the PAD stage judged the track an attack (or could not decide)
     "not_allowed",  # recognized, but not in a group allowed at this door
     "outside_schedule",  # recognized and allowed, but not now
     "policy_unreachable",  # the calibration cannot meet access.max_false_accept: nobody is let in
@@ -47,6 +47,24 @@ class Match(BaseModel):
     offline: bool = Field(False, description="The cloud was not reachable; the local cache decided")
 
 
+class PadMethodScore(BaseModel):
+    """One PAD method's judgement of the track (0..1, attack when ``attack >= threshold``)."""
+
+    attack: float
+    threshold: float
+    frames_used: int
+    details: dict[str, float] = Field(default_factory=dict)
+
+
+class PadEvidence(BaseModel):
+    """What the PAD stage saw: its verdict, the fused score and each method's score."""
+
+    verdict: Literal["bona_fide", "attack", "undecided"]
+    score: float | None = Field(None, description="Fused margin over the methods' thresholds")
+    frames: int = Field(description="Frames of the track the stage judged")
+    methods: dict[str, PadMethodScore] = Field(default_factory=dict)
+
+
 class AccessEvent(BaseModel):
     """One decision at the door. Schema version 1; never carries an image unless enabled."""
 
@@ -65,6 +83,9 @@ class AccessEvent(BaseModel):
     groups: list[str] = Field(default_factory=list)
     match: Match | None = None
     frames_used: int = 0
-    liveness: dict[str, float] = Field(default_factory=dict)
+    liveness: dict[str, float] = Field(
+        default_factory=dict, description="Weak per-frame signals, recorded only (no defence)"
+    )
+    pad: PadEvidence | None = Field(None, description="Presentation-attack detection, when on")
     latency_ms: float | None = Field(None, description="First sighting of the track to decision")
     box: list[float] | None = Field(None, description="[x, y, w, h] of the face in the frame")

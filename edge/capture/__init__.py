@@ -8,12 +8,17 @@ from edge.capture.config import (
     FolderSourceConfig,
     OpenCVSourceConfig,
     Picamera2SourceConfig,
+    SourceConfig,
 )
 
 
 def open_source(camera: CameraSettings) -> FrameSource:
     """The frame source plug-in selected by ``camera.source.type`` (not yet opened)."""
-    config = camera.source
+    return source_for(camera.source)
+
+
+def source_for(config: SourceConfig) -> FrameSource:
+    """The frame source plug-in of one source's settings (not yet opened)."""
     if isinstance(config, Picamera2SourceConfig):
         from edge.capture.picamera2 import Picamera2Source
 
@@ -28,4 +33,4 @@ def open_source(camera: CameraSettings) -> FrameSource:
     return OpenCVSource(config)
 
 
-__all__ = ["Frame", "FrameSource", "open_source"]
+__all__ = ["Frame", "FrameSource", "open_source", "source_for"]

@@ -44,7 +44,24 @@ SourceConfig = Annotated[
 ]
 
 
+class DepthSourceConfig(Section):
+    """A depth camera delivering 8-bit grey frames: depth = near_m + level * unit_m, 0 = none."""
+
+    source: SourceConfig
+    near_m: float = Field(0.2, ge=0, description="Depth of grey level 0+, metres")
+    unit_m: float = Field(0.004, gt=0, description="Metres per grey level")
+
+
 class CameraSettings(Section):
     source: SourceConfig = Field(default_factory=OpenCVSourceConfig)
+    ir: SourceConfig | None = Field(
+        None, description="Near-infrared camera registered to the colour one (PAD 'infrared')"
+    )
+    depth: DepthSourceConfig | None = Field(
+        None, description="Depth camera registered to the colour one (PAD 'depth')"
+    )
+    sensor_max_age_s: float = Field(
+        0.5, gt=0, description="An IR/depth frame older than this is missing (PAD fails closed)"
+    )
     reopen_initial_s: float = Field(0.5, gt=0, description="First wait before reopening a lost camera")
     reopen_max_s: float = Field(30.0, gt=0, description="Longest wait between reopen attempts")

@@ -223,6 +223,34 @@ def detect(app: AppContext, images: Path | None, annotations: Path, as_json: boo
     _emit(report, as_json, format_detection(report))
 
 
+@eval_cmd.command(name="pad")
+@click.option("--bona-fide", "bona_fide", type=FOLDER, required=True,
+              help="Folder of bona fide tracks: one sub-folder of frames per track (name order).")
+@click.option("--attacks", type=FOLDER, required=True, help="Folder of attack tracks, the same way.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--plot", type=FILE, default=None, help="The DET curve (APCER vs BPCER) as PNG.")
+@pass_app
+def pad_cmd(app: AppContext, bona_fide: Path, attacks: Path, as_json: bool, plot: Path | None) -> None:
+    """APCER, BPCER, ACER of the PAD stage at the site's operating point; APCER at BPCER 1/5/10%."""
+    from edge.eval.pad import format_pad, pad_report, score_folders
+    from edge.vision.pad.site import load_offset, site_path
+    from edge.vision.pad.stage import PadStage
+
+    settings = app.settings
+    offset = load_offset(site_path(settings.vision.pad, settings.service.state_dir))
+    stage = PadStage.from_settings(settings.vision.pad, offset)
+    analyzer = _analyzer(settings.vision)
+    pixels = settings.vision.max_image_pixels
+    bona = score_folders(stage, bona_fide, analyzer.detect, pixels)
+    attack = score_folders(stage, attacks, analyzer.detect, pixels)
+    report = pad_report(bona, attack, offset)
+    if plot is not None:
+        from edge.eval.plots import plot_pad_det
+
+        plot_pad_det(np.asarray(bona), np.asarray(attack), plot, offset)
+    _emit(report, as_json, format_pad(report))
+
+
 @click.command(name="calibrate")
 @click.option("--images", type=FOLDER, default=DEFAULT_LFW, show_default=True, help="LFW View 1 images.")
 @click.option("--pairs", "pairs_file", type=FILE, default=None, help="Default: IMAGES/pairsDevTrain.txt.")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     door: DoorAgentSettings = Field(default_factory=DoorAgentSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+
+    @model_validator(mode="after")
+    def _pad_sensors_configured(self) -> Settings:
+        """A hardware PAD method without its camera is a start-up error, never a skipped check."""
+        pad = self.vision.pad
+        for method in pad.methods if pad.enabled else []:
+            if method.type == "infrared" and self.camera.ir is None:
+                raise ValueError("vision.pad method 'infrared' needs camera.ir (the IR camera)")
+            if method.type == "depth" and self.camera.depth is None:
+                raise ValueError("vision.pad method 'depth' needs camera.depth (the depth camera)")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ import numpy as np
 
 from edge.errors import BadInput
 from edge.eval.metrics import roc
+from edge.eval.pad import operating_points, rates
 
 
 def _pyplot() -> Any:
@@ -68,6 +69,22 @@ def plot_identification(curve: list[dict[str, float]], report: dict[str, Any], o
     ax.plot([max(report["fpir"], floor)], [report["tpir"]], "o", label=f"policy {report['far_policy']:g}")
     ax.set(xlabel="FPIR (impostors accepted)", ylabel="rate of genuine probes",
            title=f"open-set 1:N, {report['n_enrolled']} enrolled")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    _save(plt, figure, out)
+
+
+def plot_pad_det(bona_fide: np.ndarray, attacks: np.ndarray, out: Path, offset: float) -> None:
+    """The PAD DET curve: BPCER against APCER over operating points, the one in use marked."""
+    plt = _pyplot()
+    points = [p for _, p in operating_points(bona_fide, attacks)]
+    floor_a, floor_b = 1 / max(attacks.size, 1), 1 / max(bona_fide.size, 1)
+    figure, ax = plt.subplots(figsize=(6, 4.5))
+    ax.loglog([max(p.apcer, floor_a) for p in points], [max(p.bpcer, floor_b) for p in points])
+    used = rates(bona_fide, attacks, offset)
+    ax.plot([max(used.apcer, floor_a)], [max(used.bpcer, floor_b)], "o", label=f"offset {offset:+.3f}")
+    ax.set(xlabel="APCER (attacks accepted)", ylabel="BPCER (bona fide rejected)",
+           title=f"PAD DET, {bona_fide.size} bona fide / {attacks.size} attack tracks")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     _save(plt, figure, out)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from edge.access.event import AccessEvent
 from edge.capture import open_source
 from edge.capture.reader import FrameReader
+from edge.capture.sensors import Sensors
 from edge.config.settings import Settings
 from edge.events.base import EventSink
 from edge.gallery.codec import read_key
@@ -173,8 +174,11 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
                              reopen_max_s=settings.camera.reopen_max_s).start()
         stack.callback(reader.stop)
+        sensors = Sensors.open(settings.camera) if settings.vision.pad.enabled else None
+        if sensors is not None:
+            stack.callback(sensors.close)
         appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics, backlog, cohort,
-                              viewer=live)
+                              viewer=live, sensors=sensors)
         yield Running(appliance, reader, metrics)
 
 

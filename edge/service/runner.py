@@ -1,7 +1,8 @@
 """The appliance loop: frames in, decisions out.
 
 Per frame: detect and describe (vision) -> track -> quality gates -> identify through the
-backend chain -> one observation per tracked face -> the multi-frame decision -> events to the
+backend chain -> presentation attacks (PAD, per track) -> one observation per tracked face ->
+the multi-frame decision -> events to the
 sinks. The capture thread (``FrameReader``) keeps only the newest frame, so a slow cloud call
 delays the next decision, never the camera.
 """
@@ -23,6 +24,7 @@ from edge.access.event import AccessEvent, Match
 from edge.access.tracker import Track, Tracker
 from edge.capture.base import Frame
 from edge.capture.reader import FrameReader
+from edge.capture.sensors import Sensors
 from edge.config.settings import Settings
 from edge.errors import BackendUnavailable
 from edge.events.base import EventSink, FaceKeepingSink
@@ -34,6 +36,9 @@ from edge.identify.local.backend import LocalBackend
 from edge.identify.thresholds import policy_allows
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
+from edge.vision.pad.base import PadFrame
+from edge.vision.pad.site import load_offset, site_path
+from edge.vision.pad.stage import PadStage, PadVerdict
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Face
 
@@ -103,9 +108,11 @@ class Appliance:
     backlog: Callable[[], int] | None = None  # events not yet acknowledged by the broker
     cohort: CohortStore | None = None  # unidentified tracks' descriptors, for the site calibration
     viewer: FrameViewer | None = None
+    sensors: Sensors | None = None  # IR / depth cameras for the hardware PAD methods
     tracker: Tracker = field(init=False)
     engine: DecisionEngine = field(init=False)
     fusion: TrackFusion = field(init=False)
+    pad: PadStage | None = field(init=False)
     _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,7 +124,11 @@ class Appliance:
             device=self.settings.device.id,
             door=self.settings.device.door,
             directory=GalleryDirectory(self.gallery),
+            pad_undecided=self.settings.vision.pad.undecided,
         )
+        pad = self.settings.vision.pad
+        self.pad = (PadStage.from_settings(pad, load_offset(site_path(pad, self.settings.service.state_dir)))
+                    if pad.enabled else None)
 
     # -- one frame ---------------------------------------------------------------------------
     def process(self, frame: Frame) -> list[AccessEvent]:
@@ -129,10 +140,10 @@ class Appliance:
         faces = [self._fused(face, track, frame.time) if i in usable else face
                  for i, (face, track) in enumerate(zip(faces, tracks))]
         verdicts = self._identify(frame, [faces[i] for i in usable])
+        pad = self._pad(frame, faces, [t.id for t in tracks])
         started = time.perf_counter()
         events = []
         seen: list[SeenFace] = []
-        min_live = self.settings.vision.liveness.min_live
         for index, (face, track) in enumerate(zip(faces, tracks)):
             verdict = verdicts[usable.index(index)] if index in usable and verdicts else None
             seen.append(SeenFace(face.detection.box, track.id, index in usable, verdict))
@@ -147,7 +158,7 @@ class Appliance:
                 person_id=verdict.person_id if verdict else None,
                 match=verdict.match if verdict else None,
                 liveness=face.liveness,
-                spoof=face.liveness.live is not None and face.liveness.live < min_live,
+                pad=pad[index],
                 policy_unreachable=verdict.policy_unreachable if verdict else False,
             )
             event = self.engine.observe(observation)
@@ -169,6 +180,20 @@ class Appliance:
             return face
         fused, _ = self.fusion.add(track.id, now, face.embedding, face.detection.score)
         return replace(face, embedding=fused)
+
+    def _pad(self, frame: Frame, faces: list[Face], track_ids: list[int]) -> list[PadVerdict | None]:
+        """Each face's track judged by the PAD stage (None for every face when PAD is off)."""
+        if self.pad is None:
+            return [None] * len(faces)
+        started = time.perf_counter()
+        self.pad.forget(set(self.tracker.tracks))
+        ir, depth = self.sensors.read() if self.sensors else (None, None)
+        verdicts: list[PadVerdict | None] = [
+            self.pad.observe(tid, PadFrame(frame.time, frame.image, face.detection, ir, depth))
+            for face, tid in zip(faces, track_ids)
+        ]
+        self._stage("pad", started)
+        return verdicts
 
     def _identify(self, frame: Frame, faces: list[Face]) -> list[Verdict] | None:
         if not faces:

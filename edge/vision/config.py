@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from edge.config.base import Section
+from edge.vision.pad.config import PadSettings
 
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
@@ -63,3 +64,4 @@ class VisionSettings(Section):
     )
     quality: QualitySettings = Field(default_factory=QualitySettings)
     liveness: LivenessSettings = Field(default_factory=LivenessSettings)
+    pad: PadSettings = Field(default_factory=PadSettings)

@@ -1,0 +1,24 @@
+"""Every PAD method plug-in, in one place.
+
+A method is one module with a settings class (a :class:`~edge.vision.pad.plugin.MethodSettings`
+whose ``type`` is a ``Literal``) and the implementation its ``build()`` returns. Adding a method
+is adding its settings class to ``MethodSettings`` below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from edge.vision.pad.depth import DepthSettings
+from edge.vision.pad.infrared import InfraredSettings
+from edge.vision.pad.motion import RigidMotionSettings
+
+MethodSettings = Annotated[
+    RigidMotionSettings
+    | InfraredSettings
+    | DepthSettings,
+    # | TextureSettings  (edge/vision/pad/texture.py, branch pad-model)
+    Field(discriminator="type"),
+]
