@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, Histogram
 from edge import __version__
 from edge.service.health import CIRCUIT_STATES, CircuitState, HealthState
 
-STAGES = ("detect", "describe", "identify", "decide")
+STAGES = ("detect", "describe", "identify", "pad", "decide")
 # Seconds: from a fast detector pass (~4 ms) to a slow cloud call (deadline 0.8 s and beyond).
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 FPS_WINDOW_S = 10.0

@@ -13,6 +13,8 @@ from edge.access.event import Match
 from edge.access.schedule import parse_window
 from edge.access.tracker import Track, Tracker
 from edge.errors import ConfigError
+from edge.vision.pad.base import PadScore
+from edge.vision.pad.stage import PadVerdict
 from edge.vision.types import Box, Liveness
 
 BOX = Box(100, 100, 80, 80)
@@ -31,15 +33,21 @@ PEOPLE = Directory({"alice": ("Alice", ["default"]), "bob": ("Bob", ["visitors"]
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)
 
 
-def engine(**access: object) -> DecisionEngine:
+def engine(pad_undecided: str = "wait", **access: object) -> DecisionEngine:
     return DecisionEngine(AccessSettings(**access), device="d1", door="front", directory=PEOPLE,
-                          wall_clock=lambda: MONDAY_NOON)
+                          wall_clock=lambda: MONDAY_NOON, pad_undecided=pad_undecided)
 
 
 def obs(track: Track, t: float, person: str | None = "alice", *, usable: bool = True,
-        spoof: bool = False) -> Observation:
+        pad: PadVerdict | None = None) -> Observation:
     return Observation(time=t, track=track, box=BOX, usable=usable, person_id=person if usable else None,
-                       match=MATCH if usable else None, liveness=Liveness(0.9, 0.6), spoof=spoof)
+                       match=MATCH if usable else None, liveness=Liveness(0.9, 0.6), pad=pad)
+
+
+SCORE = PadScore("rigid_motion", 0.9, 0.6, 4, {"ring_follows": 0.9})
+ATTACK = PadVerdict("attack", 0.3, 4, (SCORE,))
+BONA_FIDE = PadVerdict("bona_fide", -0.5, 4, (PadScore("rigid_motion", 0.1, 0.6, 4),))
+UNDECIDED = PadVerdict("undecided", None, 2)
 
 
 def run(e: DecisionEngine, observations: list[Observation]) -> list[tuple[str, str, str | None]]:
@@ -88,12 +96,48 @@ def test_not_allowed_and_outside_schedule() -> None:
     ]
 
 
-def test_spoof_signals_deny() -> None:
+def test_liveness_signals_no_longer_deny() -> None:
     e = engine()
     track = Track(1, BOX, 0.0, 0.0)
-    assert run(e, [obs(track, i / 10, spoof=True) for i in range(3)]) == [
-        ("denied", "spoof_suspected", "alice")
+    weak = [Observation(time=i / 10, track=track, box=BOX, usable=True, person_id="alice", match=MATCH,
+                        liveness=Liveness(0.01, 0.01)) for i in range(3)]
+    assert run(e, weak) == [("granted", "recognized", "alice")]
+
+
+def test_presentation_attack_is_denied_with_the_evidence_and_never_granted() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    events = [e.observe(obs(track, i / 10, pad=ATTACK)) for i in range(3)]
+    (event,) = [ev for ev in events if ev is not None]
+    assert (event.decision, event.reason, event.person_id) == ("denied", "presentation_attack", "alice")
+    assert event.pad is not None and event.pad.verdict == "attack" and event.pad.frames == 4
+    assert event.pad.methods["rigid_motion"].attack == 0.9
+    assert event.pad.methods["rigid_motion"].details == {"ring_follows": 0.9}
+    assert run(e, [obs(track, 0.3 + i / 10, pad=BONA_FIDE) for i in range(5)]) == []
+
+
+def test_undecided_waits_then_grants_once_pad_decides() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, i / 10, pad=UNDECIDED) for i in range(4)]) == []
+    events = [e.observe(obs(track, 0.4, pad=BONA_FIDE))]
+    assert [(ev.decision, ev.reason) for ev in events if ev] == [("granted", "recognized")]
+    assert events[0] is not None and events[0].pad is not None and events[0].pad.verdict == "bona_fide"
+
+
+def test_undecided_denies_when_set_to_deny_and_stays_denied() -> None:
+    e = engine(pad_undecided="deny")
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, i / 10, pad=UNDECIDED) for i in range(3)]) == [
+        ("denied", "presentation_attack", "alice")
     ]
+    assert run(e, [obs(track, 0.3 + i / 10, pad=BONA_FIDE) for i in range(3)]) == []
+
+
+def test_attack_of_an_unknown_face_is_reported_as_an_attack() -> None:
+    e = engine()
+    track = Track(1, BOX, 0.0, 0.0)
+    assert run(e, [obs(track, 0.0, person=None, pad=ATTACK)]) == [("denied", "presentation_attack", None)]
 
 
 def test_cooldown_holds_across_tracks() -> None:

@@ -20,9 +20,13 @@ FACES = FIXTURES / "faces"
 FRAME_W, FRAME_H = 640, 480
 
 
-def loop_settings(tmp_path: Path, **access: object) -> Settings:
+def loop_settings(tmp_path: Path, *, pad: bool = False, **access: object) -> Settings:
+    """Door settings for the scenarios. PAD is off unless asked: these sequences show still photos
+    pasted on a grey wall and moved as one plane, a print attack by construction (PAD's own
+    scenarios are in test_pad_loop.py)."""
     return load_settings(
         None,
+        vision={"pad": {"enabled": pad}},
         device={"id": "door-test", "door": "front"},
         service={"state_dir": str(tmp_path / "state"), "health_port": 0},
         mqtt={"enabled": False},

@@ -5,10 +5,12 @@ a door camera: print-like colour (gamut and dynamic-range compression, a little 
 paper border, the sheet moving as one plane (translation, rotation, perspective tilt) over a
 static textured background, sensor noise. ``cut_clip`` splits a real video into tracks.
 
-Writes ``edge eval pad`` folders (one sub-folder per track, frames in name order)::
+Writes ``edge eval pad`` folders (one sub-folder per track, frames in name order), and the loop
+test's committed clip (``tests/fixtures/pad/print-attack-obama.mp4``)::
 
     python -m tests.support.print_attack attacks --photos DIR --out DIR [--tracks N]
     python -m tests.support.print_attack bona-fide --video FILE --out DIR [--frames 10]
+    python -m tests.support.print_attack fixture
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ import numpy as np
 from edge.vision.image_io import read_image
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURE_PHOTO = FIXTURES / "faces" / "Barack_Obama" / "3.jpg"  # enrolled in the loop tests from 1, 2
+FIXTURE_CLIP = FIXTURES / "pad" / "print-attack-obama.mp4"
+FIXTURE_FPS = 10
 
 
 def room_background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -60,7 +66,7 @@ def print_attack_clip(photo: np.ndarray, *, frames: int = 24, size: tuple[int, i
     sheet = printed(photo)
     sh, sw = sheet.shape[:2]
     corners = np.float32([[0, 0], [sw, 0], [sw, sh], [0, sh]])
-    sheet_h = height * rng.uniform(0.75, 0.95)
+    sheet_h = min(height * rng.uniform(0.7, 0.9), width * 0.8 * sh / sw)  # held near the camera
     sheet_w = sheet_h * sw / sh
     phase = rng.uniform(0, 2 * np.pi, 4)
     sway = rng.uniform(0.2, 0.5) * 2 * np.pi  # radians per second
@@ -112,6 +118,19 @@ def write_track(folder: Path, frames: list[np.ndarray]) -> None:
         cv2.imwrite(str(folder / f"{k:04d}.png"), frame)
 
 
+def write_fixture(path: Path = FIXTURE_CLIP) -> None:
+    """The loop test's clip: 24 frames, 320x240, 10 fps, MPEG-4 part 2 (OpenCV's own encoder)."""
+    frames = print_attack_clip(read_image(FIXTURE_PHOTO, max_pixels=40_000_000), frames=24,
+                               size=(320, 240), seed=3, fps=FIXTURE_FPS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FIXTURE_FPS, (320, 240))
+    try:
+        for frame in frames:
+            writer.write(frame)
+    finally:
+        writer.release()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="kind", required=True)
@@ -126,8 +145,11 @@ def main() -> None:
     bona.add_argument("--out", type=Path, required=True)
     bona.add_argument("--frames", type=int, default=10)
     bona.add_argument("--step", type=int, default=1)
+    sub.add_parser("fixture")
     args = parser.parse_args()
-    if args.kind == "attacks":
+    if args.kind == "fixture":
+        write_fixture()
+    elif args.kind == "attacks":
         photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
         step = max(1, len(photos) // args.tracks)  # spread over the people, not the first few
         for k, path in enumerate(photos[::step][: args.tracks]):

@@ -4,8 +4,9 @@ Each method scores the track (see :mod:`edge.vision.pad.base`); each that decide
 ``attack - threshold`` (>= 0 is an attack by that method alone). The fusion rule combines the
 margins into the track's score, and the track is an attack when the score reaches the site's
 operating point (``offset``, 0 unless ``edge pad calibrate`` set another). A track no method can
-judge yet is ``undecided``. An attack verdict is final for the track; any verdict is final once
-the track has ``max_frames`` frames.
+judge yet is ``undecided``. An attack verdict is final for the track, and so is a bona fide one
+once the track has ``max_frames`` frames; an undecided track keeps being judged on its newest
+``max_frames`` frames.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class PadStage:
         frames = self._frames.setdefault(track_id, deque(maxlen=self.settings.max_frames))
         frames.append(frame)
         verdict = self.judge(list(frames))
-        if verdict.is_attack or len(frames) >= self.settings.max_frames:
+        if verdict.is_attack or (verdict.outcome == "bona_fide" and len(frames) >= self.settings.max_frames):
             self._final[track_id] = verdict
             del self._frames[track_id]
         return verdict
