@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "edge.cli.doctor_cmd:doctor",
     "door": "edge.cli.door_cmd:door",
     "emulate": "edge.cli.emulate_cmd:emulate",
+    "pad": "edge.cli.pad_cmd:pad",
     "people": "edge.cli.people_cmd:people",
     "run": "edge.cli.run_cmd:run",
     "ui": "edge.cli.ui_cmd:ui",

@@ -136,3 +136,29 @@ def score_folders(stage: PadStage, root: Path, detect: Detect,
     """One score per track folder of ``root``."""
     return [track_score(stage, pad_frames(read_track(folder, max_pixels), detect))
             for folder in track_folders(root)]
+
+
+def calibrate_offset(bona_fide: Sequence[float], attacks: Sequence[float], current: float,
+                     bpcer_target: float) -> dict[str, Any]:
+    """The strictest operating point whose BPCER on these tracks is at most ``bpcer_target``,
+    and the rates before (at ``current``) and after. BadInput when no offset reaches the target
+    (bona fide tracks PAD cannot judge are rejected at every offset)."""
+    bona, attack = np.asarray(bona_fide, np.float64), np.asarray(attacks, np.float64)
+    if bona.size == 0 or attack.size == 0:
+        raise BadInput(f"need bona fide and attack tracks (got {bona.size} and {attack.size})")
+    chosen = offset_for_bpcer(bona, attack, bpcer_target)
+    if chosen is None:
+        raise BadInput(f"no operating point keeps BPCER at or below {bpcer_target:g}: "
+                       f"{int(np.isinf(bona).sum())} of {bona.size} bona fide tracks were never judged "
+                       "(move more, or light the face better)")
+    if np.isinf(chosen):  # every bona fide track scores above every cut: the loosest finite one
+        chosen = float(np.max(bona[np.isfinite(bona)], initial=0.0)) + 1e-6
+    before, after = rates(bona, attack, current), rates(bona, attack, chosen)
+    return {
+        "offset": chosen,
+        "bpcer_target": bpcer_target,
+        "before": {"offset": current, "apcer": before.apcer, "bpcer": before.bpcer},
+        "after": {"offset": chosen, "apcer": after.apcer, "bpcer": after.bpcer},
+        "n_bona_fide": int(bona.size),
+        "n_attacks": int(attack.size),
+    }
