@@ -331,5 +331,5 @@ def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool) 
     vision = app.settings.vision
     if threads is not None:
         vision = vision.model_copy(update={"threads": threads})
-    figures = run_bench(_analyzer(vision), quick=quick)
+    figures = run_bench(_analyzer(vision), quick=quick, pad=vision.pad)
     _emit(figures, as_json, format_bench(figures))

@@ -4,7 +4,8 @@ Stage times are medians over repeated calls on one 640x480 frame holding one fac
 portrait, centre-cropped to 4:3 and scaled), after a warm-up. The 1:N search figures are the
 gallery's own benchmark (:func:`edge.gallery.bench.search_figures`); frames per second is the
 whole ``FaceAnalyzer.analyze`` (detect, quality, liveness, describe) plus video decoding over
-the bundled clip.
+the bundled clip. PAD's cost is the stage's work per frame of one tracked face and over a whole
+track (``vision.pad.max_frames`` frames of the bundled clip, every other frame: ~12 frames/s).
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ import numpy as np
 
 from edge.errors import BadInput
 from edge.eval.detection import time_per_call
+from edge.eval.pad import pad_frames
 from edge.gallery.bench import search_figures
 from edge.vision.image_io import decode_image, read_image
+from edge.vision.pad.config import PadSettings
+from edge.vision.pad.stage import PadStage
 from edge.vision.pipeline import FaceAnalyzer
 
 DEMO = Path(__file__).resolve().parents[1] / "demo"
@@ -85,13 +89,64 @@ def clip_fps(
     return {"fps": frames / elapsed, "frames": frames, "faces_per_frame": faces / frames}
 
 
+def clip_frames(clip: Path, count: int, step: int) -> list[np.ndarray]:
+    """The first ``count`` frames of the clip taking every ``step``-th."""
+    capture = cv2.VideoCapture(str(clip))
+    frames: list[np.ndarray] = []
+    index = 0
+    try:
+        while len(frames) < count:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index % step == 0:
+                frames.append(frame)
+            index += 1
+    finally:
+        capture.release()
+    return frames
+
+
+def pad_cost(analyzer: FaceAnalyzer, settings: PadSettings, repeat: int, clip: Path = BENCH_CLIP,
+             step: int = 2) -> dict[str, Any]:
+    """Milliseconds of the PAD stage per track (median of ``repeat`` passes over one track, each
+    with a fresh stage), per frame (that over the track's frames) and its slowest frame, and after
+    how many frames it reached its verdict."""
+    track = pad_frames(clip_frames(clip, settings.max_frames, step), analyzer.detect)
+    if len(track) < settings.min_frames:
+        raise BadInput(f"{clip}: too few frames with a face for PAD")
+    slowest = 0.0
+    per_track: list[float] = []
+    verdict_after: int | None = None
+    outcome = "undecided"
+    for _ in range(repeat):
+        stage = PadStage.from_settings(settings)
+        total = 0.0
+        for k, frame in enumerate(track):
+            started = time.perf_counter()
+            verdict = stage.observe(1, frame)
+            elapsed = (time.perf_counter() - started) * 1000
+            slowest = max(slowest, elapsed)
+            total += elapsed
+            if verdict.outcome != "undecided" and verdict_after is None:
+                verdict_after, outcome = k + 1, verdict.outcome
+        per_track.append(total)
+    track_ms = float(np.median(per_track))
+    return {"per_frame_ms": track_ms / len(track), "slowest_frame_ms": slowest, "per_track_ms": track_ms,
+            "track_frames": len(track), "verdict_after_frames": verdict_after, "verdict": outcome,
+            "methods": [m.type for m in settings.methods]}
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def run_bench(analyzer: FaceAnalyzer, *, quick: bool = False) -> dict[str, Any]:
+def run_bench(analyzer: FaceAnalyzer, *, quick: bool = False,
+              pad: PadSettings | None = None) -> dict[str, Any]:
     """Every figure of ``edge bench --json``. ``quick``: few repeats and searches, 10 frames."""
     stages = stage_times(analyzer, bench_frame(), repeat=5 if quick else 50)
+    pad = pad or PadSettings()
+    pad_figures = pad_cost(analyzer, pad, repeat=2 if quick else 10) if pad.enabled else None
     search = {str(n): search_figures(n, queries=5 if quick else 200).median_ms for n in SEARCH_SIZES}
     video = clip_fps(analyzer, max_frames=10 if quick else None)
     return {
@@ -101,6 +156,7 @@ def run_bench(analyzer: FaceAnalyzer, *, quick: bool = False) -> dict[str, Any]:
         "align_ms": stages["align"],
         "describe_ms": stages["describe"],
         "liveness_ms": stages.get("liveness"),
+        "pad": pad_figures,
         "search_ms": search,
         "fps": video["fps"],
         "clip": {"file": BENCH_CLIP.name, "frames": video["frames"],
@@ -122,6 +178,14 @@ def format_bench(figures: dict[str, Any]) -> str:
                        ("describe", "describe_ms"), ("liveness", "liveness_ms"),
                        ("detect+align+describe", "per_face_ms")):
         lines.append(f"  {label:<22} {ms(figures[key])}")
+    pad = figures["pad"]
+    if pad is None:
+        lines.append("PAD: off")
+    else:
+        per_frame, slowest = ms(pad["per_frame_ms"]).strip(), ms(pad["slowest_frame_ms"]).strip()
+        lines.append(f"PAD ({', '.join(pad['methods'])}) on a {pad['track_frames']}-frame track of the clip: "
+                     f"{per_frame} per frame (slowest {slowest}), {ms(pad['per_track_ms']).strip()} per "
+                     f"track; {pad['verdict']} after {pad['verdict_after_frames']} frames")
     lines.append("1:N search, one face per person, top 5 (median):")
     lines += [f"  {int(n):>7} enrolled      {ms(v)}" for n, v in figures["search_ms"].items()]
     clip = figures["clip"]

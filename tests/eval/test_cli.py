@@ -145,6 +145,9 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["threads"] == 1 and figures["clip"]["frames"] == 10
     assert 0 < figures["detect_ms"] < figures["per_face_ms"]
     assert figures["fps"] > 0 and figures["rss_mb"] > 50
+    pad = figures["pad"]
+    assert pad["methods"] == ["rigid_motion"] and 0 < pad["per_frame_ms"] <= pad["per_track_ms"]
+    assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
 
 
 def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[str], lfw: Path,

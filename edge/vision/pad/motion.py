@@ -12,9 +12,10 @@ head turns), the median over the pairs of frames in which the face moved enough 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -26,6 +27,7 @@ from edge.vision.types import Box
 
 FACE_SCALE_PX = 64  # face box width the pair is resampled to: flow cost does not grow with the face
 MIN_POINTS = 6
+MEMO_SIZE = 64  # pairs remembered: the stage judges a track again at each new frame
 
 
 class RigidMotionSettings(MethodSettings):
@@ -33,8 +35,12 @@ class RigidMotionSettings(MethodSettings):
     threshold: float = Field(0.6, ge=0, le=1, description="Share of surrounding points moving "
                              "with the face's plane at which the track is an attack")
     min_motion: float = Field(
-        0.03, gt=0, description="Least face motion between two frames to judge them, in face "
+        0.04, gt=0, description="Least face motion between two frames to judge them, in face "
         "widths (smaller motions say nothing)"
+    )
+    min_pairs: int = Field(
+        2, ge=1, description="Frames that moved enough (against the first) before the track is "
+        "judged: one pair alone is too noisy"
     )
     pairs: int = Field(
         3, ge=1, le=20, description="Frames compared with the track's first (the newest ones): "
@@ -55,13 +61,24 @@ class PairMotion:
     face_rigid: float  # share of face points on it, 0..1
 
 
+TRAVEL = 0.5  # face widths the face may move from the track's first frame and stay in the region
+
+
 def _expand(box: Box, margin: float) -> Box:
     return Box(box.x - margin * box.w, box.y - margin * box.h, box.w * (1 + 2 * margin),
                box.h * (1 + 2 * margin))
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+@dataclass(frozen=True)
+class _Anchor:
+    """The track's first frame, prepared once per judgement: the region around the face
+    (resampled so the face is FACE_SCALE_PX wide), its corners, and which are the face's."""
+
+    region: tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+    size: tuple[int, int]  # (w, h) of the resampled region
+    grey: np.ndarray
+    corners: np.ndarray  # (N, 1, 2) float32, resampled pixels
+    on_face: np.ndarray  # (N,) bool: face corners (the others are the ring's)
 
 
 class RigidMotionMethod:
@@ -69,11 +86,16 @@ class RigidMotionMethod:
 
     def __init__(self, settings: RigidMotionSettings) -> None:
         self.settings = settings
+        self._memo: OrderedDict[tuple[int, int], tuple[PadFrame, PadFrame, Any]] = OrderedDict()
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        pairs = [self.pair(track[0], later) for later in track[1:][-self.settings.pairs:]]
+        anchor = self._remembered(track[0], track[0], self._anchor)
+        if anchor is None:
+            return None
+        pairs = [self._remembered(track[0], later, lambda f: self.pair(anchor, f))
+                 for later in track[1:][-self.settings.pairs:]]
         moving = [p for p in pairs if p is not None and p.motion >= self.settings.min_motion]
-        if not moving:
+        if len(moving) < self.settings.min_pairs:
             return None
         planar = float(np.median([p.ring_follows * p.face_rigid for p in moving]))
         return PadScore(
@@ -86,63 +108,82 @@ class RigidMotionMethod:
             },
         )
 
-    def pair(self, first: PadFrame, second: PadFrame) -> PairMotion | None:
-        """How the face and its surroundings moved between two frames; None if too few points."""
-        a, b = first.detection.box, second.detection.box
-        scale = FACE_SCALE_PX / max(a.w, 1.0)
+    def _remembered(self, first: PadFrame, second: PadFrame, compute: Any) -> Any:
+        """``compute(second)``, remembered for the same two frame objects (the stage hands the
+        same frames again as a track grows; identity is checked, so a recycled id never hits)."""
+        key = (id(first), id(second))
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is first and hit[1] is second:
+            self._memo.move_to_end(key)
+            return hit[2]
+        value = compute(second)
+        self._memo[key] = (first, second, value)
+        if len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return value
+
+    def _anchor(self, first: PadFrame) -> _Anchor | None:
+        box = first.detection.box
+        scale = FACE_SCALE_PX / max(box.w, 1.0)
         margin = self.settings.context
-        region = _expand(Box(min(a.x, b.x), min(a.y, b.y), max(a.x + a.w, b.x + b.w) - min(a.x, b.x),
-                             max(a.y + a.h, b.y + b.h) - min(a.y, b.y)), margin * a.w / max(a.h, 1.0))
+        region = _expand(box, margin + TRAVEL)
         height, width = first.image.shape[:2]
         x0, y0 = max(0, int(region.x)), max(0, int(region.y))
         x1, y1 = min(width, int(region.x + region.w) + 1), min(height, int(region.y + region.h) + 1)
         if x1 - x0 < 8 or y1 - y0 < 8:
             return None
         size = (max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale)))
-        grey0 = cv2.resize(_grey(first.image)[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
-        grey1 = cv2.resize(_grey(second.image)[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+        grey = _grey_region(first.image, (x0, y0, x1, y1), size)
 
-        def local(box: Box) -> tuple[int, int, int, int]:
-            return (round((box.x - x0) * scale), round((box.y - y0) * scale),
-                    round((box.x + box.w - x0) * scale), round((box.y + box.h - y0) * scale))
+        def mask(outer: float, inner: float | None = None) -> np.ndarray:
+            out = np.zeros(grey.shape, np.uint8)
+            for value, margin_of in ((255, outer), (0, inner)):
+                if margin_of is None:
+                    continue
+                b = _expand(box, margin_of)
+                bx0, by0 = max(0, round((b.x - x0) * scale)), max(0, round((b.y - y0) * scale))
+                bx1, by1 = round((b.x + b.w - x0) * scale), round((b.y + b.h - y0) * scale)
+                out[by0:by1, bx0:bx1] = value
+            return out
 
-        face_mask = np.zeros(grey0.shape, np.uint8)
-        fx0, fy0, fx1, fy1 = local(_expand(a, -0.1))
-        face_mask[max(fy0, 0):fy1, max(fx0, 0):fx1] = 255
-        ring_mask = np.zeros(grey0.shape, np.uint8)
-        rx0, ry0, rx1, ry1 = local(_expand(a, margin))
-        ring_mask[max(ry0, 0):ry1, max(rx0, 0):rx1] = 255
-        hx0, hy0, hx1, hy1 = local(_expand(a, 0.15))
-        ring_mask[max(hy0, 0):hy1, max(hx0, 0):hx1] = 0
-        face = self._tracked(grey0, grey1, face_mask, 40)
-        ring = self._tracked(grey0, grey1, ring_mask, 80)
-        if face is None or ring is None:
+        face = cv2.goodFeaturesToTrack(grey, 40, 0.01, 3, mask=mask(-0.1))
+        ring = cv2.goodFeaturesToTrack(grey, 80, 0.01, 3, mask=mask(margin, 0.15))
+        if face is None or ring is None or len(face) < MIN_POINTS or len(ring) < MIN_POINTS:
             return None
-        homography, _ = cv2.findHomography(face[0], face[1], cv2.LMEDS)
+        corners = np.concatenate([face, ring]).astype(np.float32)
+        on_face = np.arange(len(corners)) < len(face)
+        return _Anchor((x0, y0, x1, y1), size, grey, corners, on_face)
+
+    def pair(self, anchor: _Anchor, later: PadFrame) -> PairMotion | None:
+        """How the face and its surroundings moved from the anchor frame to ``later``; None if
+        too few points could be followed."""
+        grey = _grey_region(later.image, anchor.region, anchor.size)
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(anchor.grey, grey, anchor.corners, None,  # type: ignore[call-overload]
+                                                    winSize=(11, 11), maxLevel=3)
+        back, status_back, _ = cv2.calcOpticalFlowPyrLK(grey, anchor.grey, moved, None,  # type: ignore[call-overload]
+                                                        winSize=(11, 11), maxLevel=3)
+        good = ((status[:, 0] == 1) & (status_back[:, 0] == 1)
+                & (np.linalg.norm((back - anchor.corners)[:, 0, :], axis=1) < 0.5))
+        face, ring = good & anchor.on_face, good & ~anchor.on_face
+        if face.sum() < MIN_POINTS or ring.sum() < MIN_POINTS:
+            return None
+        start, end = anchor.corners[:, 0, :], moved[:, 0, :]
+        homography, _ = cv2.findHomography(start[face], end[face], cv2.RANSAC, 1.0, maxIters=200)
         if homography is None:
             return None
-        motion = float(np.median(np.linalg.norm(face[1] - face[0], axis=1)))
+        motion = float(np.median(np.linalg.norm(end[face] - start[face], axis=1)))
         tolerance = 0.5 + 0.3 * motion
 
-        def on_plane(points: tuple[np.ndarray, np.ndarray]) -> float:
-            predicted = cv2.perspectiveTransform(points[0][:, None, :], homography)[:, 0, :]
-            return float(np.mean(np.linalg.norm(points[1] - predicted, axis=1) < tolerance))
+        def on_plane(which: np.ndarray) -> float:
+            predicted = cv2.perspectiveTransform(start[which][:, None, :], homography)[:, 0, :]
+            return float(np.mean(np.linalg.norm(end[which] - predicted, axis=1) < tolerance))
 
         return PairMotion(motion / FACE_SCALE_PX, on_plane(ring), on_plane(face))
 
-    @staticmethod
-    def _tracked(grey0: np.ndarray, grey1: np.ndarray, mask: np.ndarray,
-                 most: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Corners of ``mask`` in ``grey0`` and where they are in ``grey1`` (reliable ones only)."""
-        corners = cv2.goodFeaturesToTrack(grey0, most, 0.01, 3, mask=mask)
-        if corners is None or len(corners) < MIN_POINTS:
-            return None
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(grey0, grey1, corners, None,  # type: ignore[call-overload]
-                                                    winSize=(11, 11), maxLevel=3)
-        back, status_back, _ = cv2.calcOpticalFlowPyrLK(grey1, grey0, moved, None,  # type: ignore[call-overload]
-                                                        winSize=(11, 11), maxLevel=3)
-        good = ((status[:, 0] == 1) & (status_back[:, 0] == 1)
-                & (np.linalg.norm((back - corners)[:, 0, :], axis=1) < 0.5))
-        if good.sum() < MIN_POINTS:
-            return None
-        return corners[good, 0, :], moved[good, 0, :]
+
+def _grey_region(image: np.ndarray, region: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = region
+    crop = image[y0:y1, x0:x1]
+    if crop.ndim == 3:
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
