@@ -51,7 +51,7 @@ def head_moving_before_a_wall(photo: np.ndarray, analyzer: FaceAnalyzer, frames:
     box = analyzer.detect(head)[0].box
     mask = np.zeros(head.shape[:2], np.uint8)
     centre = (int(box.x + box.w / 2), int(box.y + box.h / 2))
-    cv2.ellipse(mask, centre, (int(box.w * 0.6), int(box.h * 0.7)), 0, 0, 360, 255, -1)
+    cv2.ellipse(mask, centre, (int(box.w * 0.5), int(box.h * 0.6)), 0, 0, 360, 255, -1)
     h, w = head.shape[:2]
     out = []
     for k in range(frames):

@@ -32,8 +32,9 @@ MEMO_SIZE = 64  # pairs remembered: the stage judges a track again at each new f
 
 class RigidMotionSettings(MethodSettings):
     type: Literal["rigid_motion"] = "rigid_motion"
-    threshold: float = Field(0.6, ge=0, le=1, description="Share of surrounding points moving "
-                             "with the face's plane at which the track is an attack")
+    threshold: float = Field(0.35, ge=0, le=1, description="Share of the points around the face "
+                             "moving with the face's plane (times the share of face points on it) "
+                             "at which the track is an attack")
     min_motion: float = Field(
         0.04, gt=0, description="Least face motion between two frames to judge them, in face "
         "widths (smaller motions say nothing)"
@@ -43,8 +44,8 @@ class RigidMotionSettings(MethodSettings):
         "judged: one pair alone is too noisy"
     )
     pairs: int = Field(
-        3, ge=1, le=20, description="Frames compared with the track's first (the newest ones): "
-        "(the cost of one judgement grows with it)"
+        3, ge=1, le=20, description="Newest frames compared with the track's first at each "
+        "judgement (more: steadier, slower)"
     )
     context: float = Field(
         0.8, gt=0.2, le=2, description="Width of the ring around the face box, in face widths"
