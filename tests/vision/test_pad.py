@@ -15,6 +15,7 @@ from edge.errors import ConfigError, UserError
 from edge.vision.pad.base import PadFrame, PadScore
 from edge.vision.pad.config import PadSettings
 from edge.vision.pad.depth import DepthSettings, plane_relief
+from edge.vision.pad.edges import PrintFrameSettings, side_distances
 from edge.vision.pad.infrared import InfraredSettings
 from edge.vision.pad.motion import RigidMotionSettings
 from edge.vision.pad.stage import PadStage, fuse
@@ -81,6 +82,22 @@ def test_no_motion_says_nothing(analyzer) -> None:
     image = print_attack_clip(cv2.imread(str(PHOTO)), frames=1, size=SIZE)[0]
     track = track_of([image] * 6, analyzer)
     assert RigidMotionSettings().build().score(track) is None
+
+
+def test_paper_edges_keep_their_distance_to_the_face(analyzer) -> None:
+    """A print whose border is in view within a face width of the face on three sides (on small
+    faces, 40 px here, not every simulated print is: the method needs the border in view)."""
+    photo = cv2.imread(str(FIXTURES / "faces" / "Joe_Biden" / "2.jpg"))
+    track = track_of(print_attack_clip(photo, frames=8, size=SIZE, seed=1), analyzer)
+    assert len(side_distances(track[0], 1.0)) >= 3
+    score = PrintFrameSettings().build().score(track)
+    assert score is not None and score.is_attack, score
+
+
+def test_background_edges_do_not_follow_a_moving_head(analyzer) -> None:
+    frames = head_moving_before_a_wall(cv2.imread(str(PHOTO)), analyzer, 8, 3.0)
+    score = PrintFrameSettings().build().score(track_of(frames, analyzer))
+    assert score is not None and not score.is_attack, score
 
 
 # -- the stage ------------------------------------------------------------------------------

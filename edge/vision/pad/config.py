@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from edge.config.base import Section
+from edge.vision.pad.edges import PrintFrameSettings
 from edge.vision.pad.motion import RigidMotionSettings
 from edge.vision.pad.registry import MethodSettings
 
@@ -20,9 +21,9 @@ class PadSettings(Section):
         "before the door grants it"
     )
     methods: list[MethodSettings] = Field(
-        default_factory=lambda: [RigidMotionSettings()],  # type: ignore[arg-type]  # one of the union
-        description="The PAD methods, each a table with its 'type' (rigid_motion, infrared, "
-        "depth) and its own settings",
+        default_factory=lambda: [RigidMotionSettings(), PrintFrameSettings()],  # type: ignore[arg-type]
+        description="The PAD methods, each a table with its 'type' (rigid_motion, print_frame, "
+        "infrared, depth) and its own settings",
     )
     fusion: Fusion = Field(
         "any", description="How methods that decided are combined: 'any' = attack if any says "

@@ -12,11 +12,13 @@ from typing import Annotated
 from pydantic import Field
 
 from edge.vision.pad.depth import DepthSettings
+from edge.vision.pad.edges import PrintFrameSettings
 from edge.vision.pad.infrared import InfraredSettings
 from edge.vision.pad.motion import RigidMotionSettings
 
 MethodSettings = Annotated[
     RigidMotionSettings
+    | PrintFrameSettings
     | InfraredSettings
     | DepthSettings,
     # | TextureSettings  (edge/vision/pad/texture.py, branch pad-model)
