@@ -12,6 +12,7 @@ the four sides that follow, once the face has moved enough to tell (else ``None`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Literal
 
 import cv2
@@ -19,6 +20,7 @@ import numpy as np
 from pydantic import Field
 
 from edge.vision.pad.base import PadFrame, PadScore
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.plugin import MethodSettings
 from edge.vision.types import Box
 
@@ -97,6 +99,7 @@ class PrintFrameMethod:
 
     def __init__(self, settings: PrintFrameSettings) -> None:
         self.settings = settings
+        self._sides: FrameMemo[dict[str, list[float]]] = FrameMemo()
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         first = track[0].detection.box
@@ -105,7 +108,8 @@ class PrintFrameMethod:
                      for f in track) / max(first.w, 1.0)
         if travel < self.settings.min_motion:
             return None
-        per_frame = [side_distances(f, self.settings.context) for f in track]
+        per_frame = [self._sides.get((f,), partial(side_distances, f, self.settings.context))
+                     for f in track]
         needed = self.settings.present * len(track)
         following = sum(recurs([d.get(side, []) for d in per_frame], self.settings.steady, needed)
                         for side in SIDES)

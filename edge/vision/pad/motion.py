@@ -12,22 +12,22 @@ head turns), the median over the pairs of frames in which the face moved enough 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import partial
+from typing import Literal
 
 import cv2
 import numpy as np
 from pydantic import Field
 
 from edge.vision.pad.base import PadFrame, PadScore
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.plugin import MethodSettings
 from edge.vision.types import Box
 
 FACE_SCALE_PX = 64  # face box width the pair is resampled to: flow cost does not grow with the face
 MIN_POINTS = 6
-MEMO_SIZE = 64  # pairs remembered: the stage judges a track again at each new frame
 
 
 class RigidMotionSettings(MethodSettings):
@@ -87,13 +87,15 @@ class RigidMotionMethod:
 
     def __init__(self, settings: RigidMotionSettings) -> None:
         self.settings = settings
-        self._memo: OrderedDict[tuple[int, int], tuple[PadFrame, PadFrame, Any]] = OrderedDict()
+        self._anchors: FrameMemo[_Anchor | None] = FrameMemo()
+        self._pairs: FrameMemo[PairMotion | None] = FrameMemo()
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        anchor = self._remembered(track[0], track[0], self._anchor)
+        first = track[0]
+        anchor = self._anchors.get((first,), lambda: self._anchor(first))
         if anchor is None:
             return None
-        pairs = [self._remembered(track[0], later, lambda f: self.pair(anchor, f))
+        pairs = [self._pairs.get((first, later), partial(self.pair, anchor, later))
                  for later in track[1:][-self.settings.pairs:]]
         moving = [p for p in pairs if p is not None and p.motion >= self.settings.min_motion]
         if len(moving) < self.settings.min_pairs:
@@ -108,20 +110,6 @@ class RigidMotionMethod:
                 "pairs": float(len(moving)),
             },
         )
-
-    def _remembered(self, first: PadFrame, second: PadFrame, compute: Any) -> Any:
-        """``compute(second)``, remembered for the same two frame objects (the stage hands the
-        same frames again as a track grows; identity is checked, so a recycled id never hits)."""
-        key = (id(first), id(second))
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] is first and hit[1] is second:
-            self._memo.move_to_end(key)
-            return hit[2]
-        value = compute(second)
-        self._memo[key] = (first, second, value)
-        if len(self._memo) > MEMO_SIZE:
-            self._memo.popitem(last=False)
-        return value
 
     def _anchor(self, first: PadFrame) -> _Anchor | None:
         box = first.detection.box
