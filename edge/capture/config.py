@@ -44,21 +44,29 @@ SourceConfig = Annotated[
 ]
 
 
-class DepthSourceConfig(Section):
+class SensorSourceConfig(Section):
+    """A second camera for PAD's hardware methods, registered to the colour one."""
+
+    enabled: bool = Field(False, description="Use this camera (a PAD method needs it)")
+    source: SourceConfig = Field(default_factory=OpenCVSourceConfig)
+
+
+class DepthSourceConfig(SensorSourceConfig):
     """A depth camera delivering 8-bit grey frames: depth = near_m + level * unit_m, 0 = none."""
 
-    source: SourceConfig
-    near_m: float = Field(0.2, ge=0, description="Depth of grey level 0+, metres")
+    near_m: float = Field(0.2, ge=0, description="Metres at level 0 (level 0 itself: no reading)")
     unit_m: float = Field(0.004, gt=0, description="Metres per grey level")
 
 
 class CameraSettings(Section):
     source: SourceConfig = Field(default_factory=OpenCVSourceConfig)
-    ir: SourceConfig | None = Field(
-        None, description="Near-infrared camera registered to the colour one (PAD 'infrared')"
+    ir: SensorSourceConfig = Field(
+        default_factory=SensorSourceConfig,
+        description="Near-infrared camera registered to the colour one (PAD 'infrared')",
     )
-    depth: DepthSourceConfig | None = Field(
-        None, description="Depth camera registered to the colour one (PAD 'depth')"
+    depth: DepthSourceConfig = Field(
+        default_factory=DepthSourceConfig,
+        description="Depth camera registered to the colour one (PAD 'depth')",
     )
     sensor_max_age_s: float = Field(
         0.5, gt=0, description="An IR/depth frame older than this is missing (PAD fails closed)"

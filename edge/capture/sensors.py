@@ -1,6 +1,6 @@
 """The second sensors PAD reads beside the colour camera: a near-infrared and a depth camera.
 
-Each is an ordinary frame source plug-in (``camera.ir``, ``camera.depth.source``). A live one
+Each is an ordinary frame source plug-in (``camera.ir.source``, ``camera.depth.source``). A live one
 is read by a :class:`FrameReader` in the background and its newest frame is used while younger
 than ``camera.sensor_max_age_s``; a finite one (a folder, a file) gives one frame per colour
 frame, in step. A sensor that cannot be opened at start is a :class:`UserError`; one that stops
@@ -90,9 +90,9 @@ class Sensors:
 
     @classmethod
     def open(cls, camera: CameraSettings) -> Sensors:
-        ir = SensorFeed("camera.ir", camera.ir, camera) if camera.ir else None
+        ir = SensorFeed("camera.ir", camera.ir.source, camera) if camera.ir.enabled else None
         try:
-            depth = SensorFeed("camera.depth", camera.depth.source, camera) if camera.depth else None
+            depth = SensorFeed("camera.depth", camera.depth.source, camera) if camera.depth.enabled else None
         except UserError:
             if ir:
                 ir.close()

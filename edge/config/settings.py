@@ -64,9 +64,9 @@ class Settings(BaseSettings):
         """A hardware PAD method without its camera is a start-up error, never a skipped check."""
         pad = self.vision.pad
         for method in pad.methods if pad.enabled else []:
-            if method.type == "infrared" and self.camera.ir is None:
+            if method.type == "infrared" and not self.camera.ir.enabled:
                 raise ValueError("vision.pad method 'infrared' needs camera.ir (the IR camera)")
-            if method.type == "depth" and self.camera.depth is None:
+            if method.type == "depth" and not self.camera.depth.enabled:
                 raise ValueError("vision.pad method 'depth' needs camera.depth (the depth camera)")
         return self
 

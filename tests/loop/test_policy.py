@@ -36,8 +36,10 @@ def shallow_table(tmp_path: Path) -> Path:
 
 
 def door_settings(tmp_path: Path, **access: object) -> Settings:
+    """PAD off: the frames are a still photo pasted on a grey wall (see tests/loop/conftest.py)."""
     return load_settings(
         None,
+        vision={"pad": {"enabled": False}},
         device={"id": "door-test", "door": "front"},
         service={"state_dir": str(tmp_path / "state"), "health_port": 0},
         mqtt={"enabled": False},

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.capture.config import CameraSettings, FolderSourceConfig
+from edge.capture.config import CameraSettings
 from edge.capture.sensors import Sensors, depth_metres
 from edge.config.settings import load_settings
 from edge.errors import ConfigError, UserError
@@ -208,7 +208,8 @@ def test_hardware_method_without_its_camera_is_a_config_error() -> None:
 
 
 def test_missing_ir_camera_is_a_start_up_error(tmp_path: Path) -> None:
-    camera = CameraSettings(ir=FolderSourceConfig(path=tmp_path / "no-such-camera"))
+    camera = CameraSettings.model_validate(
+        {"ir": {"enabled": True, "source": {"type": "folder", "path": str(tmp_path / "no-such-camera")}}})
     with pytest.raises(UserError, match="camera.ir"):
         Sensors.open(camera)
 
@@ -218,7 +219,8 @@ def test_ir_camera_that_dies_gives_no_frame_so_pad_fails_closed(tmp_path: Path) 
     folder.mkdir()
     for k in range(3):
         cv2.imwrite(str(folder / f"{k}.png"), np.full((24, 32), 100, np.uint8))
-    sensors = Sensors.open(CameraSettings(ir=FolderSourceConfig(path=folder)))
+    sensors = Sensors.open(CameraSettings.model_validate(
+        {"ir": {"enabled": True, "source": {"type": "folder", "path": str(folder)}}}))
     try:
         ir, depth = sensors.read()
         assert ir is not None and ir.shape == (24, 32) and depth is None
@@ -231,6 +233,5 @@ def test_ir_camera_that_dies_gives_no_frame_so_pad_fails_closed(tmp_path: Path) 
 def test_depth_levels_become_metres() -> None:
     camera = CameraSettings.model_validate({"depth": {"source": {"type": "folder"}, "near_m": 0.2,
                                                       "unit_m": 0.004}})
-    assert camera.depth is not None
     depth = depth_metres(np.array([[0, 1, 100]], np.uint8), camera.depth)
     assert depth[0].tolist() == pytest.approx([0.0, 0.204, 0.6])
