@@ -17,6 +17,11 @@ UNITS = Path(__file__).resolve().parents[2] / "systemd"
 # systemd-analyze security's exposure (0 = fully confined, 10 = unprotected), measured and
 # recorded in docs/service.md; a change that raises it must be deliberate.
 MAX_EXPOSURE = {"edge.service": 1.5, "edge-door.service": 1.5}
+# Checks of systemd-analyze security that both units must pass whatever the total: some weigh
+# too little to move the rounded exposure (a UMask that lets the group read the gallery).
+MUST_PASS = ("User=/DynamicUser=", "NoNewPrivileges=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=",
+             "RestrictSUIDSGID=", "CapabilityBoundingSet=~CAP_SYS_ADMIN", "SystemCallFilter=~@privileged",
+             "UMask=")
 
 
 def analyze() -> str:
@@ -52,3 +57,5 @@ def test_systemd_analyze_security_exposure(tmp_path: Path, name: str) -> None:
     exposure = re.search(rf"Overall exposure level for {re.escape(name)}: ([0-9.]+)", result.stdout)
     assert exposure is not None, result.stdout[-400:]
     assert float(exposure.group(1)) <= MAX_EXPOSURE[name], result.stdout
+    verdicts = {m.group(2): m.group(1) for m in re.finditer(r"^([✓✗]) (\S+)", result.stdout, re.MULTILINE)}
+    assert {check: verdicts.get(check) for check in MUST_PASS} == {check: "✓" for check in MUST_PASS}
