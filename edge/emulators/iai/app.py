@@ -8,7 +8,6 @@ and answered ``InternalError``, never a 500 or a traceback.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -21,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
+from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.iai import matching, people, signing
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.ratelimit import TokenBucket
@@ -68,24 +69,18 @@ def error(code: str, message: str) -> JSONResponse:
     return envelope({"Error": {"Code": code, "Message": message}})
 
 
-async def _body(request: Request) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ApiError("RequestSizeLimitExceeded", f"The request body exceeds {MAX_BODY_BYTES} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def refuse(reason: Refusal, limits: BodyLimits) -> JSONResponse:
+    """A body that was not read: too large, or stalled."""
+    if reason is Refusal.TOO_LARGE:
+        return error("RequestSizeLimitExceeded", f"The request body exceeds {limits.max_bytes} bytes.")
+    return error("InvalidParameter", "The request body did not arrive in time.")
 
 
 def _params(body: bytes) -> dict[str, Any]:
     try:
-        params = json.loads(body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError("InvalidParameter", "The body is not JSON.") from None
-    if not isinstance(params, dict):
-        raise ApiError("InvalidParameter", "The body must be a JSON object.")
-    return params
+        return json_object(body)
+    except MalformedBody as exc:
+        raise ApiError("InvalidParameter", f"{exc}.") from None
 
 
 class IaiServer:
@@ -106,7 +101,8 @@ class IaiServer:
         self.limiter = TokenBucket(rate_limit) if rate_limit else None
         self.clock = clock
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-        self.app = Starlette(routes=[Route("/{path:path}", self.handle, methods=methods)])
+        routes = [Route("/{path:path}", self.handle, methods=methods)]
+        self.app: ASGIApp = BoundedBody(Starlette(routes=routes), BodyLimits(MAX_BODY_BYTES), refuse)
 
     def close(self) -> None:
         self.service.store.close()
@@ -128,7 +124,7 @@ class IaiServer:
     async def _answer(self, request: Request, action: str) -> dict[str, Any]:
         if request.method != "POST":
             raise ApiError("UnsupportedProtocol", "Only POST with a JSON body is supported.")
-        body = await _body(request)
+        body = await request.body()
         secret_id = signing.verify(
             request.method,
             request.url.path,

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from edge.emulators.iai.api_error import ApiError
+from edge.emulators.images import decode_within, header_size
 from edge.errors import BadImage
-from edge.vision.image_io import decode_image, image_size
 
 MAX_BASE64_CHARS = 5 * 1024 * 1024
 MAX_LONG_SIDE = 4000
@@ -33,12 +33,12 @@ def decode_base64_image(encoded: object, name: str = "Image") -> np.ndarray:
     if not data.startswith(_MAGIC):
         raise ApiError("FailedOperation.ImageDecodeFailed", f"{name}: only JPG, PNG and BMP are supported.")
     try:
-        width, height = image_size(data)
+        width, height = header_size(data)
         if max(width, height) > MAX_LONG_SIDE:
             raise ApiError("FailedOperation.ImageResolutionExceed", f"{name}: the long side exceeds 4000 px.")
         if min(width, height) < MIN_SHORT_SIDE:
             raise ApiError("FailedOperation.ImageResolutionTooSmall", f"{name}: short side < 64 px.")
-        return decode_image(data, max_pixels=MAX_LONG_SIDE * MAX_LONG_SIDE)
+        return decode_within(data, MAX_LONG_SIDE * MAX_LONG_SIDE)
     except BadImage as exc:
         raise ApiError("FailedOperation.ImageDecodeFailed", f"{name}: {exc}") from None
 

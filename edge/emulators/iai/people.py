@@ -10,6 +10,7 @@ from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import decode_base64_image, image_param
 from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, rect
 from edge.emulators.iai.store import Group, new_face_id
+from edge.emulators.sqlite_state import LimitReached
 
 MAX_FACES_PER_PERSON = 5
 MAX_IMAGES_PER_CREATE_FACE = 4
@@ -109,6 +110,10 @@ def copy_person(svc: Service, params: Params) -> Params:
     return {"SucGroupIds": group_ids, "SucGroupNum": len(group_ids)}
 
 
+def _too_many_faces() -> ApiError:
+    return ApiError("InvalidParameterValue.PersonFaceNumExceed", "A person holds at most 5 faces.")
+
+
 def create_face(svc: Service, params: Params) -> Params:
     person = svc.person(p.person_id(params))
     images = params.get("Images") or []
@@ -117,7 +122,7 @@ def create_face(svc: Service, params: Params) -> Params:
     if len(images) > MAX_IMAGES_PER_CREATE_FACE:
         raise ApiError("InvalidParameterValue.UploadFaceNumExceed", "At most 4 images per call.")
     if len(person.face_ids) + len(images) > MAX_FACES_PER_PERSON:
-        raise ApiError("InvalidParameterValue.PersonFaceNumExceed", "A person holds at most 5 faces.")
+        raise _too_many_faces()  # before the costly detection; checked again where faces are added
     threshold = p.number(
         params, "FaceMatchThreshold", 60.0, 0, 100, "InvalidParameterValue.FaceMatchThresholdIllegal"
     )
@@ -144,7 +149,10 @@ def create_face(svc: Service, params: Params) -> Params:
         added.append((new_face_id(), face.embedding))
         indexes.append(index)
         rects.append(rect(face.detection.box))
-    svc.store.add_faces(person.person_id, added)
+    try:
+        svc.store.add_faces(person.person_id, added, MAX_FACES_PER_PERSON)
+    except LimitReached:
+        raise _too_many_faces() from None
     return {
         "SucFaceNum": len(added),
         "SucFaceIds": [face_id for face_id, _ in added],

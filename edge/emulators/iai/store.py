@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.emulators.sqlite_state import SqliteState
+from edge.emulators.sqlite_state import SqliteState, check_limit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS groups (
@@ -112,8 +112,12 @@ class Store(SqliteState):
         blob = np.asarray(embedding, np.float32).tobytes()
         db.execute("INSERT INTO faces VALUES (?, ?, ?, ?)", (face_id, person_id, blob, _now_ms()))
 
-    def add_faces(self, person_id: str, faces: Sequence[tuple[str, np.ndarray]]) -> None:
+    def add_faces(self, person_id: str, faces: Sequence[tuple[str, np.ndarray]], max_faces: int) -> None:
+        """All of ``faces`` or, if the person would then hold over ``max_faces``, none
+        (:class:`LimitReached`)."""
         with self.transaction() as db:
+            check_limit(db, "SELECT COUNT(*) FROM faces WHERE person_id = ?", (person_id,), max_faces,
+                        len(faces))
             for face_id, embedding in faces:
                 self._insert_face(db, person_id, face_id, embedding)
 

@@ -19,11 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
+from edge.emulators.body import BodyLimits, BoundedBody, Refusal
 from edge.emulators.sensetime.engine import FaceEngine
 from edge.emulators.sensetime.limiter import FixedWindow
 from edge.emulators.sensetime.manage import Management
-from edge.emulators.sensetime.params import Params, api_error, invalid, read_params
+from edge.emulators.sensetime.params import MAX_BODY_BYTES, Params, api_error, invalid, read_params
 from edge.emulators.sensetime.service import Answer, SenseTimeService
 from edge.emulators.sensetime.settings import EmulatorSettings
 from edge.emulators.sensetime.store import Store
@@ -35,8 +37,9 @@ Handler = Callable[[Params], Answer]
 
 
 def create_app(settings: EmulatorSettings, engine: FaceEngine,
-               clock: Callable[[], float] = time.time) -> Starlette:
-    """The whole v1 document on one Starlette app, state in ``settings.data_dir``."""
+               clock: Callable[[], float] = time.time) -> ASGIApp:
+    """The whole v1 document on one Starlette app behind :class:`BoundedBody`, state in
+    ``settings.data_dir``."""
     store = Store(settings.data_dir / "sensetime.sqlite")
     service = SenseTimeService(store, engine, settings, clock)
     manage = Management(service)
@@ -88,6 +91,15 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
             data = await download(url, settings.max_file_bytes, settings.download_timeout_s)
         return await run_in_threadpool(service.detection, params, data)
 
+    def refuse(reason: Refusal, limits: BodyLimits) -> JSONResponse:
+        """A body that was not read: too large, or stalled (a call like any other)."""
+        _, headers = window.take()
+        if reason is Refusal.TOO_LARGE:
+            error = api_error("IMAGE_FILE_SIZE_TOO_BIG", f"request body over {limits.max_bytes} bytes")
+        else:
+            error = invalid("the request body did not arrive in time")
+        return answer(error.http_status, {"status": error.status, "reason": error.reason}, headers)
+
     async def not_found(request: Request) -> JSONResponse:
         _, headers = window.take()
         return answer(404, {"status": "NOT_FOUND", "reason": f"no API at {request.url.path}"}, headers)
@@ -126,7 +138,7 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
         yield
         store.close()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return BoundedBody(Starlette(routes=routes, lifespan=lifespan), BodyLimits(MAX_BODY_BYTES), refuse)
 
 
 async def download(url: str, max_bytes: int, timeout_s: float) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from edge.emulators.sensetime.params import Params, api_error, invalid
 from edge.emulators.sensetime.service import Answer, SenseTimeService, ok
 from edge.emulators.sensetime.store import ENTITIES, new_id
+from edge.emulators.sqlite_state import LimitReached, check_limit
 
 
 class Management:
@@ -52,10 +53,16 @@ class Management:
         person_id = self.service.entity("person", p.required("person_id"))["person_id"]
         face_ids = p.ids("face_id")
         self._claimable(person_id, face_ids)
-        with self.store.transaction() as db:
-            db.executemany("UPDATE faces SET person_id = ? WHERE face_id = ?",
-                           [(person_id, f) for f in face_ids])
-            self.store.set_trained(db, "person", person_id, False)
+        try:
+            with self.store.transaction() as db:
+                db.executemany("UPDATE faces SET person_id = ? WHERE face_id = ?",
+                               [(person_id, f) for f in face_ids])
+                # counted again after the change, inside it: parallel calls cannot pass the quota
+                check_limit(db, "SELECT COUNT(*) FROM faces WHERE person_id = ?", (person_id,),
+                            self.service.settings.quota["faces_per_person"], adding=0)
+                self.store.set_trained(db, "person", person_id, False)
+        except LimitReached as exc:
+            raise api_error("QUOTA_EXCEEDED", f"quota faces_per_person = {exc.limit} reached") from None
         return ok(person_id=person_id, face_count=len(self.store.person_face_ids(person_id)))
 
     def person_remove_face(self, p: Params) -> Answer:

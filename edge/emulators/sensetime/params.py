@@ -5,17 +5,17 @@ body, an urlencoded or a multipart body. Malformed bodies and bad values become 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from edge.emulators.body import MalformedBody, json_object
 from edge.identify.sensetime.errors import STATUSES, SenseTimeError
 from edge.identify.sensetime.quirks import as_bool, as_int, id_list
 
-MAX_BODY_BYTES = 8 * 1024 * 1024  # beyond this the body is not read at all (413)
+MAX_BODY_BYTES = 8 * 1024 * 1024  # beyond this the body is not read at all (IMAGE_FILE_SIZE_TOO_BIG)
 
 
 def api_error(status: str, reason: str) -> SenseTimeError:
@@ -76,9 +76,6 @@ class Params:
 async def read_params(request: Request) -> Params:
     """Query string merged with the body (body wins), and the uploaded ``file`` if any."""
     values: dict[str, Any] = dict(request.query_params)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise api_error("IMAGE_FILE_SIZE_TOO_BIG", f"request body over {MAX_BODY_BYTES} bytes")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         values.update(await _json_body(request))
@@ -89,16 +86,10 @@ async def read_params(request: Request) -> Params:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if not body.strip():
-        return {}
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise invalid("JSON body must be an object")
-    return data
+        return json_object(await request.body())
+    except MalformedBody as exc:
+        raise invalid(str(exc)) from None
 
 
 async def _form_body(request: Request, values: dict[str, Any]) -> Params:

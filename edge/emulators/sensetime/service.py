@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from edge.emulators.images import decode_within, header_size
 from edge.emulators.sensetime.engine import FaceEngine
 from edge.emulators.sensetime.params import Params, api_error, invalid
 from edge.emulators.sensetime.settings import EmulatorSettings
 from edge.emulators.sensetime.store import ENTITIES, Store, StoredFace
 from edge.errors import BadImage
 from edge.identify.sensetime.errors import SenseTimeError
-from edge.vision.image_io import decode_image, image_size
 
 Answer = tuple[int, dict[str, Any]]
 SAME_PERSON = 0.6  # same_person is true above this; identification returns only candidates above it
@@ -182,11 +182,11 @@ class SenseTimeService:
         if len(data) > self.settings.max_file_bytes:
             raise api_error("IMAGE_FILE_SIZE_TOO_BIG", f"image over {self.settings.max_file_bytes} bytes")
         try:
-            width, height = image_size(data)  # from the header: refuse absurd sizes before decoding
+            width, height = header_size(data)  # refuse absurd sizes before decoding
             if not (MIN_SIDE < width <= MAX_SIDE and MIN_SIDE < height <= MAX_SIDE):
                 raise api_error("INVALID_IMAGE_FORMAT_OR_SIZE", f"{width}x{height}: width and height "
                                 f"must be over {MIN_SIDE} px and at most {MAX_SIDE} px")
-            image = decode_image(data, max_pixels=MAX_SIDE * MAX_SIDE)
+            image = decode_within(data, MAX_SIDE * MAX_SIDE)
         except BadImage as exc:
             raise api_error("CORRUPT_IMAGE", str(exc)) from None
         now = self.clock()

@@ -19,10 +19,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from edge.config.settings import Settings
+from edge.emulators.body import BodyLimits, BoundedBody, Refusal
 from edge.emulators.youtu.engine import VisionEngine
-from edge.emulators.youtu.params import Params, read_body
+from edge.emulators.youtu.params import Params
 from edge.emulators.youtu.ratelimit import RateLimit
 from edge.emulators.youtu.service import Limits, YoutuService
 from edge.emulators.youtu.store import Store
@@ -41,10 +43,18 @@ def envelope(code: int, message: str, data: object = None, status: int = 200) ->
     return JSONResponse({"code": code, "message": message, "data": data or {}}, status_code=status)
 
 
+def refuse(reason: Refusal, limits: BodyLimits) -> JSONResponse:
+    """A body that was not read: 23 over the limit, 3 when it stalled."""
+    if reason is Refusal.TOO_LARGE:
+        return envelope(23, f"request body over {limits.max_bytes} bytes")
+    return envelope(3, "bad request: the request body did not arrive in time")
+
+
 def create_app(
     service: YoutuService, verifier: SignatureVerifier, rate_limit: RateLimit | None = None
-) -> Starlette:
-    """The app; with ``rate_limit``, requests beyond it are answered 15 (before any work)."""
+) -> ASGIApp:
+    """The app behind :class:`BoundedBody`; with ``rate_limit``, requests beyond it are answered
+    15 (before any work)."""
     max_bytes = service.limits.max_body_bytes
 
     async def download(url: str) -> bytes:
@@ -76,8 +86,7 @@ def create_app(
         if rate_limit is not None and not rate_limit.allow():
             return envelope(15, "too many requests")
         try:
-            body = await read_body(request, max_bytes)
-            params = await Params.parse(request, body)
+            params = await Params.parse(request, await request.body())
             verifier.verify(request.headers.get("authorization"), params.appid())
             await params.download_urls(download)
             data = await run_in_threadpool(handler, params)
@@ -94,10 +103,11 @@ def create_app(
         status = exc.status_code if isinstance(exc, HTTPException) else 400
         return envelope(3, "bad request: use POST /face/<action>", status=status)
 
-    return Starlette(
+    app = Starlette(
         routes=[Route("/face/{action}", face_action, methods=["POST"])],
         exception_handlers={HTTPException: http_error},
     )
+    return BoundedBody(app, BodyLimits(max_bytes), refuse)
 
 
 def build(
@@ -107,7 +117,7 @@ def build(
     keys: Mapping[str, str],
     persons_per_group: int = Limits.persons_per_group,
     max_requests_per_s: float = 0.0,
-) -> Starlette:
+) -> ASGIApp:
     """The app with real vision, the documented score table and its state under ``data_dir``."""
     for secret_key in keys.values():
         register_secret(secret_key)
@@ -115,4 +125,4 @@ def build(
     store = Store(data_dir / "youtu.sqlite")
     service = YoutuService(store, engine, Limits(persons_per_group=persons_per_group))
     rate_limit = RateLimit(max_requests_per_s) if max_requests_per_s > 0 else None
-    return create_app(service, SignatureVerifier(appid, keys), rate_limit)
+    return create_app(service, SignatureVerifier(appid, keys, first_use=store.first_use), rate_limit)

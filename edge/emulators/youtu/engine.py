@@ -9,11 +9,11 @@ from typing import Protocol
 
 import numpy as np
 
+from edge.emulators.images import decode_within
 from edge.emulators.youtu.scores import ScoreMap
 from edge.identify.local.calibration import load_calibration
 from edge.identify.thresholds import FarTable
 from edge.vision.config import VisionSettings
-from edge.vision.image_io import decode_image
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import LEFT_EYE, RIGHT_EYE, Box, Face
 
@@ -69,7 +69,7 @@ class VisionEngine:
         return cls(vision_settings, load_calibration(None, vision_settings.models_dir), youtu_table)
 
     def find(self, image: bytes) -> list[FoundFace]:
-        frame = decode_image(image, max_pixels=self._settings.max_image_pixels)
+        frame = decode_within(image)
         with self._lock:
             faces = self._analyzer.analyze(frame)
         found = [f for f in map(_found, faces) if f is not None]

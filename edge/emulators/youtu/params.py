@@ -7,7 +7,6 @@ are real arrays. The appid field is accepted as ``appid`` and the documents' ``A
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +16,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
+from edge.emulators.body import MalformedBody, json_object
 from edge.identify.youtu.errors import error_for
 
 IMAGE_PARTS = re.compile(r"^(image|imageA|imageB|images\[\d+\])$")
@@ -25,20 +25,6 @@ APPID_SPELLINGS = ("appid", "appiid")
 MAX_URL_CHARS = 4096
 
 Image = bytes | str  # uploaded bytes, or a URL to download
-
-
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The whole body, refused with 23 as soon as it passes ``max_bytes``."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise error_for(23, f"request body over {max_bytes} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise error_for(23, f"request body over {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class Params:
@@ -55,12 +41,9 @@ class Params:
             return await cls._from_form(request, body)
         if content_type in ("application/json", "text/json", ""):
             try:
-                document = json.loads(body or b"{}")
-            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-                raise error_for(3, "the body is not valid JSON") from None
-            if not isinstance(document, dict):
-                raise error_for(3, "the JSON body must be an object")
-            return cls(document, {})
+                return cls(json_object(body), {})
+            except MalformedBody as exc:
+                raise error_for(3, str(exc)) from None
         raise error_for(3, f"unsupported content type {content_type!r}")
 
     @classmethod

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel
 
+from edge.emulators.sqlite_state import LimitReached
 from edge.emulators.youtu.engine import FaceEngine, FoundFace
 from edge.emulators.youtu.params import Params
 from edge.emulators.youtu.store import Gallery, NewFace, Store
@@ -183,12 +184,16 @@ class YoutuService:
         return models.AddedFaces(added=added, face_ids=face_ids, ret_codes=codes)
 
     def _add_one_face(self, person_id: str, image: object, tag: str) -> str:
+        full = error_for(-1309, f"a person holds at most {self.limits.faces_per_person} faces")
         if len(self.store.face_ids(person_id)) >= self.limits.faces_per_person:
-            raise error_for(-1309, f"a person holds at most {self.limits.faces_per_person} faces")
+            raise full  # before the costly detection; checked again where the face is added
         face = self._largest_face(image)
         if self._best_cosine(person_id, face) >= self.limits.duplicate_cosine:
             raise error_for(-1312)
-        return self.store.add_face(person_id, self._new_face(face, tag))
+        try:
+            return self.store.add_face(person_id, self._new_face(face, tag), self.limits.faces_per_person)
+        except LimitReached:
+            raise full from None
 
     def delface(self, params: Params) -> models.DeletedFaces:
         person_id = self._existing_person(params)

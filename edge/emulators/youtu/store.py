@@ -6,14 +6,14 @@ Groups have no table of their own: as in the service, a group exists while a per
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from edge.emulators.sqlite_state import SqliteState, check_limit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS persons (
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS faces (
     tag TEXT NOT NULL, embedding BLOB NOT NULL, x REAL, y REAL, width REAL, height REAL,
     roll REAL, yaw REAL, pitch REAL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS faces_by_person ON faces (person_id);
+CREATE TABLE IF NOT EXISTS used_signatures (digest BLOB PRIMARY KEY, used REAL NOT NULL);
 """
 
 
@@ -64,34 +65,20 @@ def new_face_id() -> str:
     return str(secrets.randbits(62))
 
 
-class Store:
+class Store(SqliteState):
     """Thread-safe; every public method is one transaction."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        self._db.close()
+        super().__init__(path, _SCHEMA, ("foreign_keys = ON", "journal_mode = WAL"))
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
     def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, args in statements:
-                    self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self.transaction() as db:
+            for sql, args in statements:
+                db.execute(sql, args)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -173,9 +160,12 @@ class Store:
         )
         return face_id
 
-    def add_face(self, person_id: str, face: NewFace) -> str:
+    def add_face(self, person_id: str, face: NewFace, max_faces: int) -> str:
+        """The new face's id; :class:`LimitReached` if the person holds ``max_faces`` already."""
         face_id = new_face_id()
-        self._write([self._face_insert(person_id, face_id, face)])
+        with self.transaction() as db:
+            check_limit(db, "SELECT COUNT(*) FROM faces WHERE person_id = ?", (person_id,), max_faces)
+            db.execute(*self._face_insert(person_id, face_id, face))
         return face_id
 
     @staticmethod
@@ -185,6 +175,12 @@ class Store:
             "INSERT INTO faces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (face_id, person_id, face.tag, blob, *face.rect, face.roll, face.yaw, face.pitch, time.time()),
         )
+
+    def first_use(self, digest: bytes) -> bool:
+        """Record a single-use signature; False if it was recorded before (even before a restart)."""
+        with self.transaction() as db:
+            cursor = db.execute("INSERT OR IGNORE INTO used_signatures VALUES (?, ?)", (digest, time.time()))
+            return cursor.rowcount == 1
 
     def delete_person(self, person_id: str) -> None:
         self._write([("DELETE FROM persons WHERE person_id = ?", (person_id,))])

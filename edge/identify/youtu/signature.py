@@ -107,16 +107,23 @@ def parse_authorization(header: str | None) -> Signed:
 class SignatureVerifier:
     """Server side: checks a header against the known keys; raises YoutuError with the seed code.
 
-    Codes: 4 empty, 5 malformed, 6 appid mismatch, 9 expired, 11 unknown SecretId, 14 HMAC
-    mismatch, 13 a single-use (``e=0``) signature presented twice.
+    Codes: 4 empty, 5 malformed (also an expiry more than :data:`MAX_VALIDITY_S` ahead), 6 appid
+    mismatch, 9 expired, 11 unknown SecretId, 14 HMAC mismatch, 13 a single-use (``e=0``)
+    signature presented twice. ``first_use(digest)`` records a single-use signature and says
+    whether it is new; give a persistent one (the emulator's store) so a restart forgets none.
     """
 
-    def __init__(self, appid: str, keys: Mapping[str, str], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        appid: str,
+        keys: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
+        first_use: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self._appid = appid
         self._keys = dict(keys)
         self._clock = clock
-        self._used_once: set[bytes] = set()
-        self._lock = threading.Lock()
+        self._first_use = first_use or _MemoryOfUses().first_use
 
     def verify(self, header: str | None, body_appid: str) -> Signed:
         signed = parse_authorization(header)
@@ -128,15 +135,27 @@ class SignatureVerifier:
         expected = hmac.new(secret_key.encode(), signed.plain, hashlib.sha1).digest()
         if not hmac.compare_digest(expected, signed.digest):
             raise error_for(14, "signature check failed")
-        expiry = signed.int_field("e")
+        expiry, now = signed.int_field("e"), self._clock()
         if expiry == 0:
-            self._use_once(signed.digest)
-        elif expiry < self._clock():
+            if not self._first_use(signed.digest):
+                raise error_for(13, "single-use signature presented again")
+        elif expiry < now:
             raise error_for(9, "the signature has expired")
+        elif expiry > now + MAX_VALIDITY_S:
+            raise error_for(5, "the signature's expiry is more than 3 months ahead")
         return signed
 
-    def _use_once(self, digest: bytes) -> None:
+
+class _MemoryOfUses:
+    """Single-use signatures seen by this process (lost at exit)."""
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    def first_use(self, digest: bytes) -> bool:
         with self._lock:
-            if digest in self._used_once:
-                raise error_for(13, "single-use signature presented again")
-            self._used_once.add(digest)
+            if digest in self._seen:
+                return False
+            self._seen.add(digest)
+            return True
