@@ -1,0 +1,127 @@
+"""The three emulators on loopback with real vision, each with a raw HTTP sender and its state.
+
+``Target.send(endpoint, ...)`` makes a request exactly as given (body, content type) but with
+valid credentials, so malformed input reaches the API's own checks; ``Target.state()`` reads the
+emulator's SQLite file from outside (every table but usage counters and used signatures).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge.emulators.common import ServerThread
+from edge.emulators.iai.app import IaiServer
+from edge.emulators.iai.scoring import Scorer
+from edge.emulators.sensetime.app import create_app as sensetime_app
+from edge.emulators.sensetime.engine import VisionEngine as SenseTimeEngine
+from edge.emulators.sensetime.settings import EmulatorSettings, RateLimit
+from edge.emulators.youtu.app import create_app as youtu_app
+from edge.emulators.youtu.engine import VisionEngine as YoutuEngine
+from edge.emulators.youtu.service import Limits, YoutuService
+from edge.emulators.youtu.store import Store as YoutuStore
+from edge.identify.local.calibration import load_calibration
+from edge.identify.thresholds import FarTable
+from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE
+from edge.identify.youtu.signature import SignatureVerifier, sign
+from edge.vision.config import VisionSettings
+from edge.vision.pipeline import FaceAnalyzer
+from tests.iai import conftest as iai
+from tests.sensetime import conftest as sensetime
+from tests.youtu import conftest as youtu
+
+FACES = Path(__file__).parents[1] / "fixtures" / "faces"
+UNCOUNTED = {"usage", "used_signatures"}  # calls are counted, failed or not (SenseTime's quota)
+
+
+def photo(name: str) -> bytes:
+    return (FACES / f"{name}.jpg").read_bytes()
+
+
+def dump(db_file: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in tables if t not in UNCOUNTED}
+
+
+@dataclass
+class Target:
+    """One running emulator as a client sees it."""
+
+    name: str
+    url: str
+    db_file: Path
+    sign: Callable[[str, bytes, dict[str, str]], dict[str, str]]  # (endpoint, body, headers) -> headers
+    path: Callable[[str], str]
+
+    def send(self, endpoint: str, body: bytes | dict[str, object] = b"",
+             content_type: str = "application/json", signed: bool = True) -> httpx.Response:
+        raw = json.dumps(body).encode() if isinstance(body, dict) else body
+        headers = {"content-type": content_type}
+        if signed:
+            headers = self.sign(endpoint, raw, headers)
+        return httpx.post(self.url + self.path(endpoint), content=raw, headers=headers, timeout=60)
+
+    def state(self) -> dict[str, list[tuple[object, ...]]]:
+        return dump(self.db_file)
+
+
+def _youtu_sign(endpoint: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+    now = int(time.time())
+    value = sign(appid=youtu.APPID, bucket="", secret_id=youtu.SECRET_ID, secret_key=youtu.SECRET_KEY,
+                 now=now, expiry=now + 600, rand=1)
+    return {**headers, "authorization": value}
+
+
+def _iai_sign(endpoint: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+    return iai.signed_headers("127.0.0.1", body, endpoint)  # always JSON: the TC3 signature covers it
+
+
+def _sensetime_path(endpoint: str) -> str:
+    return endpoint + f"?api_id={sensetime.API_ID}&api_secret={sensetime.API_SECRET}"
+
+
+@pytest.fixture(scope="session")
+def vision() -> VisionSettings:
+    return VisionSettings()
+
+
+@pytest.fixture(scope="module")
+def youtu_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    folder = tmp_path_factory.mktemp("youtu")
+    store = YoutuStore(folder / "youtu.sqlite")
+    engine = YoutuEngine.shipped(vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
+    service = YoutuService(store, engine, Limits(faces_per_person=3))
+    verifier = SignatureVerifier(youtu.APPID, {youtu.SECRET_ID: youtu.SECRET_KEY}, first_use=store.first_use)
+    with ServerThread(youtu_app(service, verifier)) as server:
+        yield Target("youtu", server.url, folder / "youtu.sqlite", _youtu_sign, lambda e: f"/face/{e}")
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    folder = tmp_path_factory.mktemp("sensetime")
+    settings = EmulatorSettings(sensetime.API_ID, sensetime.API_SECRET, folder, RateLimit.parse("100000q/1s"),
+                                train_delay_s=0.1)
+    settings.quota["faces_per_person"] = 3
+    with ServerThread(sensetime_app(settings, SenseTimeEngine(vision))) as server:
+        yield Target("sensetime", server.url, folder / "sensetime.sqlite",
+                     lambda e, b, h: h, _sensetime_path)
+
+
+@pytest.fixture(scope="module")
+def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    folder = tmp_path_factory.mktemp("iai")
+    scorer = Scorer(load_calibration(None, vision.models_dir))
+    server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, folder, FaceAnalyzer(vision), scorer)
+    with ServerThread(server.app) as running:
+        yield Target("iai", running.url, folder / "iai.sqlite", _iai_sign, lambda e: "/")
+    server.close()
