@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -140,6 +141,21 @@ def json_object(body: bytes) -> dict[str, Any]:
     if _depth(document) > MAX_JSON_DEPTH:
         raise MalformedBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
     return document
+
+
+def check_multipart_ends(content_type: str, body: bytes) -> None:
+    """:class:`MalformedBody` unless a multipart ``body`` ends with its closing boundary.
+
+    The form parser accepts a body cut short and keeps the parts it saw, so a truncated upload
+    would otherwise act on its first fields. Other content types pass.
+    """
+    if not content_type.lower().startswith("multipart/"):
+        return
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if match is None:
+        raise MalformedBody("multipart body without a boundary")
+    if not body.rstrip().endswith(b"--" + match[1].encode("latin-1") + b"--"):
+        raise MalformedBody("broken multipart body: no closing boundary (cut short?)")
 
 
 def _depth(document: object) -> int:

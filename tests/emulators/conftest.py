@@ -11,14 +11,19 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
+from edge.emulators.body import BoundedBody
 from edge.emulators.common import ServerThread
-from edge.emulators.iai.app import IaiServer
+from edge.emulators.iai.app import ACTIONS, IaiServer
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.sensetime.app import create_app as sensetime_app
 from edge.emulators.sensetime.engine import VisionEngine as SenseTimeEngine
@@ -38,6 +43,7 @@ from tests.sensetime import conftest as sensetime
 from tests.youtu import conftest as youtu
 
 FACES = Path(__file__).parents[1] / "fixtures" / "faces"
+Credentials = tuple[dict[str, str], dict[str, str]]  # headers, query string
 UNCOUNTED = {"usage", "used_signatures"}  # calls are counted, failed or not (SenseTime's quota)
 
 
@@ -59,34 +65,45 @@ class Target:
     name: str
     url: str
     db_file: Path
-    sign: Callable[[str, bytes, dict[str, str]], dict[str, str]]  # (endpoint, body, headers) -> headers
+    sign: Callable[[str, bytes], Credentials]
     path: Callable[[str], str]
+    endpoints: list[str]
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
 
     def send(self, endpoint: str, body: bytes | dict[str, object] = b"",
              content_type: str = "application/json", signed: bool = True) -> httpx.Response:
         raw = json.dumps(body).encode() if isinstance(body, dict) else body
-        headers = {"content-type": content_type}
-        if signed:
-            headers = self.sign(endpoint, raw, headers)
-        return httpx.post(self.url + self.path(endpoint), content=raw, headers=headers, timeout=60)
+        headers, query = self.sign(endpoint, raw) if signed else ({}, {})
+        headers = {**headers, "content-type": content_type}
+        return self.http.post(self.url + self.path(endpoint), content=raw, headers=headers, params=query)
 
     def state(self) -> dict[str, list[tuple[object, ...]]]:
         return dump(self.db_file)
 
 
-def _youtu_sign(endpoint: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+def _youtu_sign(endpoint: str, body: bytes) -> Credentials:
     now = int(time.time())
     value = sign(appid=youtu.APPID, bucket="", secret_id=youtu.SECRET_ID, secret_key=youtu.SECRET_KEY,
                  now=now, expiry=now + 600, rand=1)
-    return {**headers, "authorization": value}
+    return {"authorization": value}, {}
 
 
-def _iai_sign(endpoint: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-    return iai.signed_headers("127.0.0.1", body, endpoint)  # always JSON: the TC3 signature covers it
+def _iai_sign(endpoint: str, body: bytes) -> Credentials:
+    headers = iai.signed_headers("127.0.0.1", body, endpoint)  # the TC3 signature covers content-type
+    return {k: v for k, v in headers.items() if k != "content-type"}, {}
 
 
-def _sensetime_path(endpoint: str) -> str:
-    return endpoint + f"?api_id={sensetime.API_ID}&api_secret={sensetime.API_SECRET}"
+def _sensetime_sign(endpoint: str, body: bytes) -> Credentials:
+    return {}, {"api_id": sensetime.API_ID, "api_secret": sensetime.API_SECRET}
+
+
+@contextmanager
+def _target(*fields: Any) -> Iterator[Target]:
+    target = Target(*fields)
+    try:
+        yield target
+    finally:
+        target.http.close()
 
 
 @pytest.fixture(scope="session")
@@ -101,8 +118,10 @@ def youtu_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactor
     engine = YoutuEngine.shipped(vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
     service = YoutuService(store, engine, Limits(faces_per_person=3))
     verifier = SignatureVerifier(youtu.APPID, {youtu.SECRET_ID: youtu.SECRET_KEY}, first_use=store.first_use)
-    with ServerThread(youtu_app(service, verifier)) as server:
-        yield Target("youtu", server.url, folder / "youtu.sqlite", _youtu_sign, lambda e: f"/face/{e}")
+    with ServerThread(youtu_app(service, verifier)) as server, \
+            _target("youtu", server.url, folder / "youtu.sqlite", _youtu_sign, lambda e: f"/face/{e}",
+                    list(service.actions)) as target:
+        yield target
     store.close()
 
 
@@ -112,9 +131,13 @@ def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFa
     settings = EmulatorSettings(sensetime.API_ID, sensetime.API_SECRET, folder, RateLimit.parse("100000q/1s"),
                                 train_delay_s=0.1)
     settings.quota["faces_per_person"] = 3
-    with ServerThread(sensetime_app(settings, SenseTimeEngine(vision))) as server:
-        yield Target("sensetime", server.url, folder / "sensetime.sqlite",
-                     lambda e, b, h: h, _sensetime_path)
+    app = sensetime_app(settings, SenseTimeEngine(vision))
+    assert isinstance(app, BoundedBody) and isinstance(app.app, Starlette)
+    paths = [route.path for route in app.app.routes if isinstance(route, Route) and "{" not in route.path]
+    with ServerThread(app) as server, \
+            _target("sensetime", server.url, folder / "sensetime.sqlite", _sensetime_sign, lambda e: e,
+                    paths) as target:
+        yield target
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +145,8 @@ def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory)
     folder = tmp_path_factory.mktemp("iai")
     scorer = Scorer(load_calibration(None, vision.models_dir))
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, folder, FaceAnalyzer(vision), scorer)
-    with ServerThread(server.app) as running:
-        yield Target("iai", running.url, folder / "iai.sqlite", _iai_sign, lambda e: "/")
+    with ServerThread(server.app) as running, \
+            _target("iai", running.url, folder / "iai.sqlite", _iai_sign, lambda e: "/",
+                    list(ACTIONS)) as target:
+        yield target
     server.close()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from pathlib import Path
 
 import pytest
 
+from edge.emulators.youtu.store import Store
 from edge.identify.youtu.errors import YoutuAuthError
 from edge.identify.youtu.signature import SignatureSource, SignatureVerifier, parse_authorization, sign
 
@@ -95,6 +97,9 @@ GOOD = "a=1250000000&b=&k=AKIDEXAMPLE&e=1700003600&t=1700000000&r=1&f="
         (hand_signed(GOOD.replace("a=1250000000", "a=1250000001")), "1250000000", 6),
         (hand_signed(GOOD), "1250000001", 6),
         (hand_signed(GOOD.replace("e=1700003600", "e=1699999999")), "1250000000", 9),
+        # protocols.md: at most 3 months ahead (issue #19, item 11: the year 9999 was accepted)
+        (hand_signed(GOOD.replace("e=1700003600", "e=253402300799")), "1250000000", 5),
+        (hand_signed(GOOD.replace("e=1700003600", f"e={NOW + 90 * 86400 + 1}")), "1250000000", 5),
         (hand_signed(GOOD.replace("AKIDEXAMPLE", "AKIDOTHER")), "1250000000", 11),
         (hand_signed(GOOD, key="WRONGKEY"), "1250000000", 14),
     ],
@@ -113,3 +118,19 @@ def test_single_use_signature_is_refused_the_second_time_with_13() -> None:
     with pytest.raises(YoutuAuthError) as caught:
         verifier.verify(once, "1250000000")
     assert caught.value.code == 13
+
+
+def test_a_single_use_signature_stays_used_after_a_restart(tmp_path: Path) -> None:
+    """The emulator remembers single-use signatures in its store (issue #19, item 11)."""
+    once = hand_signed("a=1250000000&b=&k=AKIDEXAMPLE&e=0&t=1700000000&r=6&f=face")
+    store = Store(tmp_path / "youtu.sqlite")
+    first = SignatureVerifier("1250000000", KEYS, clock=lambda: NOW, first_use=store.first_use)
+    first.verify(once, "1250000000")
+    store.close()
+    restarted = Store(tmp_path / "youtu.sqlite")
+    verifier = SignatureVerifier("1250000000", KEYS, clock=lambda: NOW, first_use=restarted.first_use)
+    with pytest.raises(YoutuAuthError) as caught:
+        verifier.verify(once, "1250000000")
+    assert caught.value.code == 13
+    verifier.verify(hand_signed("a=1250000000&b=&k=AKIDEXAMPLE&e=0&t=1700000000&r=7&f=face"), "1250000000")
+    restarted.close()

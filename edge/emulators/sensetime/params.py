@@ -11,7 +11,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from edge.emulators.body import MalformedBody, json_object
+from edge.emulators.body import MalformedBody, check_multipart_ends, json_object
 from edge.identify.sensetime.errors import STATUSES, SenseTimeError
 from edge.identify.sensetime.quirks import as_bool, as_int, id_list
 
@@ -94,6 +94,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 async def _form_body(request: Request, values: dict[str, Any]) -> Params:
     file: bytes | None = None
+    try:
+        check_multipart_ends(request.headers.get("content-type", ""), await request.body())
+    except MalformedBody as exc:
+        raise invalid(str(exc)) from None
     try:
         async with request.form(max_files=4, max_fields=200, max_part_size=MAX_BODY_BYTES) as form:
             for name, value in form.multi_items():

@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from edge.emulators.body import MalformedBody, json_object
+from edge.emulators.body import MalformedBody, check_multipart_ends, json_object
 from edge.identify.youtu.errors import error_for
 
 IMAGE_PARTS = re.compile(r"^(image|imageA|imageB|images\[\d+\])$")
@@ -51,9 +51,10 @@ class Params:
         async def replay() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        boundary = _boundary(request.headers.get("content-type", ""))
-        if boundary is not None and not body.rstrip().endswith(b"--" + boundary + b"--"):
-            raise error_for(3, "broken multipart body: no closing boundary (cut short?)")
+        try:
+            check_multipart_ends(request.headers.get("content-type", ""), body)
+        except MalformedBody as exc:
+            raise error_for(3, str(exc)) from None
         try:
             form = await Request(request.scope, replay).form(max_files=100, max_fields=1000)
         except (HTTPException, MultiPartException, ValueError) as exc:
@@ -144,16 +145,6 @@ class Params:
         if self._values.get("urls") is not None:
             return list(self.texts("urls", MAX_URL_CHARS))
         raise error_for(-1300, "no images: give images[0..] (upload) or urls")
-
-
-def _boundary(content_type: str) -> bytes | None:
-    """The multipart boundary, None for other (urlencoded) forms."""
-    if not content_type.lower().startswith("multipart/"):
-        return None
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if match is None:
-        raise error_for(3, "multipart body without a boundary")
-    return match[1].encode("latin-1")
 
 
 def _scalar(name: str, value: object) -> str:
