@@ -30,9 +30,27 @@ def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decor
         command = click.option(
             "--port", default=default_port, show_default=True, type=click.IntRange(0, 65535)
         )(command)
+        for flag, what in (("--tls-key", "its private key"), ("--tls-cert", "a PEM certificate (chain)")):
+            command = click.option(
+                flag, type=click.Path(path_type=Path, dir_okay=False, exists=True),
+                help=f"Serve HTTPS only, with {what}; give both --tls-cert and --tls-key",
+            )(command)
         return click.option("--host", default="127.0.0.1", show_default=True)(command)
 
     return decorate
+
+
+def _tls(cert: Path | None, key: Path | None):  # noqa: ANN202 - TlsFiles, imported lazily
+    """The TLS files, or None for plain HTTP; both or neither must be given."""
+    from edge.emulators.common import TlsFiles
+
+    if (cert is None) != (key is None):
+        raise click.UsageError("give both --tls-cert and --tls-key, or neither")
+    return TlsFiles(cert, key) if cert and key else None
+
+
+def _url(host: str, port: int, tls: object) -> str:
+    return f"{'https' if tls else 'http'}://{host}:{port}"
 
 
 def _secret_option(flag: str, envvar: str):  # noqa: ANN202 - a click decorator
@@ -57,6 +75,8 @@ def _secret_option(flag: str, envvar: str):  # noqa: ANN202 - a click decorator
 def youtu(
     app: AppContext,
     host: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     port: int,
     data_dir: Path,
     appid: str,
@@ -71,8 +91,9 @@ def youtu(
 
     server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group,
                    max_requests_per_s)
-    click.echo(f"youtu emulator for appid {appid} on http://{host}:{port} (state in {data_dir})")
-    serve(server, host, port)
+    tls = _tls(tls_cert, tls_key)
+    click.echo(f"youtu emulator for appid {appid} on {_url(host, port, tls)} (state in {data_dir})")
+    serve(server, host, port, tls)
 
 
 @emulate.command("iai")
@@ -88,15 +109,17 @@ def youtu(
 )
 @pass_app
 def iai(
-    app: AppContext, host: str, port: int, data_dir: Path, secret_id: str, secret_key: str, rate_limit: float
+    app: AppContext, host: str, tls_cert: Path | None, tls_key: Path | None, port: int, data_dir: Path,
+    secret_id: str, secret_key: str, rate_limit: float,
 ) -> None:
     """Tencent Cloud face recognition, API 2020-03-03 (TC3-HMAC-SHA256 signed POST /)."""
     from edge.emulators.common import serve
     from edge.emulators.iai.app import build
 
     server = build(app.settings.vision, data_dir, {secret_id: secret_key}, rate_limit=rate_limit or None)
-    click.echo(f"iai emulator on http://{host}:{port} (state in {data_dir})")
-    serve(server.app, host, port)
+    tls = _tls(tls_cert, tls_key)
+    click.echo(f"iai emulator on {_url(host, port, tls)} (state in {data_dir})")
+    serve(server.app, host, port, tls)
 
 
 @emulate.command("sensetime")
@@ -121,6 +144,8 @@ def iai(
 def sensetime(
     app: AppContext,
     host: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
     port: int,
     data_dir: Path,
     api_id: str,
@@ -143,5 +168,6 @@ def sensetime(
         EmulatorSettings.parse_quota(list(quota)),
         train_delay_s=train_delay,
     )
-    click.echo(f"sensetime emulator on http://{host}:{port} (state in {data_dir})")
-    serve(create_app(settings, VisionEngine(app.settings.vision)), host, port)
+    tls = _tls(tls_cert, tls_key)
+    click.echo(f"sensetime emulator on {_url(host, port, tls)} (state in {data_dir})")
+    serve(create_app(settings, VisionEngine(app.settings.vision)), host, port, tls)
