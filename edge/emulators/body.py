@@ -153,9 +153,9 @@ def check_multipart_ends(content_type: str, body: bytes) -> None:
         return
     match = re.search(r'boundary="?([^";]+)"?', content_type)
     if match is None:
-        raise MalformedBody("multipart body without a boundary")
+        raise MalformedBody("malformed multipart body: no boundary in the content type")
     if not body.rstrip().endswith(b"--" + match[1].encode("latin-1") + b"--"):
-        raise MalformedBody("broken multipart body: no closing boundary (cut short?)")
+        raise MalformedBody("malformed multipart body: no closing boundary (cut short?)")
 
 
 def _depth(document: object) -> int:

@@ -79,7 +79,7 @@ def test_a_task_whose_target_vanished_fails_with_the_reason(
                           data={**CREDENTIALS, "face_id": faces["Joe_Biden/2"], "group_id": group})
     client.group_delete(group)
     failed = task_status(emulator, accepted.json()["task_id"]).json()
-    assert failed["task_status"] == "failed" and failed["result"]["status"] == "INVALID_GROUP_ID"
+    assert failed["task_status"] == "failed" and failed["result"]["status"] == "INVALID_GROUP"
 
 
 def test_the_client_polls_within_its_deadline_then_reports_the_task(

@@ -102,7 +102,7 @@ def test_an_unknown_door_group_is_the_apis_invalid_group_id(
     image, faces = frame(analyzer, "Barack_Obama/3")
     with pytest.raises(InvalidId) as error:
         backend.identify(image, faces, deadline_s=5.0)
-    assert error.value.status == "INVALID_GROUP_ID"
+    assert error.value.status == "INVALID_GROUP"
 
 
 def test_enrolling_an_image_without_a_face(enrolled: Enrolled) -> None:

@@ -120,7 +120,8 @@ def test_arguments_that_exclude_or_need_each_other(emulator: Emulator, faces: di
     assert_error(post(emulator, "/face/verification", face_id=face), 400, "INVALID_ARGUMENT", "exactly one")
     assert_error(post(emulator, "/face/verification", face_id=face, face2_id=face, person_id=UNKNOWN),
                  400, "INVALID_ARGUMENT", "exactly one")
-    assert_error(post(emulator, "/face/search", face_id=face), 400, "INVALID_ARGUMENT", "exactly one")
+    assert_error(post(emulator, "/face/search", face_id=face), 400, "INVALID_ARGUMENT",
+                 "missing argument: face_ids")
     assert_error(post(emulator, "/face/training"), 400, "INVALID_ARGUMENT", "at least one")
     assert_error(post(emulator, "/person/create"), 400, "INVALID_ARGUMENT", "missing argument: name")
     person = post(emulator, "/person/create", name="p").json()["person_id"]
@@ -146,29 +147,46 @@ def test_no_endpoint_crashes_on_an_empty_request(emulator: Emulator) -> None:
 # ---- unknown and expired ids ---------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "field", "status"), [
-    ("/info/face", "face_id", "INVALID_FACE_ID"),
-    ("/info/image", "image_id", "INVALID_IMAGE_ID"),
-    ("/info/person", "person_id", "INVALID_PERSON_ID"),
-    ("/info/group", "group_id", "INVALID_GROUP_ID"),
-    ("/info/faceset", "faceset_id", "INVALID_FACESET_ID"),
+    ("/info/face", "face_id", "INVALID_FACE"),
+    ("/info/image", "image_id", "INVALID_IMAGE"),
+    ("/info/person", "person_id", "INVALID_PERSON"),
+    ("/info/group", "group_id", "INVALID_GROUP"),
+    ("/info/faceset", "faceset_id", "INVALID_FACESET"),
     ("/info/task", "task_id", "INVALID_TASK"),
 ])
 def test_unknown_ids(emulator: Emulator, path: str, field: str, status: str) -> None:
     assert_error(post(emulator, path, **{field: UNKNOWN}), 400, status, "not found")
 
 
-def test_a_change_with_one_invalid_id_changes_nothing(emulator: Emulator, client: SenseTimeClient,
-                                                      faces: dict[str, str]) -> None:
+def test_an_addition_with_one_invalid_id_adds_nothing(emulator: Emulator, client: SenseTimeClient) -> None:
     person = client.person_create("a")
     group = client.group_create("all or nothing")
     with pytest.raises(InvalidId) as error:
         client.group_add_person(group, [person, UNKNOWN])
-    assert error.value.status == "INVALID_PERSON_ID"
+    assert error.value.status == "INVALID_PERSON"
     assert client.info_group(group).person_ids == ()
-    owner = client.person_create("owner", [faces["Joe_Biden/2"]])
-    with pytest.raises(InvalidId, match="already belongs"):
-        client.person_add_face(person, [faces["Joe_Biden/2"]])
-    assert client.info_person(owner).face_ids == (faces["Joe_Biden/2"],)
+
+
+def test_a_face_added_to_a_person_moves_from_its_owner(emulator: Emulator, client: SenseTimeClient,
+                                                       faces: dict[str, str]) -> None:
+    face = faces["Joe_Biden/2"]
+    owner, person = client.person_create("owner", [face]), client.person_create("b")
+    added = post(emulator, "/person/add_face", person_id=person, face_id=face).json()
+    assert (added["added_count"], added["face_count"]) == (1, 1)
+    assert client.info_person(owner).face_ids == ()
+    assert client.info_person(person).face_ids == (face,)
+
+
+def test_a_removal_skips_what_is_not_there(emulator: Emulator, client: SenseTimeClient,
+                                           faces: dict[str, str]) -> None:
+    kept, gone = faces["Barack_Obama/3"], faces["Barack_Obama/4"]
+    person = client.person_create("c", [kept, gone])
+    removed = post(emulator, "/person/remove_face", person_id=person, face_id=f"{gone},{UNKNOWN}").json()
+    assert (removed["status"], removed["removed_count"], removed["face_count"]) == ("OK", 1, 1)
+    assert client.info_person(person).face_ids == (kept,)
+    group = client.group_create("d", [person])
+    removed = post(emulator, "/group/remove_person", group_id=group, person_id=f"{UNKNOWN},{person}").json()
+    assert (removed["removed_count"], removed["person_count"], removed["name"]) == (1, 0, "d")
 
 
 def test_face_ids_expire_after_five_days_unless_attached(start_emulator: Callable[..., Any]) -> None:
@@ -182,7 +200,7 @@ def test_face_ids_expire_after_five_days_unless_attached(start_emulator: Callabl
         emulator.clock.advance(120)
         with pytest.raises(InvalidId, match="expired") as error:
             client.verify_faces(loose, kept)
-        assert error.value.status == "INVALID_FACE_ID"
+        assert error.value.status == "INVALID_FACE"
         assert client.verify_faces(kept, in_set).confidence >= 0
 
 
@@ -201,15 +219,15 @@ def test_unusable_images(client: SenseTimeClient, data: bytes, status: str, reas
     assert reason in error.value.reason
 
 
-def test_images_over_5_mb_are_413(emulator: Emulator, client: SenseTimeClient) -> None:
+def test_images_over_5_mb_are_refused(emulator: Emulator, client: SenseTimeClient) -> None:
     big = png(1800, 1100, noise=True)
     assert 5 * 1024 * 1024 < len(big) < 8 * 1024 * 1024
     with pytest.raises(ImageError) as error:
         client.detect(big)
-    assert (error.value.status, error.value.http_status) == ("IMAGE_FILE_SIZE_TOO_BIG", 413)
+    assert (error.value.status, error.value.http_status) == ("IMAGE_FILE_SIZE_TOO_BIG", 400)
     huge = httpx.post(f"{emulator.url}/face/detection", params=CREDENTIALS, content=b"0" * (9 << 20),
                       headers={"content-type": "multipart/form-data; boundary=b"})
-    assert_error(huge, 413, "IMAGE_FILE_SIZE_TOO_BIG")
+    assert_error(huge, 400, "IMAGE_FILE_SIZE_TOO_BIG")
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +262,7 @@ def test_quotas_from_configuration(start_emulator: Callable[..., Any]) -> None:
         client.person_create("first")
         with pytest.raises(QuotaExceeded) as error:
             client.person_create("second")
-        assert (error.value.status, error.value.http_status) == ("QUOTA_EXCEEDED", 403)
+        assert (error.value.status, error.value.http_status) == ("QUOTA_EXCEEDED", 400)
         assert isinstance(error.value, BackendUnavailable)
         info = client.info_api()
         assert info.quota["persons"] == 1 and info.usage["persons"] == 1
@@ -271,7 +289,7 @@ def scripted() -> Iterator[str]:
 
 @pytest.mark.parametrize("status", sorted(STATUSES))
 def test_every_documented_status_is_a_typed_error(scripted: str, status: str) -> None:
-    cls, http_status = STATUSES[status]
+    cls, http_status = STATUSES[status].error, STATUSES[status].http_status
     with SenseTimeClient(API_ID, API_SECRET, base_url=scripted, timeout_s=0.5) as client, \
             pytest.raises(SenseTimeError) as error:
         client._call("POST", f"/{http_status}/{status}")
@@ -320,3 +338,59 @@ def test_an_internal_fault_is_a_500_internal_error_and_the_server_keeps_serving(
         with pytest.raises(InternalError):
             client.detect(photo("Joe_Biden/1"))
         assert client.info_api().api_id == API_ID
+
+
+# ---- seed 004 rules: empty targets, echoed ids, faceset precedence, expiry --------------------
+
+def test_empty_person_group_and_faceset(emulator: Emulator, client: SenseTimeClient,
+                                        faces: dict[str, str]) -> None:
+    face = faces["Eileen_Collins/1"]
+    person = client.person_create("nobody's face")
+    assert_error(post(emulator, "/face/verification", face_id=face, person_id=person), 400, "EMPTY_PERSON")
+    group = client.group_create("empty", [person])
+    assert_error(post(emulator, "/face/identification", face_id=face, group_id=group), 400, "EMPTY_GROUP")
+    faceset = client.faceset_create("empty")
+    assert_error(post(emulator, "/face/search", face_id=face, faceset_id=faceset), 400, "EMPTY_FACESET")
+
+
+def test_answers_echo_the_ids_asked_about(emulator: Emulator, client: SenseTimeClient,
+                                          faces: dict[str, str]) -> None:
+    a, b = faces["Joe_Biden/1"], faces["Barack_Obama/2"]
+    verified = post(emulator, "/face/verification", face_id=a, face2_id=b).json()
+    assert (verified["face_id"], verified["face2_id"]) == (a, b)
+    assert_error(post(emulator, "/face/verification", face_id=a, face2_id=UNKNOWN), 400, "INVALID_FACE2")
+    person = client.person_create("echo", [b])
+    group = client.group_create("echo", [person])
+    client.train(group_ids=[group])
+    identified = post(emulator, "/face/identification", face_id=a, group_id=group).json()
+    assert (identified["face_id"], identified["group_id"]) == (a, group)
+
+
+def test_with_both_face_ids_and_a_faceset_the_faceset_wins(emulator: Emulator, client: SenseTimeClient,
+                                                           faces: dict[str, str]) -> None:
+    probe, in_set = faces["Joe_Biden/1"], faces["Joe_Biden/2"]
+    faceset = client.faceset_create("wins", [in_set])
+    client.train(faceset_ids=[faceset])
+    answer = post(emulator, "/face/search", face_id=probe, face_ids=faces["Barack_Obama/1"],
+                  faceset_id=faceset)
+    assert answer.status_code == 200, answer.text
+    assert [c["face_id"] for c in answer.json()["candidates"]] == [in_set]
+    assert answer.json()["faceset_id"] == faceset
+
+
+def test_faces_per_faceset_is_a_quota(start_emulator: Callable[..., Any]) -> None:
+    with start_emulator(quota={**DEFAULT_QUOTA, "faces_per_faceset": 1}) as emulator, \
+            emulator.client() as client:
+        a, b = (client.detect(photo(n)).faces[0].face_id for n in ("Barack_Obama/1", "Joe_Biden/1"))
+        faceset = client.faceset_create("one", [a])
+        assert_error(post(emulator, "/faceset/add_face", faceset_id=faceset, face_id=b),
+                     400, "QUOTA_EXCEEDED")
+        assert client.info_api().quota["faces_per_faceset"] == 1
+
+
+def test_image_ids_expire_after_five_days(start_emulator: Callable[..., Any]) -> None:
+    with start_emulator() as emulator, emulator.client() as client:
+        image_id = client.detect(photo("Joe_Biden/1")).image_id
+        assert post(emulator, "/info/image", image_id=image_id).status_code == 200
+        emulator.clock.advance(5 * 86400 + 60)
+        assert_error(post(emulator, "/info/image", image_id=image_id), 400, "INVALID_IMAGE", "expired")

@@ -1,9 +1,13 @@
 """``/person/*``, ``/group/*``, ``/faceset/*``: creating and changing what identification
-and search look in. Each change is all-or-nothing (one invalid id and nothing is added) and
-leaves the changed person, group or faceset untrained.
+and search look in, as seed 004 says: adding is all-or-nothing (one unknown id and nothing is
+added), a face added to a person moves from the person that held it, removing skips the ids that
+are not there and removes the others. Every change leaves the changed person, group or faceset
+untrained; quotas are counted inside the change's transaction.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from edge.emulators.sensetime.params import Params, api_error, invalid
 from edge.emulators.sensetime.service import Answer, SenseTimeService, ok
@@ -18,27 +22,32 @@ class Management:
 
     # ---- persons ---------------------------------------------------------------------------
 
-    def _claimable(self, person_id: str | None, face_ids: list[str]) -> None:
-        """Faces exist, are alive and belong to no other person (a face has one person)."""
-        for face_id in face_ids:
-            face = self.service.face(face_id)
-            if face.person_id is not None and face.person_id != person_id:
-                raise api_error("INVALID_FACE_ID", f"face_id already belongs to a person: {face_id}")
-        held = len(self.store.person_face_ids(person_id)) if person_id else 0
-        self.service.check_quota("faces_per_person", held, len(set(face_ids)))
+    def _claim(self, db: sqlite3.Connection, person_id: str, face_ids: list[str]) -> int:
+        """Give the faces to the person (moving them from any other), inside the quota; how many
+        it did not hold before. The faces must have been checked alive."""
+        before = {f for (f,) in db.execute("SELECT face_id FROM faces WHERE person_id = ?", (person_id,))}
+        losers = {owner for (owner,) in db.execute(
+            f"SELECT DISTINCT person_id FROM faces WHERE face_id IN ({','.join('?' * len(face_ids))}) "
+            "AND person_id IS NOT NULL AND person_id != ?", (*face_ids, person_id))} if face_ids else set()
+        db.executemany("UPDATE faces SET person_id = ? WHERE face_id = ?", [(person_id, f) for f in face_ids])
+        _within_quota(db, "SELECT COUNT(*) FROM faces WHERE person_id = ?", person_id,
+                      self.service.settings.quota["faces_per_person"], "faces_per_person")
+        for loser in losers:
+            self.store.set_trained(db, "person", loser, False)
+        return len(set(face_ids) - before)
 
     def person_create(self, p: Params) -> Answer:
         name = p.required("name")
-        face_ids = p.ids("face_id", required=False)
+        face_ids = list(dict.fromkeys(p.ids("face_id", required=False)))
         self.service.check_quota("persons", self.store.count("persons"))
-        self._claimable(None, face_ids)
+        for face_id in face_ids:
+            self.service.face(face_id)
         person_id = new_id()
         with self.store.transaction() as db:
             db.execute("INSERT INTO persons VALUES (?, ?, ?, 0)",
                        (person_id, name, p.text("user_data", required=False)))
-            db.executemany("UPDATE faces SET person_id = ? WHERE face_id = ?",
-                           [(person_id, f) for f in face_ids])
-        return ok(person_id=person_id, name=name, face_count=len(set(face_ids)))
+            added = self._claim(db, person_id, face_ids)
+        return ok(person_id=person_id, name=name, face_count=added)
 
     def person_delete(self, p: Params) -> Answer:
         person_id = self.service.entity("person", p.required("person_id"))["person_id"]
@@ -51,31 +60,24 @@ class Management:
 
     def person_add_face(self, p: Params) -> Answer:
         person_id = self.service.entity("person", p.required("person_id"))["person_id"]
-        face_ids = p.ids("face_id")
-        self._claimable(person_id, face_ids)
-        try:
-            with self.store.transaction() as db:
-                db.executemany("UPDATE faces SET person_id = ? WHERE face_id = ?",
-                               [(person_id, f) for f in face_ids])
-                # counted again after the change, inside it: parallel calls cannot pass the quota
-                check_limit(db, "SELECT COUNT(*) FROM faces WHERE person_id = ?", (person_id,),
-                            self.service.settings.quota["faces_per_person"], adding=0)
-                self.store.set_trained(db, "person", person_id, False)
-        except LimitReached as exc:
-            raise api_error("QUOTA_EXCEEDED", f"quota faces_per_person = {exc.limit} reached") from None
-        return ok(person_id=person_id, face_count=len(self.store.person_face_ids(person_id)))
+        face_ids = list(dict.fromkeys(p.ids("face_id")))
+        for face_id in face_ids:
+            self.service.face(face_id)
+        with self.store.transaction() as db:
+            added = self._claim(db, person_id, face_ids)
+            self.store.set_trained(db, "person", person_id, False)
+        return ok(person_id=person_id, added_count=added,
+                  face_count=len(self.store.person_face_ids(person_id)))
 
     def person_remove_face(self, p: Params) -> Answer:
         person_id = self.service.entity("person", p.required("person_id"))["person_id"]
-        face_ids = p.ids("face_id")
-        held = set(self.store.person_face_ids(person_id))
-        for face_id in face_ids:
-            if face_id not in held:
-                raise api_error("INVALID_FACE_ID", f"face_id does not belong to the person: {face_id}")
+        face_ids = list(dict.fromkeys(p.ids("face_id")))
         with self.store.transaction() as db:
-            db.executemany("UPDATE faces SET person_id = NULL WHERE face_id = ?", [(f,) for f in face_ids])
+            removed = db.executemany("UPDATE faces SET person_id = NULL WHERE face_id = ? AND person_id = ?",
+                                     [(f, person_id) for f in face_ids]).rowcount
             self.store.set_trained(db, "person", person_id, False)
-        return ok(person_id=person_id, face_count=len(self.store.person_face_ids(person_id)))
+        return ok(person_id=person_id, removed_count=removed,
+                  face_count=len(self.store.person_face_ids(person_id)))
 
     # ---- groups ----------------------------------------------------------------------------
 
@@ -97,29 +99,30 @@ class Management:
         return ok(group_id=group_id, name=name, person_count=len(person_ids))
 
     def group_add_person(self, p: Params) -> Answer:
-        group_id = self.service.entity("group", p.required("group_id"))["group_id"]
+        group = self.service.entity("group", p.required("group_id"))
+        group_id = group["group_id"]
         person_ids = p.ids("person_id")
         self._persons(person_ids)
         members = {m["person_id"] for m in self.store.members(group_id)}
         new = [q for q in dict.fromkeys(person_ids) if q not in members]
-        self.service.check_quota("persons_per_group", len(members), len(new))
         with self.store.transaction() as db:
-            db.executemany("INSERT INTO group_persons VALUES (?, ?)", [(group_id, q) for q in new])
+            db.executemany("INSERT OR IGNORE INTO group_persons VALUES (?, ?)", [(group_id, q) for q in new])
+            _within_quota(db, "SELECT COUNT(*) FROM group_persons WHERE group_id = ?", group_id,
+                          self.service.settings.quota["persons_per_group"], "persons_per_group")
             self.store.set_trained(db, "group", group_id, False)
-        return ok(group_id=group_id, person_count=len(members) + len(new))
+        return ok(group_id=group_id, name=group["name"], added_count=len(new),
+                  person_count=len(self.store.members(group_id)))
 
     def group_remove_person(self, p: Params) -> Answer:
-        group_id = self.service.entity("group", p.required("group_id"))["group_id"]
-        person_ids = p.ids("person_id")
-        members = {m["person_id"] for m in self.store.members(group_id)}
-        for person_id in person_ids:
-            if person_id not in members:
-                raise api_error("INVALID_PERSON_ID", f"person_id is not in the group: {person_id}")
+        group = self.service.entity("group", p.required("group_id"))
+        group_id = group["group_id"]
+        person_ids = list(dict.fromkeys(p.ids("person_id")))
         with self.store.transaction() as db:
-            db.executemany("DELETE FROM group_persons WHERE group_id = ? AND person_id = ?",
-                           [(group_id, q) for q in person_ids])
+            removed = db.executemany("DELETE FROM group_persons WHERE group_id = ? AND person_id = ?",
+                                     [(group_id, q) for q in person_ids]).rowcount
             self.store.set_trained(db, "group", group_id, False)
-        return ok(group_id=group_id, person_count=len(members - set(person_ids)))
+        return ok(group_id=group_id, name=group["name"], removed_count=removed,
+                  person_count=len(self.store.members(group_id)))
 
     # ---- facesets --------------------------------------------------------------------------
 
@@ -127,6 +130,7 @@ class Management:
         name = p.required("name")
         face_ids = list(dict.fromkeys(p.ids("face_id", required=False)))
         self.service.check_quota("facesets", self.store.count("facesets"))
+        self.service.check_quota("faces_per_faceset", 0, len(face_ids))
         for face_id in face_ids:
             self.service.face(face_id)
         faceset_id = new_id()
@@ -137,28 +141,30 @@ class Management:
         return ok(faceset_id=faceset_id, name=name, face_count=len(face_ids))
 
     def faceset_add_face(self, p: Params) -> Answer:
-        faceset_id = self.service.entity("faceset", p.required("faceset_id"))["faceset_id"]
-        face_ids = p.ids("face_id")
+        faceset = self.service.entity("faceset", p.required("faceset_id"))
+        faceset_id = faceset["faceset_id"]
+        face_ids = list(dict.fromkeys(p.ids("face_id")))
         for face_id in face_ids:
             self.service.face(face_id)
         with self.store.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO faceset_faces VALUES (?, ?)",
-                           [(faceset_id, f) for f in face_ids])
+            added = db.executemany("INSERT OR IGNORE INTO faceset_faces VALUES (?, ?)",
+                                   [(faceset_id, f) for f in face_ids]).rowcount
+            _within_quota(db, "SELECT COUNT(*) FROM faceset_faces WHERE faceset_id = ?", faceset_id,
+                          self.service.settings.quota["faces_per_faceset"], "faces_per_faceset")
             self.store.set_trained(db, "faceset", faceset_id, False)
-        return ok(faceset_id=faceset_id, face_count=len(self.store.faceset_face_ids(faceset_id)))
+        return ok(faceset_id=faceset_id, name=faceset["name"], added_count=added,
+                  face_count=len(self.store.faceset_face_ids(faceset_id)))
 
     def faceset_remove_face(self, p: Params) -> Answer:
-        faceset_id = self.service.entity("faceset", p.required("faceset_id"))["faceset_id"]
-        face_ids = p.ids("face_id")
-        held = set(self.store.faceset_face_ids(faceset_id))
-        for face_id in face_ids:
-            if face_id not in held:
-                raise api_error("INVALID_FACE_ID", f"face_id is not in the faceset: {face_id}")
+        faceset = self.service.entity("faceset", p.required("faceset_id"))
+        faceset_id = faceset["faceset_id"]
+        face_ids = list(dict.fromkeys(p.ids("face_id")))
         with self.store.transaction() as db:
-            db.executemany("DELETE FROM faceset_faces WHERE faceset_id = ? AND face_id = ?",
-                           [(faceset_id, f) for f in face_ids])
+            removed = db.executemany("DELETE FROM faceset_faces WHERE faceset_id = ? AND face_id = ?",
+                                     [(faceset_id, f) for f in face_ids]).rowcount
             self.store.set_trained(db, "faceset", faceset_id, False)
-        return ok(faceset_id=faceset_id, face_count=len(self.store.faceset_face_ids(faceset_id)))
+        return ok(faceset_id=faceset_id, name=faceset["name"], removed_count=removed,
+                  face_count=len(self.store.faceset_face_ids(faceset_id)))
 
     # ---- shared by the three kinds ---------------------------------------------------------
 
@@ -185,3 +191,11 @@ class Management:
             if user_data is not None:
                 db.execute(f"UPDATE {table} SET user_data = ? WHERE {column} = ?", (user_data, entity_id))
         return ok()
+
+
+def _within_quota(db: sqlite3.Connection, count_sql: str, owner: str, limit: int, key: str) -> None:
+    """Counted after the change, inside its transaction: parallel calls cannot pass the quota."""
+    try:
+        check_limit(db, count_sql, (owner,), limit, adding=0)
+    except LimitReached:
+        raise api_error("QUOTA_EXCEEDED", f"quota {key} = {limit} reached") from None

@@ -19,9 +19,9 @@ MAX_BODY_BYTES = 8 * 1024 * 1024  # beyond this the body is not read at all (IMA
 
 
 def api_error(status: str, reason: str) -> SenseTimeError:
-    """The documented error for ``status`` with its usual HTTP status."""
-    cls, http_status = STATUSES[status]
-    return cls(status, reason, http_status)
+    """The documented error for ``status`` with its HTTP status (one table with the client's)."""
+    documented = STATUSES[status]
+    return documented.error(status, reason, documented.http_status)
 
 
 def invalid(reason: str) -> SenseTimeError:

@@ -53,19 +53,21 @@ class SenseTimeService:
 
     # ---- lookups ---------------------------------------------------------------------------
 
-    def face(self, face_id: str) -> StoredFace:
+    def face(self, face_id: str, status: str = "INVALID_FACE") -> StoredFace:
+        """The live face; ``status`` (``INVALID_FACE2`` for a verification's second face) if it is
+        unknown, or detected over 5 days ago and held by no person or faceset."""
         face = self.store.face(face_id)
         if face is None:
-            raise api_error("INVALID_FACE_ID", f"face_id not found: {face_id}")
+            raise api_error(status, f"face_id not found: {face_id}")
         if self.clock() > face.created + self.settings.face_ttl_s and not self.store.attached(face_id):
             self.store.forget_face(face_id)
-            raise api_error("INVALID_FACE_ID", f"face_id expired: {face_id}")
+            raise api_error(status, f"face_id expired: {face_id}")
         return face
 
     def entity(self, kind: str, entity_id: str) -> sqlite3.Row:
         row = self.store.entity(kind, entity_id)
         if row is None:
-            raise api_error(f"INVALID_{kind.upper()}_ID", f"{kind}_id not found: {entity_id}")
+            raise api_error(f"INVALID_{kind.upper()}", f"{kind}_id not found: {entity_id}")
         return row
 
     def _similarity(self, a: StoredFace, b: StoredFace) -> float:
@@ -116,7 +118,9 @@ class SenseTimeService:
         image_id = p.required("image_id")
         image = self.store.image(image_id)
         if image is None:
-            raise api_error("INVALID_IMAGE_ID", f"image_id not found: {image_id}")
+            raise api_error("INVALID_IMAGE", f"image_id not found: {image_id}")
+        if self.clock() > image["created"] + self.settings.face_ttl_s:
+            raise api_error("INVALID_IMAGE", f"image_id expired (5 days): {image_id}")
         body: dict[str, Any] = {"image_id": image_id, "width": image["width"], "height": image["height"]}
         if image["user_data"] is not None:
             body["user_data"] = image["user_data"]
@@ -210,39 +214,54 @@ class SenseTimeService:
         if (face2_id is None) == (person_id is None):
             raise invalid("give exactly one of face2_id and person_id")
         if face2_id is not None:
-            return ok(**_verdict(self._similarity(face, self.face(face2_id))))
+            verdict = _verdict(self._similarity(face, self.face(face2_id, "INVALID_FACE2")))
+            return ok(face_id=face.face_id, face2_id=face2_id, **verdict)
         assert person_id is not None
         person = self.entity("person", person_id)
         params = {"face_id": face.face_id, "person_id": person_id}
+        self._person_faces(person_id)  # EMPTY_PERSON now rather than in the task
         if not person["trained"]:
             return self._defer("verification", params, "person", person_id)
         return ok(**self._verify_person(params))
 
+    def _person_faces(self, person_id: str) -> list[StoredFace]:
+        faces = self.store.faces_where("person_id = ?", (person_id,))
+        if not faces:
+            raise api_error("EMPTY_PERSON", f"person {person_id} holds no face")
+        return faces
+
     def _verify_person(self, params: dict[str, Any]) -> dict[str, Any]:
         face = self.face(params["face_id"])
-        faces = self.store.faces_where("person_id = ?", (params["person_id"],))
-        best = max((self._similarity(face, other) for other in faces), default=0.0)
-        return {"status": "OK", **_verdict(best)}
+        best = max(self._similarity(face, other) for other in self._person_faces(params["person_id"]))
+        return {"status": "OK", **params, **_verdict(best)}
 
     def search(self, p: Params) -> Answer:
+        """Among ``face_ids`` or in ``faceset_id``; given both, the faceset wins (seed 004)."""
         face = self.face(p.required("face_id"))
         top = p.integer("top", 1, 10, 3)
-        face_ids, faceset_id = p.ids("face_ids", required=False), p.text("faceset_id", required=False)
-        if bool(face_ids) == (faceset_id is not None):
-            raise invalid("give exactly one of face_ids and faceset_id")
-        if face_ids:
-            return ok(candidates=self._rank(face, [self.face(f) for f in face_ids], top))
-        assert faceset_id is not None
+        faceset_id = p.text("faceset_id", required=False)
+        if faceset_id is None:
+            among = [self.face(f) for f in p.ids("face_ids")]
+            return ok(face_id=face.face_id, candidates=self._rank(face, among, top))
         faceset = self.entity("faceset", faceset_id)
         params = {"face_id": face.face_id, "faceset_id": faceset_id, "top": top}
+        self._faceset_faces(faceset_id)
         if not faceset["trained"]:
             return self._defer("search", params, "faceset", faceset_id)
         return ok(**self._search_faceset(params))
 
+    def _faceset_faces(self, faceset_id: str) -> list[StoredFace]:
+        face_ids = self.store.faceset_face_ids(faceset_id)
+        faces = [face for face in map(self.store.face, face_ids) if face is not None]
+        if not faces:
+            raise api_error("EMPTY_FACESET", f"faceset {faceset_id} holds no face")
+        return faces
+
     def _search_faceset(self, params: dict[str, Any]) -> dict[str, Any]:
         face = self.face(params["face_id"])
-        members = [self.face(f) for f in self.store.faceset_face_ids(params["faceset_id"])]
-        return {"status": "OK", "candidates": self._rank(face, members, params["top"])}
+        members = self._faceset_faces(params["faceset_id"])
+        return {"status": "OK", "face_id": face.face_id, "faceset_id": params["faceset_id"],
+                "candidates": self._rank(face, members, params["top"])}
 
     def _rank(self, face: StoredFace, others: list[StoredFace], top: int) -> list[dict[str, Any]]:
         scored = sorted(((self._similarity(face, o), o.face_id) for o in others), reverse=True)
@@ -253,21 +272,33 @@ class SenseTimeService:
         group_id = p.required("group_id")
         group = self.entity("group", group_id)
         params = {"face_id": face.face_id, "group_id": group_id, "top": p.integer("top", 1, 5, 2)}
+        self._group_faces(group_id)
         if not group["trained"]:
             return self._defer("identification", params, "group", group_id)
         return ok(**self._identify(params))
 
+    def _group_faces(self, group_id: str) -> dict[str, tuple[str, list[StoredFace]]]:
+        """person_id -> (name, faces) of the group's persons that hold faces; EMPTY_GROUP if none."""
+        held = {}
+        for person in self.store.members(group_id):
+            faces = self.store.faces_where("person_id = ?", (person["person_id"],))
+            if faces:
+                held[person["person_id"]] = (person["name"], faces)
+        if not held:
+            raise api_error("EMPTY_GROUP", f"group {group_id} holds no person with a face")
+        return held
+
     def _identify(self, params: dict[str, Any]) -> dict[str, Any]:
         face = self.face(params["face_id"])
-        candidates = []
-        for person in self.store.members(params["group_id"]):
-            faces = self.store.faces_where("person_id = ?", (person["person_id"],))
-            best = max((self._similarity(face, other) for other in faces), default=0.0)
+        scored = []
+        for person_id, (name, faces) in self._group_faces(params["group_id"]).items():
+            best = max(self._similarity(face, other) for other in faces)
             if best > SAME_PERSON:
-                candidates.append(
-                    {"person_id": person["person_id"], "name": person["name"], "confidence": best})
-        candidates.sort(key=lambda c: c["confidence"], reverse=True)
-        return {"status": "OK", "candidates": candidates[: params["top"]]}
+                scored.append((best, person_id, name))
+        candidates = [{"person_id": person_id, "name": name, "confidence": best}
+                      for best, person_id, name in sorted(scored, reverse=True)]
+        return {"status": "OK", "face_id": face.face_id, "group_id": params["group_id"],
+                "candidates": candidates[: params["top"]]}
 
     def _defer(self, kind: str, params: dict[str, Any], target_kind: str, target_id: str) -> Answer:
         now = self.clock()

@@ -11,10 +11,11 @@ from edge.errors import ConfigError
 DEFAULT_RATE_LIMIT = "50q/10s"
 FACE_TTL_S = 5 * 86400.0  # a face_id not attached to a person or faceset expires after 5 days
 TASK_TTL_S = 86400.0  # task ids live 24 h
-QUOTA_KEYS = ("calls", "persons", "groups", "facesets", "faces_per_person", "persons_per_group")
+QUOTA_KEYS = ("calls", "persons", "groups", "facesets", "faces_per_person", "persons_per_group",
+              "faces_per_faceset")
 DEFAULT_QUOTA = {
     "calls": 1_000_000, "persons": 10_000, "groups": 1_000, "facesets": 1_000,
-    "faces_per_person": 20, "persons_per_group": 10_000,
+    "faces_per_person": 20, "persons_per_group": 10_000, "faces_per_faceset": 10_000,
 }
 
 

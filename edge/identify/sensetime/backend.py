@@ -57,7 +57,7 @@ class SenseTimeBackend:
             self._detect_crop(frame, box, end) for box in boxes]
         if not self.config.group_id:
             raise ConfigError([f"{KEY}.group_id: the door's group is not set"])
-        # an unknown name goes as it is: the API answers INVALID_GROUP_ID
+        # an unknown name goes as it is: the API answers INVALID_GROUP
         group_id = self._known_group(self.config.group_id) or self.config.group_id
         results = []
         for cloud_face in found:

@@ -1,7 +1,8 @@
 """The SenseTime v1 API's documented statuses as typed errors.
 
 An error answer is HTTP 4xx/5xx with ``{"status": "<STATUS>", "reason": "..."}`` (404/413/5xx
-bodies may be empty or not JSON; then the HTTP status decides)::
+bodies may be empty or not JSON; then the HTTP status decides). :data:`STATUSES` is the one table
+of them: the emulator answers from it and the client raises from it::
 
     RemoteError
     └── SenseTimeError                 .status, .http_status, .reason
@@ -9,14 +10,16 @@ bodies may be empty or not JSON; then the HTTP status decides)::
         ├── InvalidRequest             400 INVALID_ARGUMENT and every other INVALID_<X>
         │   ├── InvalidArgument        a parameter is missing or wrong (reason says which)
         │   ├── InvalidTask            unknown or expired task id (tasks live 24 h)
-        │   └── InvalidId              unknown/expired face, person, group, faceset or image id
+        │   ├── InvalidId              INVALID_FACE, INVALID_FACE2, INVALID_PERSON, INVALID_GROUP,
+        │   │                          INVALID_FACESET, INVALID_IMAGE: unknown or expired id
+        │   └── EmptyTarget            EMPTY_PERSON, EMPTY_GROUP, EMPTY_FACESET: nothing to match
         ├── ImageError                 CORRUPT_IMAGE, INVALID_IMAGE_FORMAT_OR_SIZE,
-        │                              DOWNLOAD_ERROR, DOWNLOAD_TIMEOUT, 413 IMAGE_FILE_SIZE_TOO_BIG
+        │                              DOWNLOAD_ERROR, DOWNLOAD_TIMEOUT, IMAGE_FILE_SIZE_TOO_BIG
         ├── NotFound                   404 NOT_FOUND: no such API path
         ├── TaskFailed                 an asynchronous task ended "failed"
         └── Unavailable                also a BackendUnavailable: the cloud cannot answer now
             ├── RateLimitExceeded      403 RATE_LIMIT_EXCEEDED (and the reset did not come in time)
-            ├── QuotaExceeded          403 QUOTA_EXCEEDED
+            ├── QuotaExceeded          400 QUOTA_EXCEEDED
             ├── InternalError          5xx INTERNAL_ERROR
             └── TaskPending            a 202 task was not done within the caller's deadline
 """
@@ -24,10 +27,11 @@ bodies may be empty or not JSON; then the HTTP status decides)::
 from __future__ import annotations
 
 from edge.errors import BackendUnavailable, RemoteError
+from edge.identify.families import Documented, Family
 
 
 class SenseTimeError(RemoteError):
-    """A documented status; ``code`` is the status string, e.g. ``INVALID_FACE_ID``."""
+    """A documented status; ``code`` is the status string, e.g. ``INVALID_FACE``."""
 
     default_status = "INTERNAL_ERROR"
     default_http_status = 500
@@ -56,7 +60,13 @@ class InvalidTask(InvalidRequest):
 
 
 class InvalidId(InvalidRequest):
-    default_status = "INVALID_FACE_ID"
+    default_status = "INVALID_FACE"
+
+
+class EmptyTarget(InvalidRequest):
+    """The person, group or faceset to match against holds no face."""
+
+    default_status = "EMPTY_GROUP"
 
 
 class ImageError(SenseTimeError):
@@ -80,7 +90,7 @@ class RateLimitExceeded(Unavailable):
 
 
 class QuotaExceeded(Unavailable):
-    default_status, default_http_status = "QUOTA_EXCEEDED", 403
+    default_status, default_http_status = "QUOTA_EXCEEDED", 400
 
 
 class InternalError(Unavailable):
@@ -95,27 +105,39 @@ class TaskPending(Unavailable):
         super().__init__(reason=f"task {task_id} still {task_status} at the deadline")
 
 
-# Every status the document (and its SDKs) name, with its class and usual HTTP status.
-STATUSES: dict[str, tuple[type[SenseTimeError], int]] = {
-    "UNAUTHORIZED": (AuthError, 401),
-    "KEY_EXPIRED": (AuthError, 401),
-    "NO_PERMISSION": (AuthError, 403),
-    "RATE_LIMIT_EXCEEDED": (RateLimitExceeded, 403),
-    "QUOTA_EXCEEDED": (QuotaExceeded, 403),
-    "NOT_FOUND": (NotFound, 404),
-    "INTERNAL_ERROR": (InternalError, 500),
-    "INVALID_ARGUMENT": (InvalidArgument, 400),
-    "INVALID_TASK": (InvalidTask, 400),
-    "INVALID_FACE_ID": (InvalidId, 400),
-    "INVALID_PERSON_ID": (InvalidId, 400),
-    "INVALID_GROUP_ID": (InvalidId, 400),
-    "INVALID_FACESET_ID": (InvalidId, 400),
-    "INVALID_IMAGE_ID": (InvalidId, 400),
-    "CORRUPT_IMAGE": (ImageError, 400),
-    "INVALID_IMAGE_FORMAT_OR_SIZE": (ImageError, 400),
-    "DOWNLOAD_ERROR": (ImageError, 400),
-    "DOWNLOAD_TIMEOUT": (ImageError, 400),
-    "IMAGE_FILE_SIZE_TOO_BIG": (ImageError, 413),
+def _status(error: type[SenseTimeError], family: Family, http_status: int, condition: str
+            ) -> Documented[SenseTimeError]:
+    return Documented(error, family, http_status, condition)
+
+
+B, N, U, R, X = (Family.BAD_REQUEST, Family.NOT_FOUND, Family.UNAUTHORIZED, Family.RATE_LIMITED,
+                 Family.UNAVAILABLE)
+
+# Every status the document (and its SDKs) name: class, family, HTTP status, condition.
+STATUSES: dict[str, Documented[SenseTimeError]] = {
+    "UNAUTHORIZED": _status(AuthError, U, 401, "api_id or api_secret wrong or missing"),
+    "KEY_EXPIRED": _status(AuthError, U, 401, "the account has expired (the emulator never says it)"),
+    "NO_PERMISSION": _status(AuthError, U, 403, "no right to call this API (the emulator never says it)"),
+    "RATE_LIMIT_EXCEEDED": _status(RateLimitExceeded, R, 403, "over the rate limit of the window"),
+    "QUOTA_EXCEEDED": _status(QuotaExceeded, R, 400, "a quota (calls, persons, faces per person...) used up"),
+    "NOT_FOUND": _status(NotFound, N, 404, "no API at that path or method"),
+    "INTERNAL_ERROR": _status(InternalError, X, 500, "a fault of the server"),
+    "INVALID_ARGUMENT": _status(InvalidArgument, B, 400, "a parameter missing or wrong, a malformed body"),
+    "INVALID_TASK": _status(InvalidTask, N, 400, "task_id unknown or older than 24 h"),
+    "INVALID_FACE": _status(InvalidId, N, 400, "face_id unknown, or expired (5 days) and not being removed"),
+    "INVALID_FACE2": _status(InvalidId, N, 400, "face2_id of a verification unknown or expired"),
+    "INVALID_PERSON": _status(InvalidId, N, 400, "person_id unknown"),
+    "INVALID_GROUP": _status(InvalidId, N, 400, "group_id unknown"),
+    "INVALID_FACESET": _status(InvalidId, N, 400, "faceset_id unknown"),
+    "INVALID_IMAGE": _status(InvalidId, N, 400, "image_id unknown or expired (5 days)"),
+    "EMPTY_PERSON": _status(EmptyTarget, N, 400, "verification against a person without faces"),
+    "EMPTY_GROUP": _status(EmptyTarget, N, 400, "identification in a group without persons with faces"),
+    "EMPTY_FACESET": _status(EmptyTarget, N, 400, "search in a faceset without faces"),
+    "CORRUPT_IMAGE": _status(ImageError, B, 400, "not an image, or truncated"),
+    "INVALID_IMAGE_FORMAT_OR_SIZE": _status(ImageError, B, 400, "width or height not in (8, 4000] px"),
+    "DOWNLOAD_ERROR": _status(ImageError, B, 400, "the url could not be fetched"),
+    "DOWNLOAD_TIMEOUT": _status(ImageError, B, 400, "the url did not answer in time"),
+    "IMAGE_FILE_SIZE_TOO_BIG": _status(ImageError, B, 400, "image over 5 MB (a body over 8 MB is not read)"),
 }
 
 _BY_HTTP_STATUS: dict[int, str] = {
@@ -130,7 +152,7 @@ def error_for(http_status: int, status: str | None, reason: str = "") -> SenseTi
                                      "INVALID_ARGUMENT")
     status = status.upper()
     if status in STATUSES:
-        cls = STATUSES[status][0]
+        cls = STATUSES[status].error
     elif status.startswith("INVALID_"):
         cls = InvalidRequest
     else:
