@@ -216,7 +216,10 @@ def test_signature_problems_over_http(server: ServerThread) -> None:
         assert answer(bare.post("/face/getgroupids", json=body))[0] == 4
         assert answer(bare.post("/face/getgroupids", json=body, headers={"Authorization": "%%%"}))[0] == 5
         other_app = {"Authorization": authorization(appid="1250000001")}
-        assert answer(bare.post("/face/getgroupids", json=body, headers=other_app))[0] == 6
+        assert answer(bare.post("/face/getgroupids", json=body, headers=other_app))[0] == 10
+        other_body = {"appid": "1250000001"}
+        assert answer(bare.post("/face/getgroupids", json=other_body,
+                                headers={"Authorization": authorization()}))[0] == 6
         now = int(time.time())
         forged = sign(
             appid=APPID, bucket="", secret_id=SECRET_ID, secret_key="guess", now=now, expiry=now + 60, rand=1

@@ -92,12 +92,15 @@ def create_app(
             data = await run_in_threadpool(handler, params)
         except YoutuError as exc:
             log.info("youtu %s -> %s", action, exc.code)
-            return envelope(int(exc.code), exc.message)
+            return envelope(int(exc.code), exc.message, exc.data)
         except Exception as exc:  # the API's boundary: whatever broke, the client gets the envelope
             log.error("youtu %s: unexpected %s", action, type(exc).__name__)
             return envelope(213, "internal error")
         log.info("youtu %s -> 0", action)
-        return envelope(0, "OK", data.model_dump())
+        answer = data.model_dump()
+        if "session_id" in answer:  # every answer that documents it echoes the caller's
+            answer["session_id"] = params.session_id() or answer["session_id"]
+        return envelope(0, "OK", answer)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         status = exc.status_code if isinstance(exc, HTTPException) else 400

@@ -23,6 +23,8 @@ IMAGE_PARTS = re.compile(r"^(image|imageA|imageB|images\[\d+\])$")
 INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
 APPID_SPELLINGS = ("appid", "appiid")
 MAX_URL_CHARS = 4096
+MAX_SESSION_CHARS = 256
+ID_FORBIDDEN = re.compile(r"[ /\t\n]")  # seed 000's -1313: no space, slash, tab or newline
 
 Image = bytes | str  # uploaded bytes, or a URL to download
 
@@ -78,15 +80,29 @@ class Params:
         return cls(values, uploads)
 
     async def download_urls(self, fetch: Callable[[str], Awaitable[bytes]]) -> None:
-        """Replace ``url``/``urlA``/``urlB``/``urls`` by the downloaded images (uploads win)."""
+        """Replace ``url``/``urlA``/``urlB``/``urls`` by the downloaded images: given both an
+        upload and a url, the seeds use the url only."""
         for url_name, upload in (("url", "image"), ("urlA", "imageA"), ("urlB", "imageB")):
-            if upload not in self._uploads and self._values.get(url_name) is not None:
+            if self._values.get(url_name) is not None:
                 self._uploads[upload] = await fetch(_scalar(url_name, self._values[url_name]))
-        if self._values.get("urls") is not None and not any(INDEXED.match(k) for k in self._uploads):
-            for i, url in enumerate(self.texts("urls", MAX_URL_CHARS)):
-                self._uploads[f"images[{i}]"] = await fetch(url)
+        if self._values.get("urls") is not None:
+            fetched = [await fetch(url) for url in self.texts("urls", MAX_URL_CHARS)]
+            self._uploads = {k: v for k, v in self._uploads.items() if not INDEXED.match(k)}
+            self._uploads.update({f"images[{i}]": data for i, data in enumerate(fetched)})
 
     # -- typed access --------------------------------------------------------------------------
+
+    def session_id(self) -> str | None:
+        """The caller's ``session_id``, echoed in the answer."""
+        return self.optional_text("session_id", MAX_SESSION_CHARS)
+
+    def identifier(self, name: str, max_chars: int) -> str:
+        """A required id: -1313 if it holds a space, slash, tab or newline (seed 000)."""
+        return _checked_id(name, self.text(name, max_chars))
+
+    def identifiers(self, name: str, max_chars: int) -> list[str]:
+        """A required, non-empty array of ids, each checked as :meth:`identifier`."""
+        return [_checked_id(name, value) for value in self.texts(name, max_chars)]
 
     def appid(self) -> str:
         for key, value in self._values.items():
@@ -125,8 +141,8 @@ class Params:
     def groups(self, max_chars: int) -> list[str]:
         """``group_ids`` (array) or ``group_id`` (one): the search's groups."""
         if self._values.get("group_ids") is not None:
-            return self.texts("group_ids", max_chars)
-        return [self.text("group_id", max_chars)]
+            return self.identifiers("group_ids", max_chars)
+        return [self.identifier("group_id", max_chars)]
 
     def image(self, upload: str, url: str) -> Image:
         if upload in self._uploads:
@@ -145,6 +161,12 @@ class Params:
         if self._values.get("urls") is not None:
             return list(self.texts("urls", MAX_URL_CHARS))
         raise error_for(-1300, "no images: give images[0..] (upload) or urls")
+
+
+def _checked_id(name: str, value: str) -> str:
+    if ID_FORBIDDEN.search(value):
+        raise error_for(-1313, f"{name} holds a space, slash, tab or newline")
+    return value
 
 
 def _scalar(name: str, value: object) -> str:

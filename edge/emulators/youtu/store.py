@@ -57,7 +57,7 @@ class Gallery:
     face_ids: list[str]
     person_ids: list[str]
     embeddings: np.ndarray  # (n, d) float32
-    tags: dict[str, str]  # person_id -> tag
+    tags: list[str]  # the face's own tag, row by row (a candidate's tag, seed 001)
     group_size: int  # persons in the groups
 
 
@@ -117,7 +117,10 @@ class Store(SqliteState):
 
     def face(self, face_id: str) -> dict[str, object] | None:
         rows = self._rows(
-            "SELECT face_id, x, y, width, height, roll, yaw, pitch FROM faces WHERE face_id = ?", (face_id,)
+            "SELECT face_id, CAST(ROUND(x) AS INTEGER), CAST(ROUND(y) AS INTEGER), width, height, "
+            "CAST(ROUND(roll) AS INTEGER), CAST(ROUND(yaw) AS INTEGER), CAST(ROUND(pitch) AS INTEGER) "
+            "FROM faces WHERE face_id = ?",  # Int in seed 002, but for the size
+            (face_id,),
         )
         if not rows:
             return None
@@ -131,8 +134,8 @@ class Store(SqliteState):
         marks = ",".join("?" * len(group_ids))
         members = f"SELECT DISTINCT person_id FROM memberships WHERE group_id IN ({marks})"
         rows = self._rows(
-            f"SELECT f.face_id, f.person_id, f.embedding, p.tag FROM faces f JOIN persons p "
-            f"USING (person_id) WHERE f.person_id IN ({members})",
+            f"SELECT f.face_id, f.person_id, f.embedding, f.tag FROM faces f "
+            f"WHERE f.person_id IN ({members})",
             list(group_ids),
         )
         size = self._rows(f"SELECT COUNT(*) FROM ({members})", list(group_ids))[0][0]
@@ -142,7 +145,7 @@ class Store(SqliteState):
             else np.zeros((0, 0), dtype=np.float32)
         )
         return Gallery(
-            [r[0] for r in rows], [r[1] for r in rows], embeddings, {r[1]: r[3] for r in rows}, int(size)
+            [r[0] for r in rows], [r[1] for r in rows], embeddings, [r[3] for r in rows], int(size)
         )
 
     # -- writing ---------------------------------------------------------------------------------

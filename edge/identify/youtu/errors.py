@@ -19,10 +19,13 @@ from edge.errors import RemoteError
 
 
 class YoutuError(RemoteError):
+    """``data``: what the error's answer carries besides code and message (compare's ``fail_flag``)."""
+
     code: int
 
-    def __init__(self, code: int, message: str = "") -> None:
+    def __init__(self, code: int, message: str = "", data: dict[str, object] | None = None) -> None:
         super().__init__(code, message or MESSAGES.get(code, "unknown error"))
+        self.data = data or {}
 
 
 class YoutuAuthError(YoutuError):

@@ -19,26 +19,31 @@ class NewPerson(_Data):
     suc_group: int = Field(description="Groups the person was put in")
     suc_face: int = Field(description="Faces added (1)")
     group_ids: list[str] = Field(default_factory=list)
+    session_id: str = ""
 
 
 class DeletedPerson(_Data):
     person_id: str
     deleted: int
+    session_id: str = ""
 
 
 class AddedFaces(_Data):
     added: int
     face_ids: list[str] = Field(description="One per image; empty where the image failed")
     ret_codes: list[int] = Field(description="One code per image, 0 = added")
+    session_id: str = ""
 
 
 class DeletedFaces(_Data):
     deleted: int
     face_ids: list[str]
+    session_id: str = ""
 
 
 class PersonRef(_Data):
     person_id: str
+    session_id: str = ""
 
 
 class PersonInfo(_Data):
@@ -47,6 +52,7 @@ class PersonInfo(_Data):
     tag: str = ""
     face_ids: list[str] = Field(default_factory=list)
     group_ids: list[str] = Field(default_factory=list)
+    session_id: str = ""
 
 
 class GroupIds(_Data):
@@ -63,17 +69,17 @@ class FaceIds(_Data):
 
 class FaceInfo(_Data):
     face_id: str
-    x: float
-    y: float
+    x: int
+    y: int
     width: float
     height: float
     gender: int = 0
     age: int = 0
     expression: int = 0
     glass: bool = False
-    pitch: float = 0.0
-    yaw: float = 0.0
-    roll: float = 0.0
+    pitch: int = 0
+    yaw: int = 0
+    roll: int = 0
 
 
 class FaceInfoData(_Data):
@@ -83,7 +89,9 @@ class FaceInfoData(_Data):
 class GroupChange(_Data):
     """addgroupids / delgroupids: ``count`` is ``added`` or ``deleted`` in the answer."""
 
+    session_id: str = ""
     person_id: str
+    group_ids: list[str] = Field(default_factory=list, description="The groups added or deleted")
     added: int | None = None
     deleted: int | None = None
     ret_codes: list[int] = Field(default_factory=list)
@@ -110,10 +118,10 @@ class Identified(_Data):
 
 
 class FaceRect(_Data):
-    x: float
-    y: float
-    width: float
-    height: float
+    x: int
+    y: int
+    width: int
+    height: int
 
 
 class FaceResult(_Data):
@@ -132,3 +140,4 @@ class MultiIdentified(_Data):
 class Comparison(_Data):
     similarity: float
     session_id: str = ""
+    fail_flag: int = Field(0, description="The image that failed: 1 imageA, 2 imageB, 0 none")

@@ -107,10 +107,12 @@ def parse_authorization(header: str | None) -> Signed:
 class SignatureVerifier:
     """Server side: checks a header against the known keys; raises YoutuError with the seed code.
 
-    Codes: 4 empty, 5 malformed (also an expiry more than :data:`MAX_VALIDITY_S` ahead), 6 appid
-    mismatch, 9 expired, 11 unknown SecretId, 14 HMAC mismatch, 13 a single-use (``e=0``)
-    signature presented twice. ``first_use(digest)`` records a single-use signature and says
-    whether it is new; give a persistent one (the emulator's store) so a restart forgets none.
+    Codes: 4 empty, 5 malformed (also an expiry more than :data:`MAX_VALIDITY_S` ahead), 10 an
+    appid this server does not serve, 6 the body's appid not the signature's, 16 a bucket other
+    than ``bucket`` (when one is set; the recognition host's may be empty), 9 expired, 11 unknown
+    SecretId, 14 HMAC mismatch, 13 a single-use (``e=0``) signature presented twice.
+    ``first_use(digest)`` records a single-use signature and says whether it is new; give a
+    persistent one (the emulator's store) so a restart forgets none.
     """
 
     def __init__(
@@ -119,16 +121,22 @@ class SignatureVerifier:
         keys: Mapping[str, str],
         clock: Callable[[], float] = time.time,
         first_use: Callable[[bytes], bool] | None = None,
+        bucket: str | None = None,
     ) -> None:
         self._appid = appid
+        self._bucket = bucket
         self._keys = dict(keys)
         self._clock = clock
         self._first_use = first_use or _MemoryOfUses().first_use
 
     def verify(self, header: str | None, body_appid: str) -> Signed:
         signed = parse_authorization(header)
-        if signed.fields.get("a") != self._appid or body_appid != self._appid:
+        if signed.fields.get("a") != self._appid:
+            raise error_for(10, "no such appid")
+        if body_appid != self._appid:
             raise error_for(6, "the signature's appid does not match the request's")
+        if self._bucket is not None and signed.fields.get("b", "") not in ("", self._bucket):
+            raise error_for(16, "no such bucket")
         secret_key = self._keys.get(signed.fields.get("k", ""))
         if secret_key is None:
             raise error_for(11, "unknown SecretId")
