@@ -185,3 +185,24 @@ def test_the_old_host_style_sends_the_bucket_in_body_and_signature(scripted, mak
     [call] = script.calls
     assert call["fields"] == {"appid": APPID, "bucket": "tencentyun"}
     assert parse_authorization(call["authorization"]).fields["b"] == "tencentyun"
+
+
+def test_identify_in_several_groups_is_one_documented_call_per_group(scripted, make_client) -> None:  # noqa: ANN001
+    """Seed 001 documents ``group_id`` only: one call per group, the candidates merged."""
+    answers = {
+        "a": [{"person_id": "ann", "face_id": "1", "confidence": 70.0, "tag": ""},
+              {"person_id": "bob", "face_id": "2", "confidence": 60.0, "tag": ""}],
+        "b": [{"person_id": "bob", "face_id": "3", "confidence": 90.0, "tag": ""}],
+    }
+    script: Scripted
+
+    def reply(call: int) -> Response:
+        group = script.calls[-1]["fields"]["group_id"]
+        return ok({"session_id": "s", "candidates": answers[group], "group_size": 2, "time_ms": 1})
+
+    script, url = scripted(reply)
+    found = make_client(url).identify(["a", "b"], "http://example.invalid/x.jpg", session_id="s")
+    assert [(c["action"], c["fields"].get("group_id"), "group_ids" in c["fields"], c["fields"]["session_id"])
+            for c in script.calls] == [("identify", "a", False, "s"), ("identify", "b", False, "s")]
+    assert [(c.person_id, c.confidence) for c in found.candidates] == [("bob", 90.0), ("ann", 70.0)]
+    assert found.group_size == 4

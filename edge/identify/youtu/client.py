@@ -19,13 +19,14 @@ from edge.config.secrets import resolve_secret
 from edge.errors import BackendUnavailable, ConfigError
 from edge.identify.youtu import models
 from edge.identify.youtu.config import YoutuBackendConfig
-from edge.identify.youtu.errors import YoutuTransient, error_for
+from edge.identify.youtu.errors import YoutuNotFound, YoutuTransient, error_for
 from edge.identify.youtu.signature import SignatureSource
 
 Image = bytes | str  # bytes = upload, str = URL the service downloads
 Data = TypeVar("Data", bound=BaseModel)
 
 OLD_HOST = "service.image.myqcloud.com"
+CANDIDATES = 5  # seed 001: identify answers at most five candidates
 
 
 class _Body:
@@ -163,41 +164,77 @@ class YoutuClient:
 
     # -- recognition ---------------------------------------------------------------------------
 
-    def verify(self, person_id: str, image: Image, *, timeout: float | None = None) -> models.Verification:
-        body = self._body().set("person_id", person_id).image("image", "url", image)
+    # ``session_id``: the caller's own id for the call, echoed in the answer (seeds 001-003).
+
+    def verify(
+        self, person_id: str, image: Image, *, timeout: float | None = None, session_id: str | None = None
+    ) -> models.Verification:
+        body = self._body(session_id).set("person_id", person_id).image("image", "url", image)
         return self._call("verify", body, models.Verification, timeout)
 
     def identify(
-        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None
+        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None,
+        session_id: str | None = None,
     ) -> models.Identified:
-        body = self._groups(group_ids).image("image", "url", image)
-        return self._call("identify", body, models.Identified, timeout)
+        """Seed 001 takes one ``group_id``: several groups are one call each within ``timeout``,
+        their candidates merged (each person once, at its best score, best first, the first
+        :data:`CANDIDATES`) and their group sizes added (a person in two groups counts twice, so
+        a size-dependent threshold errs strict). Groups that do not exist (-1306) are skipped;
+        if none exists, -1307 as the seed's group-list error."""
+        if not group_ids:
+            raise ValueError("at least one group is needed")
+        deadline = time.monotonic() + (timeout if timeout is not None else self._config.timeout_s)
+        answers = []
+        for group_id in dict.fromkeys(group_ids):
+            body = self._body(session_id).set("group_id", group_id).image("image", "url", image)
+            remaining = max(deadline - time.monotonic(), 0.0)
+            try:
+                answers.append(self._call("identify", body, models.Identified, remaining))
+            except YoutuNotFound as exc:
+                if exc.code != -1306 or len(group_ids) == 1:
+                    raise
+        if not answers:
+            raise error_for(-1307, "none of the groups exists")
+        best: dict[str, models.Candidate] = {}
+        for candidate in (c for a in answers for c in a.candidates):
+            if candidate.person_id not in best or candidate.confidence > best[candidate.person_id].confidence:
+                best[candidate.person_id] = candidate
+        return models.Identified(
+            session_id=answers[0].session_id,
+            candidates=sorted(best.values(), key=lambda c: c.confidence, reverse=True)[:CANDIDATES],
+            group_size=sum(a.group_size for a in answers),
+            time_ms=sum(a.time_ms for a in answers),
+        )
 
     def multidentify(
-        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None
+        self, group_ids: Sequence[str], image: Image, *, timeout: float | None = None,
+        session_id: str | None = None,
     ) -> models.MultiIdentified:
-        body = self._groups(group_ids).image("image", "url", image)
+        """One call for any number of groups (seed 003 takes ``group_ids``)."""
+        body = self._groups(group_ids, session_id).image("image", "url", image)
         return self._call("multidentify", body, models.MultiIdentified, timeout)
 
-    def compare(self, image_a: Image, image_b: Image, *, timeout: float | None = None) -> models.Comparison:
-        body = self._body().image("imageA", "urlA", image_a).image("imageB", "urlB", image_b)
+    def compare(
+        self, image_a: Image, image_b: Image, *, timeout: float | None = None, session_id: str | None = None
+    ) -> models.Comparison:
+        body = self._body(session_id).image("imageA", "urlA", image_a).image("imageB", "urlB", image_b)
         return self._call("compare", body, models.Comparison, timeout)
 
     # -- wire ----------------------------------------------------------------------------------
 
-    def _body(self) -> _Body:
+    def _body(self, session_id: str | None = None) -> _Body:
         base = {"appid": self._config.appid}
         if self._config.bucket:
             base["bucket"] = self._config.bucket
-        return _Body(base)
+        return _Body(base).set("session_id", session_id)
 
-    def _groups(self, group_ids: Sequence[str]) -> _Body:
+    def _groups(self, group_ids: Sequence[str], session_id: str | None) -> _Body:
         """One group as ``group_id`` (understood by every version), several as ``group_ids``."""
         if not group_ids:
             raise ValueError("at least one group is needed")
         if len(group_ids) == 1:
-            return self._body().set("group_id", group_ids[0])
-        return self._body().set("group_ids", list(group_ids))
+            return self._body(session_id).set("group_id", group_ids[0])
+        return self._body(session_id).set("group_ids", list(group_ids))
 
     def _call(self, action: str, body: _Body, data_type: type[Data], timeout: float | None = None) -> Data:
         """Send with retries of transient codes (exponential backoff) within the time budget."""
