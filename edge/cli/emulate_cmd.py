@@ -107,16 +107,23 @@ def youtu(
     type=click.FloatRange(0),
     help="Requests per second per SecretId before RequestLimitExceeded (0: no limit)",
 )
+@click.option(
+    "--url-allow",
+    multiple=True,
+    metavar="HOST",
+    help="Fetch Url images only from these hosts (name, *.suffix or IP network; default: any)",
+)
 @pass_app
 def iai(
     app: AppContext, host: str, tls_cert: Path | None, tls_key: Path | None, port: int, data_dir: Path,
-    secret_id: str, secret_key: str, rate_limit: float,
+    secret_id: str, secret_key: str, rate_limit: float, url_allow: tuple[str, ...],
 ) -> None:
     """Tencent Cloud face recognition, API 2020-03-03 (TC3-HMAC-SHA256 signed POST /)."""
     from edge.emulators.common import serve
     from edge.emulators.iai.app import build
 
-    server = build(app.settings.vision, data_dir, {secret_id: secret_key}, rate_limit=rate_limit or None)
+    server = build(app.settings.vision, data_dir, {secret_id: secret_key}, rate_limit=rate_limit or None,
+                   url_allow=url_allow)
     tls = _tls(tls_cert, tls_key)
     click.echo(f"iai emulator on {_url(host, port, tls)} (state in {data_dir})")
     serve(server.app, host, port, tls)

@@ -70,7 +70,7 @@ def test_persons_are_created_with_their_first_face(client: IaiClient) -> None:
         ({"GroupId": "staff", "PersonId": "p1", "Image": b64(b"GIF89a" + bytes(100))},
          "FailedOperation.ImageDecodeFailed"),
         ({"GroupId": "staff", "PersonId": "p1", "Image": "not base64!"}, "FailedOperation.ImageDecodeFailed"),
-        ({"GroupId": "staff", "PersonId": "p1", "Url": "http://example.com/a.jpg"},
+        ({"GroupId": "staff", "PersonId": "p1", "Url": "http://127.0.0.1:9/a.jpg"},
          "FailedOperation.ImageDownloadError"),
     ],
     ids=["person-exists", "no-group", "no-face", "no-image", "too-large", "too-small", "too-long",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
+from edge.emulators.fetch import UrlFetcher
 from edge.emulators.iai import matching, people, signing
 from edge.emulators.iai.api_error import ApiError
+from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.iai.service import Analyzer, Service
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 API_VERSION = "2020-03-03"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # a 5 MB base64 image per field, two for CompareFace
 DB_FILE = "iai.sqlite"
+URL_TIMEOUT_S = 10.0  # the whole download of an image named by Url
 
 Action = Callable[[Service, dict[str, Any]], dict[str, Any]]
 
@@ -95,9 +98,11 @@ class IaiServer:
         *,
         rate_limit: float | None = None,
         clock: Callable[[], float] = time.time,
+        url_allow: Sequence[str] = (),
     ) -> None:
         self.secrets = dict(secrets)
-        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer)
+        fetcher = UrlFetcher(MAX_URL_IMAGE_BYTES, URL_TIMEOUT_S, tuple(url_allow))
+        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer, fetcher)
         self.limiter = TokenBucket(rate_limit) if rate_limit else None
         self.clock = clock
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -149,11 +154,14 @@ class IaiServer:
 
 
 def build(
-    vision: VisionSettings, data_dir: Path, secrets: Mapping[str, str], *, rate_limit: float | None = None
+    vision: VisionSettings, data_dir: Path, secrets: Mapping[str, str], *, rate_limit: float | None = None,
+    url_allow: Sequence[str] = (),
 ) -> IaiServer:
-    """The server on the appliance's vision core and its descriptor's calibration."""
+    """The server on the appliance's vision core and its descriptor's calibration; ``Url`` images
+    only from ``url_allow`` hosts when given (:class:`edge.emulators.fetch.UrlFetcher`)."""
     from edge.identify.local.calibration import load_calibration
     from edge.vision.pipeline import FaceAnalyzer
 
     scorer = Scorer(load_calibration(None, vision.models_dir))
-    return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit)
+    return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit,
+                     url_allow=url_allow)

@@ -9,11 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from edge.emulators.fetch import FetchError, FetchFailure, UrlFetcher
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.images import decode_within, header_size
 from edge.errors import BadImage
 
 MAX_BASE64_CHARS = 5 * 1024 * 1024
+MAX_URL_IMAGE_BYTES = 5 * 1024 * 1024  # the documented 5 MB, for an image named by Url
 MAX_LONG_SIDE = 4000
 MIN_SHORT_SIDE = 64
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"BM")  # JPG, PNG, BMP
@@ -28,6 +30,11 @@ def decode_base64_image(encoded: object, name: str = "Image") -> np.ndarray:
         data = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
         raise ApiError("FailedOperation.ImageDecodeFailed", f"{name} is not valid base64.") from None
+    return decode_image_bytes(data, name)
+
+
+def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
+    """An uploaded or downloaded image within the documented formats and sides."""
     if not data:
         raise ApiError("InvalidParameterValue.ImageEmpty", f"{name} is empty.")
     if not data.startswith(_MAGIC):
@@ -43,14 +50,26 @@ def decode_base64_image(encoded: object, name: str = "Image") -> np.ndarray:
         raise ApiError("FailedOperation.ImageDecodeFailed", f"{name}: {exc}") from None
 
 
-def image_param(params: Mapping[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
-    """The image of ``name`` (base64); a URL alone cannot be fetched by this local server."""
+def image_param(
+    params: Mapping[str, Any], fetcher: UrlFetcher, name: str = "Image", url_name: str = "Url"
+) -> np.ndarray:
+    """The image of ``name`` (base64), else the one at ``url_name`` (the base64 one wins)."""
     encoded = params.get(name)
     if encoded:
         return decode_base64_image(encoded, name)
-    if params.get(url_name):
-        raise ApiError(
-            "FailedOperation.ImageDownloadError",
-            f"{url_name}: this local server downloads nothing; send the image as {name}.",
-        )
+    url = params.get(url_name)
+    if url:
+        return decode_image_bytes(download(fetcher, url, url_name), url_name)
     raise ApiError("InvalidParameterValue.ImageEmpty", f"{name} is empty.")
+
+
+def download(fetcher: UrlFetcher, url: object, name: str) -> bytes:
+    """The bytes at ``url``: ImageSizeExceed over 5 MB, ImageDownloadError for the rest."""
+    if not isinstance(url, str):
+        raise ApiError("InvalidParameter", f"{name} must be a string.")
+    try:
+        return fetcher.fetch(url)
+    except FetchError as exc:
+        code = "FailedOperation.ImageSizeExceed" if exc.failure is FetchFailure.TOO_LARGE else \
+            "FailedOperation.ImageDownloadError"
+        raise ApiError(code, f"{name}: {exc}") from None

@@ -10,7 +10,6 @@ import numpy as np
 
 from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
-from edge.emulators.iai.images import image_param
 from edge.emulators.iai.people import existing_group
 from edge.emulators.iai.service import QUALITY_FAILED, Service, rect, unit
 from edge.identify.iai.tables import IS_MATCH_SCORE
@@ -65,7 +64,7 @@ def _read_search(svc: Service, params: Params, top_key: str, top_max: int) -> _S
     person_info = p.integer(params, "NeedPersonInfo", 0, 0, 1) == 1
     if not svc.store.faces(group_ids=group_ids):
         raise ApiError("InvalidParameterValue.NoFaceInGroups", "The groups hold no face.")
-    faces = svc.faces(image_param(params), max_faces=max_faces, min_size=min_size)
+    faces = svc.faces(svc.image(params), max_faces=max_faces, min_size=min_size)
     return _Search(group_ids, versions.pop(), faces, top, min_score, quality, person_info)
 
 
@@ -151,7 +150,7 @@ def _verify(fused: bool) -> Callable[[Service, Params], Params]:
     def action(svc: Service, params: Params) -> Params:
         person = svc.person(p.person_id(params))
         quality = p.quality_control(params)
-        face = svc.largest_face(image_param(params), quality)
+        face = svc.largest_face(svc.image(params), quality)
         assert face.embedding is not None
         version = svc.version_of(person)
         known = [f.embedding for f in svc.store.faces(person_id=person.person_id)]
@@ -169,8 +168,8 @@ verify_person = _verify(fused=True)
 def compare_face(svc: Service, params: Params) -> Params:
     version = p.model_version(params)
     quality = p.quality_control(params)
-    a = svc.largest_face(image_param(params, "ImageA", "UrlA"), quality)
-    b = svc.largest_face(image_param(params, "ImageB", "UrlB"), quality)
+    a = svc.largest_face(svc.image(params, "ImageA", "UrlA"), quality)
+    b = svc.largest_face(svc.image(params, "ImageB", "UrlB"), quality)
     assert a.embedding is not None and b.embedding is not None
     return {"Score": svc.score(a.embedding, b.embedding, version), "FaceModelVersion": version}
 
@@ -179,7 +178,7 @@ def detect_face(svc: Service, params: Params) -> Params:
     max_faces = p.integer(params, "MaxFaceNum", 1, 1, 120)
     min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
     version = p.model_version(params)
-    image = image_param(params)
+    image = svc.image(params)
     faces = svc.faces(image, max_faces=max_faces, min_size=min_size)
     infos = [{**rect(f.detection.box), "FaceAttributesInfo": None, "FaceQualityInfo": None} for f in faces]
     height, width = image.shape[:2]

@@ -7,7 +7,7 @@ from typing import Any
 
 from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
-from edge.emulators.iai.images import decode_base64_image, image_param
+from edge.emulators.iai.images import decode_base64_image, decode_image_bytes, download
 from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, rect
 from edge.emulators.iai.store import Group, new_face_id
 from edge.emulators.sqlite_state import LimitReached
@@ -84,7 +84,7 @@ def create_person(svc: Service, params: Params) -> Params:
     p.integer(params, "UniquePersonControl", 0, 0, 4, "InvalidParameterValue.UniquePersonControlIllegal")
     if svc.store.person(person_id):
         raise _person_exists(person_id)
-    face = svc.largest_face(image_param(params), quality)
+    face = svc.largest_face(svc.image(params), quality)
     face_id = new_face_id()
     assert face.embedding is not None
     try:
@@ -116,7 +116,8 @@ def _too_many_faces() -> ApiError:
 
 def create_face(svc: Service, params: Params) -> Params:
     person = svc.person(p.person_id(params))
-    images = params.get("Images") or []
+    key = "Images" if params.get("Images") else "Urls"  # base64 images win over URLs
+    images = params.get(key) or []
     if not isinstance(images, list) or not images:
         raise ApiError("MissingParameter", "The request is missing the required parameter Images.")
     if len(images) > MAX_IMAGES_PER_CREATE_FACE:
@@ -132,7 +133,10 @@ def create_face(svc: Service, params: Params) -> Params:
     codes, added, indexes, rects = [], [], [], []
     for index, encoded in enumerate(images):
         try:
-            face = svc.largest_face(decode_base64_image(encoded, f"Images.{index}"), quality)
+            name = f"{key}.{index}"
+            image = decode_base64_image(encoded, name) if key == "Images" else \
+                decode_image_bytes(download(svc.fetcher, encoded, name), name)
+            face = svc.largest_face(image, quality)
         except ApiError as exc:
             if exc.code == "FailedOperation.FaceQualityNotQualified":
                 codes.append(QUALITY_FAILED)

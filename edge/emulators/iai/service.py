@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from edge.emulators.fetch import UrlFetcher
 from edge.emulators.iai.api_error import ApiError
+from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES, image_param
 from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.iai.store import Person, Store
@@ -37,6 +39,11 @@ class Service:
     store: Store
     analyzer: Analyzer
     scorer: Scorer
+    fetcher: UrlFetcher = field(default_factory=lambda: UrlFetcher(MAX_URL_IMAGE_BYTES))
+
+    def image(self, params: dict[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
+        """The request's image: base64 ``name``, else fetched from ``url_name``."""
+        return image_param(params, self.fetcher, name, url_name)
 
     def faces(self, image: np.ndarray, *, max_faces: int = 1, min_size: int = 34) -> list[Face]:
         """The described faces at least ``min_size`` wide, largest first; none is an error."""
