@@ -71,7 +71,9 @@ SENSETIME_FIELDS = ["person_id", "group_id", "faceset_id", "face_id", "face2_id"
 IAI_FIELDS = ["GroupId", "GroupIds", "GroupName", "PersonId", "PersonName", "Gender", "FaceIds", "Url",
               "Urls", "UrlA", "UrlB", "Image", "Images", "ImageA", "ImageB", "Offset", "Limit",
               "MaxFaceNum", "MinFaceSize", "MaxPersonNum", "FaceMatchThreshold", "QualityControl",
-              "NeedPersonInfo", "NeedFaceAttributes", "SourceGroupId", "NeedRotateDetection"]
+              "NeedPersonInfo", "NeedFaceAttributes", "SourceGroupId", "NeedRotateDetection", "Tag",
+              "GroupExDescriptions", "GroupExDescriptionInfos", "PersonExDescriptionInfos",
+              "UniquePersonControl"]
 
 
 def youtu_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]:
@@ -113,10 +115,13 @@ def iai_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]:
         yield f"{kind} fields", json.dumps(dict.fromkeys(IAI_FIELDS, value)).encode(), json_type
     yield "nested JSON", b'{"GroupId": ' + DEEP + b"}", json_type
     yield "not JSON", b'{"GroupId": ', json_type
+    # the seeded group only where a well-formed request could not change anything
+    group_id = "g1" if action.startswith(("Get", "Search", "Verify", "Compare", "Detect")) else "g2"
     for kind, image in BAD_IMAGES.items():
         encoded = base64.b64encode(image).decode()
-        fields = {"GroupId": "g1", "GroupIds": ["g1"], "PersonId": "p2", "PersonName": "x", "Image": encoded,
-                  "Images": [encoded], "ImageA": encoded, "ImageB": encoded, "FaceMatchThreshold": 0}
+        fields = {"GroupId": group_id, "GroupIds": [group_id], "PersonId": "p2", "PersonName": "x",
+                  "Image": encoded, "Images": [encoded], "ImageA": encoded, "ImageB": encoded,
+                  "FaceMatchThreshold": 0}
         yield f"{kind} image", json.dumps(fields).encode(), json_type
 
 

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.fetch import UrlFetcher
-from edge.emulators.iai import matching, people, signing
+from edge.emulators.iai import groups, matching, people, signing
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
@@ -52,6 +52,14 @@ ACTIONS: dict[str, Action] = {
     "DeletePerson": people.delete_person,
     "GetPersonList": people.get_person_list,
     "GetPersonBaseInfo": people.get_person_base_info,
+    "GetGroupInfo": groups.get_group_info,
+    "ModifyGroup": groups.modify_group,
+    "DeleteGroup": groups.delete_group,
+    "GetPersonListNum": groups.get_person_list_num,
+    "GetPersonGroupInfo": groups.get_person_group_info,
+    "ModifyPersonBaseInfo": groups.modify_person_base_info,
+    "ModifyPersonGroupInfo": groups.modify_person_group_info,
+    "DeletePersonFromGroup": groups.delete_person_from_group,
     "SearchFaces": matching.search_faces,
     "SearchFacesReturnsByGroup": matching.search_faces_by_group,
     "SearchPersons": matching.search_persons,

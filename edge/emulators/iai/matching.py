@@ -10,8 +10,7 @@ import numpy as np
 
 from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
-from edge.emulators.iai.people import existing_group
-from edge.emulators.iai.service import QUALITY_FAILED, Service, rect, unit
+from edge.emulators.iai.service import QUALITY_FAILED, Service, existing_group, rect, unit
 from edge.identify.iai.tables import IS_MATCH_SCORE
 from edge.vision.types import Face
 

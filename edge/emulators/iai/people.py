@@ -5,12 +5,16 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import numpy as np
+
+from edge.emulators.iai import groups as groups_
 from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import decode_base64_image, decode_image_bytes, download
-from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, rect
+from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, existing_group, rect
 from edge.emulators.iai.store import Group, new_face_id
 from edge.emulators.sqlite_state import LimitReached
+from edge.identify.iai.tables import verify_threshold
 
 MAX_FACES_PER_PERSON = 5
 MAX_IMAGES_PER_CREATE_FACE = 4
@@ -27,13 +31,6 @@ def _person_exists(person_id: str) -> ApiError:
     return ApiError("InvalidParameterValue.PersonIdAlreadyExist", f"Person {person_id} already exists.")
 
 
-def existing_group(svc: Service, group_id: str) -> Group:
-    group = svc.store.group(group_id)
-    if group is None:
-        raise ApiError("InvalidParameterValue.GroupIdNotExist", f"Group {group_id} does not exist.")
-    return group
-
-
 def _name(params: Params, key: str, too_long_code: str) -> str:
     name = p.text(params, key, max_len=10_000)
     if len(name) > p.NAME_MAX_LEN:
@@ -46,12 +43,13 @@ def create_group(svc: Service, params: Params) -> Params:
     group_id = p.group_id(params)
     tag = p.text(params, "Tag", required=False, max_len=40)
     version = p.model_version(params)
+    ex_descriptions = groups_.group_ex_descriptions(params)
     if svc.store.group(group_id):
         raise _group_exists(group_id)
     if svc.store.group_named(name):
         raise ApiError("InvalidParameterValue.GroupNameAlreadyExist", f"Group name {name!r} is taken.")
     try:
-        svc.store.add_group(group_id, name, tag, version)
+        svc.store.add_group(group_id, name, tag, version, ex_descriptions)
     except sqlite3.IntegrityError:
         raise _group_exists(group_id) from None
     return {"FaceModelVersion": version}
@@ -60,19 +58,13 @@ def create_group(svc: Service, params: Params) -> Params:
 def get_group_list(svc: Service, params: Params) -> Params:
     offset = p.integer(params, "Offset", 0, 0, 10**9, "InvalidParameterValue.OffsetExceed")
     limit = p.integer(params, "Limit", 10, 1, 1000, "InvalidParameterValue.LimitExceed")
-    groups, total = svc.store.groups(offset, limit)
-    infos = [
-        {
-            "GroupName": g.name,
-            "GroupId": g.group_id,
-            "GroupExDescriptions": [],
-            "Tag": g.tag,
-            "FaceModelVersion": g.version,
-            "CreationTimestamp": g.created_ms,
-        }
-        for g in groups
-    ]
-    return {"GroupInfos": infos, "GroupNum": total}
+    found, total = svc.store.groups(offset, limit)
+    return {"GroupInfos": [groups_.group_info(g) for g in found], "GroupNum": total}
+
+
+# UniquePersonControl 1-4: a person of the group at least this alike (1:1 false-accept rate) is
+# taken for the same person, and none is created (the documents' 1%, 0.1%, 0.01%, 0.001%).
+UNIQUE_PERSON_FAR = {1: 1e-2, 2: 1e-3, 3: 1e-4, 4: 1e-5}
 
 
 def create_person(svc: Service, params: Params) -> Params:
@@ -81,22 +73,36 @@ def create_person(svc: Service, params: Params) -> Params:
     person_id = p.person_id(params)
     gender = p.integer(params, "Gender", 0, 0, 2, "InvalidParameterValue.PersonGenderIllegal")
     quality = p.quality_control(params)
-    p.integer(params, "UniquePersonControl", 0, 0, 4, "InvalidParameterValue.UniquePersonControlIllegal")
+    unique = p.integer(params, "UniquePersonControl", 0, 0, 4,
+                       "InvalidParameterValue.UniquePersonControlIllegal")
+    ex_values = groups_.person_ex_descriptions(params, group)
     if svc.store.person(person_id):
         raise _person_exists(person_id)
     face = svc.largest_face(svc.image(params), quality)
-    face_id = new_face_id()
     assert face.embedding is not None
+    answer = {"FaceRect": rect(face.detection.box), "SimilarPersonId": "", "FaceModelVersion": group.version}
+    if unique:
+        similar = _same_person(svc, group, face.embedding, UNIQUE_PERSON_FAR[unique])
+        if similar:
+            return {**answer, "FaceId": "", "SimilarPersonId": similar}
+    face_id = new_face_id()
     try:
         svc.store.add_person(person_id, name, gender, group.group_id, face_id, face.embedding)
     except sqlite3.IntegrityError:
         raise _person_exists(person_id) from None
-    return {
-        "FaceId": face_id,
-        "FaceRect": rect(face.detection.box),
-        "SimilarPersonId": "",
-        "FaceModelVersion": group.version,
-    }
+    svc.store.set_person_fields(group.group_id, person_id, ex_values)
+    return {**answer, "FaceId": face_id}
+
+
+def _same_person(svc: Service, group: Group, embedding: np.ndarray, far: float) -> str:
+    """The group's person most alike, if at or above the 1:1 table's score for ``far``; else ""."""
+    cut = verify_threshold(group.version, far).score
+    best, best_score = "", cut
+    for known in svc.store.faces(group_ids=[group.group_id]):
+        score = svc.score(embedding, known.embedding, group.version)
+        if score >= best_score:
+            best, best_score = known.person_id, score
+    return best
 
 
 def copy_person(svc: Service, params: Params) -> Params:
@@ -194,7 +200,7 @@ def get_person_list(svc: Service, params: Params) -> Params:
             "PersonName": person.name,
             "PersonId": person.person_id,
             "Gender": person.gender,
-            "PersonExDescriptions": [],
+            "PersonExDescriptions": svc.person_ex_values(group, person.person_id),
             "FaceIds": list(person.face_ids),
             "CreationTimestamp": person.created_ms,
         }

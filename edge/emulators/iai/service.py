@@ -12,7 +12,7 @@ from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES, image_param
 from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
 from edge.emulators.iai.scoring import Scorer
-from edge.emulators.iai.store import Person, Store
+from edge.emulators.iai.store import Group, Person, Store
 from edge.vision.types import Box, Face
 
 QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
@@ -76,9 +76,25 @@ class Service:
         group = self.store.group(person.group_ids[0]) if person.group_ids else None
         return group.version if group else DEFAULT_MODEL_VERSION
 
+    def person_ex_values(self, group: Group, person_id: str) -> list[str]:
+        """A person's values of the group's custom fields, in field order ("" where unset)."""
+        values = self.store.person_fields(group.group_id, person_id)
+        return [values.get(index, "") for index in range(len(group.ex_descriptions))]
+
     def person_info(self, person: Person) -> dict[str, Any]:
+        groups = [existing_group(self, g) for g in person.group_ids]
         return {
             "PersonName": person.name,
             "Gender": person.gender,
-            "PersonGroupInfos": [{"GroupId": g, "PersonExDescriptions": []} for g in person.group_ids],
+            "PersonGroupInfos": [
+                {"GroupId": g.group_id, "PersonExDescriptions": self.person_ex_values(g, person.person_id)}
+                for g in groups
+            ],
         }
+
+
+def existing_group(svc: Service, group_id: str) -> Group:
+    group = svc.store.group(group_id)
+    if group is None:
+        raise ApiError("InvalidParameterValue.GroupIdNotExist", f"Group {group_id} does not exist.")
+    return group

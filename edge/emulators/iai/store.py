@@ -17,6 +17,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS groups (
     group_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, tag TEXT NOT NULL,
     version TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS group_fields (  -- GroupExDescriptions, by index
+    group_id TEXT NOT NULL REFERENCES groups(group_id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+    name TEXT NOT NULL, PRIMARY KEY (group_id, idx));
 CREATE TABLE IF NOT EXISTS persons (
     person_id TEXT PRIMARY KEY, name TEXT NOT NULL, gender INTEGER NOT NULL,
     created_ms INTEGER NOT NULL);
@@ -24,6 +27,10 @@ CREATE TABLE IF NOT EXISTS members (
     group_id TEXT NOT NULL REFERENCES groups(group_id) ON DELETE CASCADE,
     person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
     PRIMARY KEY (group_id, person_id));
+CREATE TABLE IF NOT EXISTS member_fields (  -- PersonExDescriptions, by the group's index
+    group_id TEXT NOT NULL, person_id TEXT NOT NULL, idx INTEGER NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (group_id, person_id, idx),
+    FOREIGN KEY (group_id, person_id) REFERENCES members(group_id, person_id) ON DELETE CASCADE);
 CREATE TABLE IF NOT EXISTS faces (
     face_id TEXT PRIMARY KEY,
     person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
@@ -48,6 +55,7 @@ class Group:
     tag: str
     version: str
     created_ms: int
+    ex_descriptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,19 +83,28 @@ class Store(SqliteState):
 
     # -- groups --------------------------------------------------------------------------------
 
-    def add_group(self, group_id: str, name: str, tag: str, version: str) -> None:
+    def add_group(self, group_id: str, name: str, tag: str, version: str,
+                  ex_descriptions: Sequence[str] = ()) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", (group_id, name, tag, version, _now_ms()))
+            db.executemany("INSERT INTO group_fields VALUES (?, ?, ?)",
+                           [(group_id, i, d) for i, d in enumerate(ex_descriptions)])
+
+    @staticmethod
+    def _group(db: sqlite3.Connection, row: tuple[str, str, str, str, int] | None) -> Group | None:
+        if row is None:
+            return None
+        fields = db.execute("SELECT name FROM group_fields WHERE group_id = ? ORDER BY idx", (row[0],))
+        return Group(*row, tuple(name for (name,) in fields))
 
     def group(self, group_id: str) -> Group | None:
         with self.transaction() as db:
             row = db.execute("SELECT * FROM groups WHERE group_id = ?", (group_id,)).fetchone()
-        return Group(*row) if row else None
+            return self._group(db, row)
 
     def group_named(self, name: str) -> Group | None:
         with self.transaction() as db:
-            row = db.execute("SELECT * FROM groups WHERE name = ?", (name,)).fetchone()
-        return Group(*row) if row else None
+            return self._group(db, db.execute("SELECT * FROM groups WHERE name = ?", (name,)).fetchone())
 
     def groups(self, offset: int, limit: int) -> tuple[list[Group], int]:
         with self.transaction() as db:
@@ -95,7 +112,71 @@ class Store(SqliteState):
                 "SELECT * FROM groups ORDER BY created_ms, group_id LIMIT ? OFFSET ?", (limit, offset)
             ).fetchall()
             (total,) = db.execute("SELECT COUNT(*) FROM groups").fetchone()
-        return [Group(*row) for row in rows], total
+            groups = [self._group(db, row) for row in rows]
+        return [g for g in groups if g is not None], total
+
+    def modify_group(self, group_id: str, name: str | None, tag: str | None,
+                     ex_descriptions: dict[int, str]) -> None:
+        """A new name and/or tag; ``ex_descriptions`` sets fields by index (an empty value deletes
+        the field and every person's value of it)."""
+        with self.transaction() as db:
+            db.execute("UPDATE groups SET name = coalesce(?, name), tag = coalesce(?, tag) "
+                       "WHERE group_id = ?", (name, tag, group_id))
+            for idx, value in ex_descriptions.items():
+                if value:
+                    db.execute("INSERT OR REPLACE INTO group_fields VALUES (?, ?, ?)", (group_id, idx, value))
+                else:
+                    db.execute("DELETE FROM group_fields WHERE group_id = ? AND idx = ?", (group_id, idx))
+                    db.execute("DELETE FROM member_fields WHERE group_id = ? AND idx = ?", (group_id, idx))
+
+    def delete_group(self, group_id: str) -> None:
+        """The group and the persons in no other group (with their faces)."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM persons WHERE person_id IN (SELECT person_id FROM members WHERE group_id = ?) "
+                "AND person_id NOT IN (SELECT person_id FROM members WHERE group_id != ?)",
+                (group_id, group_id))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+
+    def remove_member(self, group_id: str, person_id: str) -> bool:
+        """Out of the group; a person in no other group is deleted. False if not a member."""
+        with self.transaction() as db:
+            if not db.execute("DELETE FROM members WHERE group_id = ? AND person_id = ?",
+                              (group_id, person_id)).rowcount:
+                return False
+            if not db.execute("SELECT 1 FROM members WHERE person_id = ?", (person_id,)).fetchone():
+                db.execute("DELETE FROM persons WHERE person_id = ?", (person_id,))
+            return True
+
+    def person_fields(self, group_id: str, person_id: str) -> dict[int, str]:
+        with self.transaction() as db:
+            rows = db.execute("SELECT idx, value FROM member_fields WHERE group_id = ? AND person_id = ?",
+                              (group_id, person_id)).fetchall()
+        return dict(rows)
+
+    def set_person_fields(self, group_id: str, person_id: str, values: dict[int, str]) -> None:
+        """Set a person's values of the group's fields by index (empty deletes)."""
+        with self.transaction() as db:
+            for idx, value in values.items():
+                db.execute("DELETE FROM member_fields WHERE group_id = ? AND person_id = ? AND idx = ?",
+                           (group_id, person_id, idx))
+                if value:
+                    db.execute("INSERT INTO member_fields VALUES (?, ?, ?, ?)",
+                               (group_id, person_id, idx, value))
+
+    def modify_person(self, person_id: str, name: str | None, gender: int | None) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE persons SET name = coalesce(?, name), gender = coalesce(?, gender) "
+                       "WHERE person_id = ?", (name, gender, person_id))
+
+    def counts_in_group(self, group_id: str) -> tuple[int, int]:
+        """(persons, faces) of the group."""
+        with self.transaction() as db:
+            (persons,) = db.execute("SELECT COUNT(*) FROM members WHERE group_id = ?",
+                                    (group_id,)).fetchone()
+            (faces,) = db.execute("SELECT COUNT(*) FROM faces f JOIN members m USING (person_id) "
+                                  "WHERE m.group_id = ?", (group_id,)).fetchone()
+        return persons, faces
 
     # -- persons and faces ---------------------------------------------------------------------
 
