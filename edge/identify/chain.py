@@ -24,6 +24,7 @@ import numpy as np
 from edge.errors import BackendUnavailable, RemoteError
 from edge.identify.base import Backend, Identification
 from edge.identify.config import IdentifySettings
+from edge.identify.families import family_of
 from edge.identify.local.backend import LocalBackend
 from edge.vision.types import Face
 
@@ -176,9 +177,14 @@ class BackendChain:
             started = time.monotonic()
             try:
                 identifications = self._call(member, frame, faces)
-            except RemoteError as exc:  # the backend is up but refused this request
-                member.breaker.record_success()
-                member.health.record(True, time.monotonic() - started)
+            except RemoteError as exc:
+                if family_of(exc).transient:  # rate-limited or failing: a failure of the vendor
+                    member.breaker.record_failure()
+                    member.health.record(False, time.monotonic() - started)
+                    cloud_missed |= member.is_cloud
+                else:  # the backend is up but refused this request
+                    member.breaker.record_success()
+                    member.health.record(True, time.monotonic() - started)
                 problems.append(f"{name}: {exc}")
                 continue
             except Exception as exc:

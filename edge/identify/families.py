@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from edge.errors import RemoteError
+from edge.errors import BackendUnavailable, RemoteError
 
 
 class Family(str, Enum):
@@ -40,3 +40,12 @@ class Documented(Generic[E]):
     family: Family
     http_status: int
     condition: str
+
+
+def family_of(error: RemoteError) -> Family:
+    """The family of a vendor's error: its own (``family``, from its API's table), else
+    ``unavailable`` for a :class:`BackendUnavailable` and ``bad_request`` for the rest."""
+    family = getattr(error, "family", None)
+    if isinstance(family, Family):
+        return family
+    return Family.UNAVAILABLE if isinstance(error, BackendUnavailable) else Family.BAD_REQUEST

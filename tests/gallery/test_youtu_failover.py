@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from edge.emulators.common import ServerThread
 from edge.emulators.youtu.app import create_app
 from edge.emulators.youtu.engine import VisionEngine
+from edge.emulators.youtu.ratelimit import RateLimit
 from edge.emulators.youtu.service import Limits, YoutuService
 from edge.emulators.youtu.store import Store
 from edge.gallery.config import GallerySettings
@@ -139,3 +140,31 @@ type = "local"
                    "removed obama: no longer in the cloud\n")
     assert sorted(youtu.list_persons(GROUPS)) == ["biden"]
     youtu.client.close()
+
+
+def test_a_rate_limited_cloud_opens_its_circuit(tmp_path: Path, photos: dict[str, list[Photo]]) -> None:
+    """Rate limits and server errors are the vendor failing, not the request (issue #21 item 2):
+    they count against the breaker, so the door stops waiting on a cloud that refuses it."""
+    youtu_table = FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE)
+    store = Store(tmp_path / "youtu.sqlite")
+    service = YoutuService(store, VisionEngine(VisionSettings(), LOCAL_TABLE, youtu_table), Limits())
+    app = create_app(service, SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}), RateLimit(per_second=1))
+    gallery = GalleryStore(tmp_path / "gallery.sqlite")
+    with ServerThread(app) as server:
+        youtu = YoutuBackend(YoutuBackendConfig(base_url=server.url, appid=APPID, secret_id=SECRET_ID,
+                                                secret_key=SecretStr(SECRET_KEY), group_ids=GROUPS,
+                                                backoff_s=0.01))
+        chain = BackendChain([youtu, LocalBackend(gallery, LOCAL_TABLE, None, max_age=MAX_AGE)], SETTINGS)
+        photo = photos["Barack_Obama"][0]
+        try:
+            first = chain.identify(photo.image, [photo.face])  # answered: its groups do not exist
+            assert (first.backend_name, first.offline) == ("local", False)
+            assert chain.circuit_states()["youtu"] is CircuitState.CLOSED
+            for _ in range(SETTINGS.breaker_failures):  # code 15: over the emulator's rate
+                assert chain.identify(photo.image, [photo.face]).offline
+            assert chain.circuit_states()["youtu"] is CircuitState.OPEN
+        finally:
+            chain.close()
+            youtu.client.close()
+            gallery.close()
+            store.close()

@@ -24,14 +24,17 @@ from __future__ import annotations
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from edge.errors import BackendUnavailable, EdgeError, RemoteError
+from edge.identify.families import Family
 
 
 class IaiError(RemoteError):
-    """The IAI service answered with an error code."""
+    """The IAI service answered with an error code; ``family`` by class (:mod:`edge.identify.families`)."""
+
+    family = Family.BAD_REQUEST
 
 
 class AuthFailed(IaiError):
-    pass
+    family = Family.UNAUTHORIZED
 
 
 class InvalidRequest(IaiError):
@@ -47,7 +50,7 @@ class NoFace(ImageRejected):
 
 
 class GroupNotFound(IaiError):
-    pass
+    family = Family.NOT_FOUND
 
 
 class GroupExists(IaiError):
@@ -55,11 +58,11 @@ class GroupExists(IaiError):
 
 
 class EmptyGallery(IaiError):
-    pass
+    family = Family.NOT_FOUND
 
 
 class PersonNotFound(IaiError):
-    pass
+    family = Family.NOT_FOUND
 
 
 class PersonExists(IaiError):
@@ -67,15 +70,15 @@ class PersonExists(IaiError):
 
 
 class AccountUnavailable(IaiError):
-    pass
+    family = Family.UNAVAILABLE
 
 
 class RateLimited(IaiError, BackendUnavailable):
-    pass
+    family = Family.RATE_LIMITED
 
 
 class ServiceFailed(IaiError, BackendUnavailable):
-    pass
+    family = Family.UNAVAILABLE
 
 
 _BY_CODE: dict[str, type[IaiError]] = {

@@ -42,6 +42,14 @@ class SenseTimeError(RemoteError):
         self.reason = reason
         super().__init__(self.status, reason)
 
+    @property
+    def family(self) -> Family:
+        """The status's family in :data:`STATUSES`; an undocumented status by its class."""
+        documented = STATUSES.get(self.status)
+        if documented is not None:
+            return documented.family
+        return Family.UNAVAILABLE if isinstance(self, BackendUnavailable) else Family.BAD_REQUEST
+
 
 class AuthError(SenseTimeError):
     default_status, default_http_status = "UNAUTHORIZED", 401

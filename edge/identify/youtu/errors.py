@@ -16,12 +16,15 @@ RemoteError
 from __future__ import annotations
 
 from edge.errors import RemoteError
+from edge.identify.families import Family
 
 
 class YoutuError(RemoteError):
-    """``data``: what the error's answer carries besides code and message (compare's ``fail_flag``)."""
+    """``data``: what the error's answer carries besides code and message (compare's ``fail_flag``).
+    ``family``: what kind of failure (:mod:`edge.identify.families`), by class."""
 
     code: int
+    family = Family.BAD_REQUEST
 
     def __init__(self, code: int, message: str = "", data: dict[str, object] | None = None) -> None:
         super().__init__(code, message or MESSAGES.get(code, "unknown error"))
@@ -29,15 +32,15 @@ class YoutuError(RemoteError):
 
 
 class YoutuAuthError(YoutuError):
-    pass
+    family = Family.UNAUTHORIZED
 
 
 class YoutuRateLimited(YoutuError):
-    pass
+    family = Family.RATE_LIMITED
 
 
 class YoutuTransient(YoutuError):
-    pass
+    family = Family.UNAVAILABLE
 
 
 class YoutuTooLarge(YoutuError):
@@ -53,7 +56,7 @@ class YoutuNoFace(YoutuInputError):
 
 
 class YoutuNotFound(YoutuInputError):
-    pass
+    family = Family.NOT_FOUND
 
 
 class YoutuConflict(YoutuInputError):
@@ -114,7 +117,8 @@ MESSAGES: dict[int, str] = {
     -1403: "image download failed",
 }
 
-_FAMILIES: dict[int, type[YoutuError]] = {
+# The one table of codes: the class (and so the family) of each; the emulator raises from it too.
+CLASSES: dict[int, type[YoutuError]] = {
     **{code: YoutuInputError for code in (3, 21)},
     **{code: YoutuAuthError for code in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 24, 25)},
     15: YoutuRateLimited,
@@ -129,5 +133,5 @@ _FAMILIES: dict[int, type[YoutuError]] = {
 
 def error_for(code: int, message: str = "") -> YoutuError:
     """The typed error of a documented code; other negative codes are input errors."""
-    family = _FAMILIES.get(code) or (YoutuInputError if code < 0 else YoutuError)
-    return family(code, message)
+    kind = CLASSES.get(code) or (YoutuInputError if code < 0 else YoutuError)
+    return kind(code, message)
