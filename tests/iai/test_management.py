@@ -59,3 +59,23 @@ def test_unique_person_control_finds_the_same_person(client: IaiClient) -> None:
     other = call(client, "CreatePerson", GroupId="unique", PersonId="b1", PersonName="B", Image=BIDEN_1,
                  UniquePersonControl=4)
     assert other.SimilarPersonId == "" and other.FaceId
+
+
+def test_documented_limits_are_kept(client: IaiClient) -> None:
+    """Issue #20, item 18: the limits the emulator used to be looser about."""
+    call(client, "CreateGroup", GroupId="old", GroupName="old", FaceModelVersion="2.0")
+    call(client, "CreatePerson", GroupId="old", PersonId="old-o", PersonName="O", Image=OBAMA_1)
+    assert error_code(client, "SearchPersons", GroupIds=["old"], Image=OBAMA_2) == \
+        "InvalidParameterValue.FaceModelVersionIllegal"
+    assert error_code(client, "VerifyPerson", PersonId="old-o", Image=OBAMA_2) == \
+        "InvalidParameterValue.FaceModelVersionIllegal"
+    many = [f"g{i}" for i in range(61)]
+    assert error_code(client, "SearchFacesReturnsByGroup", GroupIds=many, Image=OBAMA_2) == \
+        "InvalidParameterValue.GroupIdsExceed"
+    added = call(client, "CreateFace", PersonId="old-o", Images=[OBAMA_2, b64(b"not an image")],
+                 FaceMatchThreshold=0)
+    assert (added.SucFaceNum, added.RetCode) == (1, [0, -1102])
+    detected = call(client, "DetectFace", Image=OBAMA_1, MinFaceSize=20, NeedFaceAttributes=1,
+                    NeedQualityDetection=1)
+    face = detected.FaceInfos[0]
+    assert isinstance(face.FaceAttributesInfo.Yaw, int) and 0 <= face.FaceQualityInfo.Score <= 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,9 +13,10 @@ from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.service import QUALITY_FAILED, Service, existing_group, rect, unit
 from edge.identify.iai.tables import IS_MATCH_SCORE
-from edge.vision.types import Face
+from edge.vision.types import LEFT_EYE, RIGHT_EYE, Face
 
 MAX_GROUPS = 100
+MAX_GROUPS_BY_GROUP = 60  # the ReturnsByGroup searches: at most 60 groups (documented)
 Params = dict[str, Any]
 
 
@@ -48,11 +50,22 @@ class _Search:
     person_info: bool
 
 
-def _read_search(svc: Service, params: Params, top_key: str, top_max: int) -> _Search:
-    group_ids = p.text_list(params, "GroupIds", MAX_GROUPS, "InvalidParameterValue.GroupIdsExceed")
+def _require_person_features(version: str) -> None:
+    """SearchPersons* and VerifyPerson work on person features, which only model 3.0 groups have."""
+    if version != "3.0":
+        raise ApiError("InvalidParameterValue.FaceModelVersionIllegal",
+                       "Person features need groups of face model version 3.0.")
+
+
+def _read_search(svc: Service, params: Params, top_key: str, top_max: int, max_groups: int,
+                 by_person: bool) -> _Search:
+    group_ids = p.text_list(params, "GroupIds", max_groups, "InvalidParameterValue.GroupIdsExceed")
     versions = {existing_group(svc, g).version for g in group_ids}
     if len(versions) > 1:
         raise ApiError("FailedOperation.AcrossVersionsError", "Groups of different model versions.")
+    version = versions.pop()
+    if by_person:
+        _require_person_features(version)
     max_faces = p.integer(params, "MaxFaceNum", 1, 1, 10)
     min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
     top = p.integer(params, top_key, 5, 1, top_max, "InvalidParameterValue.SearchPersonsExceed")
@@ -64,7 +77,7 @@ def _read_search(svc: Service, params: Params, top_key: str, top_max: int) -> _S
     if not svc.store.faces(group_ids=group_ids):
         raise ApiError("InvalidParameterValue.NoFaceInGroups", "The groups hold no face.")
     faces = svc.faces(svc.image(params), max_faces=max_faces, min_size=min_size)
-    return _Search(group_ids, versions.pop(), faces, top, min_score, quality, person_info)
+    return _Search(group_ids, version, faces, top, min_score, quality, person_info)
 
 
 def _candidates(
@@ -95,7 +108,7 @@ def _passes(search: _Search, face: Face) -> bool:
 
 def _search(by_person: bool) -> Callable[[Service, Params], Params]:
     def action(svc: Service, params: Params) -> Params:
-        search = _read_search(svc, params, "MaxPersonNum", 100)
+        search = _read_search(svc, params, "MaxPersonNum", 100, MAX_GROUPS, by_person)
         entries = _entries(svc, search.group_ids, by_person)
         results = [
             {
@@ -115,7 +128,7 @@ def _search(by_person: bool) -> Callable[[Service, Params], Params]:
 
 def _search_by_group(by_person: bool) -> Callable[[Service, Params], Params]:
     def action(svc: Service, params: Params) -> Params:
-        search = _read_search(svc, params, "MaxPersonNumPerGroup", 10)
+        search = _read_search(svc, params, "MaxPersonNumPerGroup", 10, MAX_GROUPS_BY_GROUP, by_person)
         galleries = {g: _entries(svc, [g], by_person) for g in search.group_ids}
         count = len(_entries(svc, search.group_ids, by_person))
         results = [
@@ -149,9 +162,11 @@ def _verify(fused: bool) -> Callable[[Service, Params], Params]:
     def action(svc: Service, params: Params) -> Params:
         person = svc.person(p.person_id(params))
         quality = p.quality_control(params)
+        version = svc.version_of(person)
+        if fused:
+            _require_person_features(version)
         face = svc.largest_face(svc.image(params), quality)
         assert face.embedding is not None
-        version = svc.version_of(person)
         known = [f.embedding for f in svc.store.faces(person_id=person.person_id)]
         references = [unit(known)] if fused else known
         score = max(svc.score(face.embedding, ref, version) for ref in references)
@@ -175,10 +190,33 @@ def compare_face(svc: Service, params: Params) -> Params:
 
 def detect_face(svc: Service, params: Params) -> Params:
     max_faces = p.integer(params, "MaxFaceNum", 1, 1, 120)
-    min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
+    min_size = p.integer(params, "MinFaceSize", 34, 20, 4000)  # DetectFace: down to 20 px
     version = p.model_version(params)
     image = svc.image(params)
+    attributes = p.integer(params, "NeedFaceAttributes", 0, 0, 1) == 1
+    quality = p.integer(params, "NeedQualityDetection", 0, 0, 1) == 1
     faces = svc.faces(image, max_faces=max_faces, min_size=min_size)
-    infos = [{**rect(f.detection.box), "FaceAttributesInfo": None, "FaceQualityInfo": None} for f in faces]
+    infos = [{**rect(f.detection.box), "FaceAttributesInfo": face_attributes(f) if attributes else None,
+              "FaceQualityInfo": face_quality(f) if quality else None} for f in faces]
     height, width = image.shape[:2]
     return {"ImageWidth": width, "ImageHeight": height, "FaceInfos": infos, "FaceModelVersion": version}
+
+
+def face_attributes(face: Face) -> dict[str, Any]:
+    """What the appliance measures of ``FaceAttributesInfo``: the pose (degrees; roll from the eye
+    line, yaw and pitch from the quality stage's estimates). Gender, age, expression, glasses,
+    hat, mask, hair and eyes are not estimated here, so they are left out rather than invented."""
+    eyes = face.detection.keypoints
+    dx, dy = (eyes[LEFT_EYE] - eyes[RIGHT_EYE]).tolist()
+    measures = face.quality.measures
+    return {"Pitch": round(measures.get("pitch_deg", 0.0)), "Yaw": round(measures.get("yaw_deg", 0.0)),
+            "Roll": round(math.degrees(math.atan2(dy, dx)))}
+
+
+def face_quality(face: Face) -> dict[str, Any]:
+    """``FaceQualityInfo`` from the appliance's quality gates: ``Score`` 100 when no gate objects,
+    25 less per objection (blur, pose, size, light); ``Brightness`` the chip's mean grey on 0-100.
+    Sharpness and completeness have no calibrated 0-100 measure here and are left out."""
+    brightness = face.quality.measures.get("brightness", 0.0)
+    score = max(0, 100 - 25 * len(face.quality.reasons))
+    return {"Score": score, "Brightness": round(brightness * 100 / 255)}

@@ -11,7 +11,15 @@ from edge.emulators.iai import groups as groups_
 from edge.emulators.iai import params as p
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import decode_base64_image, decode_image_bytes, download
-from edge.emulators.iai.service import NO_FACE, NOT_SIMILAR, QUALITY_FAILED, Service, existing_group, rect
+from edge.emulators.iai.service import (
+    DECODE_FAILED,
+    NO_FACE,
+    NOT_SIMILAR,
+    QUALITY_FAILED,
+    Service,
+    existing_group,
+    rect,
+)
 from edge.emulators.iai.store import Group, new_face_id
 from edge.emulators.sqlite_state import LimitReached
 from edge.identify.iai.tables import verify_threshold
@@ -19,6 +27,14 @@ from edge.identify.iai.tables import verify_threshold
 MAX_FACES_PER_PERSON = 5
 MAX_IMAGES_PER_CREATE_FACE = 4
 MAX_GROUPS = 100
+# CreateFace answers these per image (RetCode) rather than failing the call (a typo'd image must
+# not cost the others)
+PER_IMAGE_CODES = {
+    "FailedOperation.FaceQualityNotQualified": QUALITY_FAILED,
+    "InvalidParameterValue.NoFaceInPhoto": NO_FACE,
+    "FailedOperation.ImageDecodeFailed": DECODE_FAILED,
+    "FailedOperation.ImageDownloadError": DECODE_FAILED,
+}
 
 Params = dict[str, Any]
 
@@ -144,13 +160,10 @@ def create_face(svc: Service, params: Params) -> Params:
                 decode_image_bytes(download(svc.fetcher, encoded, name), name)
             face = svc.largest_face(image, quality)
         except ApiError as exc:
-            if exc.code == "FailedOperation.FaceQualityNotQualified":
-                codes.append(QUALITY_FAILED)
-                continue
-            if exc.code == "InvalidParameterValue.NoFaceInPhoto":
-                codes.append(NO_FACE)
-                continue
-            raise
+            if exc.code not in PER_IMAGE_CODES:
+                raise
+            codes.append(PER_IMAGE_CODES[exc.code])
+            continue
         assert face.embedding is not None
         if max(svc.score(face.embedding, k, version) for k in known) < threshold:
             codes.append(NOT_SIMILAR)

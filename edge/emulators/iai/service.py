@@ -17,6 +17,7 @@ from edge.vision.types import Box, Face
 
 QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
 NO_FACE = -1101  # RetCode of an image without a face (CreateFace)
+DECODE_FAILED = -1102  # RetCode of an image that cannot be decoded or downloaded (CreateFace)
 NOT_SIMILAR = -1604  # RetCode of a face below CreateFace's FaceMatchThreshold
 
 
