@@ -21,6 +21,7 @@ from edge.vision.image_io import decode_image
 PIXEL_BUDGET = 4000 * 4000  # SenseTime's and IAI's documented 4000 px sides; YouTu documents none
 DECODE_SLOTS = 2  # the appliance class has 2-4 cores; a decode holds ~50 bytes per pixel at peak
 _decodes = threading.BoundedSemaphore(DECODE_SLOTS)
+EXIF_ORIENTATION = 0x0112
 
 
 class TooManyPixels(BadImage):
@@ -40,6 +41,16 @@ def header_size(data: bytes) -> tuple[int, int]:
         raise BadImage("not an image (no format Pillow knows)") from None
     except (OSError, ValueError, SyntaxError) as exc:  # what Pillow's format plugins raise
         raise BadImage(f"corrupt image header ({type(exc).__name__})") from None
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation tag (1-8) of an image, 1 when it has none (read from the header)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            value = image.getexif().get(EXIF_ORIENTATION, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def decode_within(data: bytes, max_pixels: int = PIXEL_BUDGET) -> np.ndarray:

@@ -4,6 +4,7 @@ the client raises its typed error. Malformed requests never crash the server."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -394,3 +396,17 @@ def test_image_ids_expire_after_five_days(start_emulator: Callable[..., Any]) ->
         assert post(emulator, "/info/image", image_id=image_id).status_code == 200
         emulator.clock.advance(5 * 86400 + 60)
         assert_error(post(emulator, "/info/image", image_id=image_id), 400, "INVALID_IMAGE", "expired")
+
+
+def test_detection_reports_the_exif_orientation_when_asked(emulator: Emulator) -> None:
+    image = Image.open(io.BytesIO(photo("Joe_Biden/1")))
+    exif = image.getexif()
+    exif[0x0112] = 6  # rotated 90 degrees clockwise
+    turned = io.BytesIO()
+    image.save(turned, "JPEG", exif=exif)
+    files = {"file": ("a.jpg", turned.getvalue(), "image/jpeg")}
+    asked = httpx.post(f"{emulator.url}/face/detection", data={**CREDENTIALS, "exif_orientation": "true"},
+                       files=files).json()
+    assert asked["exif_orientation"] == 6
+    plain = httpx.post(f"{emulator.url}/face/detection", data=CREDENTIALS, files=files).json()
+    assert "exif_orientation" not in plain

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.emulators.images import decode_within, header_size
+from edge.emulators.images import decode_within, exif_orientation, header_size
 from edge.emulators.sensetime.engine import FaceEngine
 from edge.emulators.sensetime.params import Params, api_error, invalid
 from edge.emulators.sensetime.settings import EmulatorSettings
@@ -206,6 +206,8 @@ class SenseTimeService:
         body: dict[str, Any] = {"image_id": image_id, "width": width, "height": height, "faces": faces}
         if user_data is not None:
             body["user_data"] = user_data
+        if p.flag("exif_orientation"):
+            body["exif_orientation"] = exif_orientation(data)
         return ok(**body)
 
     def verification(self, p: Params) -> Answer:
