@@ -40,6 +40,15 @@ def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decor
     return decorate
 
 
+def _url_allow_option():  # noqa: ANN202 - a click decorator
+    return click.option(
+        "--url-allow",
+        multiple=True,
+        metavar="HOST",
+        help="Fetch url images only from these hosts (name, *.suffix or IP network; default: any)",
+    )
+
+
 def _tls(cert: Path | None, key: Path | None):  # noqa: ANN202 - TlsFiles, imported lazily
     """The TLS files, or None for plain HTTP; both or neither must be given."""
     from edge.emulators.common import TlsFiles
@@ -71,6 +80,8 @@ def _secret_option(flag: str, envvar: str):  # noqa: ANN202 - a click decorator
     type=click.FloatRange(0),
     help="Answer code 15 beyond this rate (0 = no limit)",
 )
+@click.option("--bucket", help="Refuse signatures naming another bucket (16); default: any")
+@_url_allow_option()
 @pass_app
 def youtu(
     app: AppContext,
@@ -84,13 +95,15 @@ def youtu(
     secret_key: str,
     persons_per_group: int,
     max_requests_per_s: float,
+    bucket: str | None,
+    url_allow: tuple[str, ...],
 ) -> None:
     """The legacy Tencent YouTu face API (POST /face/<action>)."""
     from edge.emulators.common import serve
     from edge.emulators.youtu.app import build
 
     server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group,
-                   max_requests_per_s)
+                   max_requests_per_s, bucket, url_allow)
     tls = _tls(tls_cert, tls_key)
     click.echo(f"youtu emulator for appid {appid} on {_url(host, port, tls)} (state in {data_dir})")
     serve(server, host, port, tls)
@@ -107,12 +120,7 @@ def youtu(
     type=click.FloatRange(0),
     help="Requests per second per SecretId before RequestLimitExceeded (0: no limit)",
 )
-@click.option(
-    "--url-allow",
-    multiple=True,
-    metavar="HOST",
-    help="Fetch Url images only from these hosts (name, *.suffix or IP network; default: any)",
-)
+@_url_allow_option()
 @pass_app
 def iai(
     app: AppContext, host: str, tls_cert: Path | None, tls_key: Path | None, port: int, data_dir: Path,
@@ -147,6 +155,7 @@ def iai(
     type=click.FloatRange(0),
     help="Seconds before a 202 task's untrained target is trained",
 )
+@_url_allow_option()
 @pass_app
 def sensetime(
     app: AppContext,
@@ -160,6 +169,7 @@ def sensetime(
     rate_limit: str,
     quota: tuple[str, ...],
     train_delay: float,
+    url_allow: tuple[str, ...],
 ) -> None:
     """The SenseTime face API v1 (seed 004): /info, /face, /person, /group, /faceset."""
     from edge.emulators.common import serve
@@ -174,6 +184,7 @@ def sensetime(
         RateLimit.parse(rate_limit),
         EmulatorSettings.parse_quota(list(quota)),
         train_delay_s=train_delay,
+        url_allow=url_allow,
     )
     tls = _tls(tls_cert, tls_key)
     click.echo(f"sensetime emulator on {_url(host, port, tls)} (state in {data_dir})")

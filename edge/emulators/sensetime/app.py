@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 
-import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, Refusal
+from edge.emulators.fetch import FetchError, FetchFailure, UrlFetcher
 from edge.emulators.sensetime.engine import FaceEngine
 from edge.emulators.sensetime.limiter import FixedWindow
 from edge.emulators.sensetime.manage import Management
@@ -44,6 +44,7 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
     service = SenseTimeService(store, engine, settings, clock)
     manage = Management(service)
     window = FixedWindow(settings.rate_limit, clock)
+    fetcher = UrlFetcher(settings.max_file_bytes, settings.download_timeout_s, settings.url_allow)
 
     def answer(status: int, body: dict[str, object], headers: dict[str, str]) -> JSONResponse:
         return JSONResponse(body, status, headers=headers)
@@ -88,7 +89,7 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
             url = params.text("url", required=False)
             if url is None:
                 raise invalid("missing argument: file or url")
-            data = await download(url, settings.max_file_bytes, settings.download_timeout_s)
+            data = await download(url, fetcher)
         return await run_in_threadpool(service.detection, params, data)
 
     def refuse(reason: Refusal, limits: BodyLimits) -> JSONResponse:
@@ -141,24 +142,16 @@ def create_app(settings: EmulatorSettings, engine: FaceEngine,
     return BoundedBody(Starlette(routes=routes, lifespan=lifespan), BodyLimits(MAX_BODY_BYTES), refuse)
 
 
-async def download(url: str, max_bytes: int, timeout_s: float) -> bytes:
-    """The image at ``url``; DOWNLOAD_TIMEOUT / DOWNLOAD_ERROR / IMAGE_FILE_SIZE_TOO_BIG."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise invalid("url must be an http(s) URL")
+DOWNLOAD_STATUSES = {
+    FetchFailure.REFUSED: "INVALID_ARGUMENT", FetchFailure.TOO_LARGE: "IMAGE_FILE_SIZE_TOO_BIG",
+    FetchFailure.TIMEOUT: "DOWNLOAD_TIMEOUT", FetchFailure.FAILED: "DOWNLOAD_ERROR",
+}
+
+
+async def download(url: str, fetcher: UrlFetcher) -> bytes:
+    """The image at ``url``: DOWNLOAD_TIMEOUT / DOWNLOAD_ERROR / IMAGE_FILE_SIZE_TOO_BIG, and
+    INVALID_ARGUMENT for what is no http(s) URL of an allowed host."""
     try:
-        async with (
-            httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise api_error("DOWNLOAD_ERROR", f"url answered HTTP {response.status_code}")
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
-                    raise api_error("IMAGE_FILE_SIZE_TOO_BIG", f"image over {max_bytes} bytes")
-            return bytes(data)
-    except httpx.TimeoutException:
-        raise api_error("DOWNLOAD_TIMEOUT", "downloading the url timed out") from None
-    except httpx.HTTPError as exc:
-        raise api_error("DOWNLOAD_ERROR", f"cannot download the url: {type(exc).__name__}") from None
+        return await run_in_threadpool(fetcher.fetch, url)
+    except FetchError as exc:
+        raise api_error(DOWNLOAD_STATUSES[exc.failure], str(exc)) from None

@@ -49,6 +49,7 @@ class EmulatorSettings:
     task_ttl_s: float = TASK_TTL_S
     max_file_bytes: int = 5 * 1024 * 1024  # the document's 5 MB image limit
     download_timeout_s: float = 5.0  # fetching an image given by url
+    url_allow: tuple[str, ...] = ()  # hosts a url may name (edge.emulators.fetch); empty: any
 
     @staticmethod
     def parse_quota(items: list[str]) -> dict[str, int]:

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -23,6 +22,7 @@ from starlette.types import ASGIApp
 
 from edge.config.settings import Settings
 from edge.emulators.body import BodyLimits, BoundedBody, Refusal
+from edge.emulators.fetch import FetchError, FetchFailure, UrlFetcher
 from edge.emulators.youtu.engine import VisionEngine
 from edge.emulators.youtu.params import Params
 from edge.emulators.youtu.ratelimit import RateLimit
@@ -51,32 +51,20 @@ def refuse(reason: Refusal, limits: BodyLimits) -> JSONResponse:
 
 
 def create_app(
-    service: YoutuService, verifier: SignatureVerifier, rate_limit: RateLimit | None = None
+    service: YoutuService, verifier: SignatureVerifier, rate_limit: RateLimit | None = None,
+    url_allow: tuple[str, ...] = (),
 ) -> ASGIApp:
     """The app behind :class:`BoundedBody`; with ``rate_limit``, requests beyond it are answered
     15 (before any work)."""
     max_bytes = service.limits.max_body_bytes
+    fetcher = UrlFetcher(max_bytes, DOWNLOAD_TIMEOUT_S, url_allow)
 
     async def download(url: str) -> bytes:
         """The image behind a ``url`` field (-1308 if it cannot be had, 23 if too large)."""
-        if not url.startswith(("http://", "https://")):
-            raise error_for(-1308, "the url must be http or https")
         try:
-            async with (
-                httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S) as http,
-                http.stream("GET", url) as answer,
-            ):
-                if answer.status_code != 200:
-                    raise error_for(-1308, f"image download answered HTTP {answer.status_code}")
-                chunks, size = [], 0
-                async for chunk in answer.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise error_for(23, "the image behind the url is too large")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise error_for(-1308, f"image download failed: {type(exc).__name__}") from None
+            return await run_in_threadpool(fetcher.fetch, url)
+        except FetchError as exc:
+            raise error_for(23 if exc.failure is FetchFailure.TOO_LARGE else -1308, str(exc)) from None
 
     async def face_action(request: Request) -> JSONResponse:
         action = request.path_params["action"]
@@ -120,12 +108,16 @@ def build(
     keys: Mapping[str, str],
     persons_per_group: int = Limits.persons_per_group,
     max_requests_per_s: float = 0.0,
+    bucket: str | None = None,
+    url_allow: tuple[str, ...] = (),
 ) -> ASGIApp:
-    """The app with real vision, the documented score table and its state under ``data_dir``."""
+    """The app with real vision, the documented score table and its state under ``data_dir``;
+    with ``bucket``, signatures naming another one are refused (16)."""
     for secret_key in keys.values():
         register_secret(secret_key)
     engine = VisionEngine.shipped(settings.vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
     store = Store(data_dir / "youtu.sqlite")
     service = YoutuService(store, engine, Limits(persons_per_group=persons_per_group))
     rate_limit = RateLimit(max_requests_per_s) if max_requests_per_s > 0 else None
-    return create_app(service, SignatureVerifier(appid, keys, first_use=store.first_use), rate_limit)
+    verifier = SignatureVerifier(appid, keys, first_use=store.first_use, bucket=bucket)
+    return create_app(service, verifier, rate_limit, url_allow)
