@@ -1,12 +1,15 @@
-"""The emulators' persistent state: one SQLite connection shared by the server's threads."""
+"""The emulators' persistent state: one SQLite connection shared by the server's threads, on the
+appliance's SQLite helper (``edge.storage.sqlite``), and limits counted inside transactions."""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
+
+from edge.storage.sqlite import Database, run_script
 
 
 class LimitReached(Exception):
@@ -30,27 +33,20 @@ def check_limit(db: sqlite3.Connection, count_sql: str, args: Sequence[object], 
 
 
 class SqliteState:
-    """A connection behind a lock, opened with ``pragmas`` and ``schema`` (idempotent DDL)."""
+    """An emulator's state file on the appliance's SQLite helper (:class:`Database`: a private
+    file, WAL, foreign keys, transactions that always end). ``schema`` is migration 1; its
+    ``CREATE ... IF NOT EXISTS`` also opens files written before the helper, unchanged.
+    ``name`` says which emulator in messages."""
 
-    def __init__(self, path: Path, schema: str, pragmas: tuple[str, ...] = ()) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        for pragma in pragmas:
-            self._db.execute(f"PRAGMA {pragma}")
-        self._db.executescript(schema)
-        self._lock = threading.RLock()
+    def __init__(self, path: Path, schema: str, name: str) -> None:
+        self._database = Database(path, name=name, migrations=[partial(run_script, script=schema)],
+                                  synchronous="NORMAL")
+        self._db = self._database.db
+        self._lock = self._database.lock
 
     def close(self) -> None:
-        self._db.close()
+        self._database.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All-or-nothing changes."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """All-or-nothing changes (rolled back on any error)."""
+        return self._database.transaction()

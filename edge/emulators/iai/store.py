@@ -79,7 +79,7 @@ class Store(SqliteState):
     """One connection guarded by a lock: the server's handlers run in a thread pool."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, _SCHEMA, ("foreign_keys = ON",))
+        super().__init__(path, _SCHEMA, "iai emulator")
 
     # -- groups --------------------------------------------------------------------------------
 

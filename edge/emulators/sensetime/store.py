@@ -83,7 +83,7 @@ class Store(SqliteState):
     """One SQLite connection shared by the server's threads behind a lock."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, SCHEMA, ("journal_mode=WAL",))
+        super().__init__(path, SCHEMA, "sensetime emulator")
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -69,7 +69,7 @@ class Store(SqliteState):
     """Thread-safe; every public method is one transaction."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, _SCHEMA, ("foreign_keys = ON", "journal_mode = WAL"))
+        super().__init__(path, _SCHEMA, "youtu emulator")
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
