@@ -2,15 +2,19 @@
 
 A photo is refused, with the reason, when it has no face, several faces, a face a quality gate
 objects to, or a face that is a near-duplicate (``gallery.duplicate_similarity``, YouTu's 99%)
-of one already stored. Cloud steps that fail leave the person *pending* in that cloud, with the
-photos it still needs sealed in the store, for ``edge people sync`` to finish.
+of one already stored. One person, one id: a face that matches *another* person at the door's
+match threshold (``match_threshold``, the local backend's cut for the door's policy) is refused
+unless the operator says it is a different person (``new_person_reason``, recorded by the caller
+in the audit log) or adds it to that person instead. Cloud steps that fail leave the person
+*pending* in that cloud, with the photos it still needs sealed in the store, for ``edge people
+sync`` to finish.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +24,9 @@ import numpy as np
 
 from edge.errors import BadImage, BadInput, EdgeError
 from edge.gallery.config import GallerySettings
-from edge.gallery.store import GalleryStore, check_id, check_name
+from edge.gallery.ids import check_id, check_name
+from edge.gallery.search import Hit
+from edge.gallery.store import GalleryStore
 from edge.identify.base import Enroller
 from edge.vision.image_io import read_image
 from edge.vision.types import Face
@@ -53,12 +59,22 @@ class Refusal:
     reason: str
 
 
+@dataclass(frozen=True)
+class LookAlike:
+    """A photo that matches another person at the door's threshold (one person, one id)."""
+
+    source: str
+    other: Hit
+    threshold: float
+
+
 @dataclass
 class EnrollReport:
     person_id: str
     added: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     cloud_errors: dict[str, str] = field(default_factory=dict)
+    look_alikes: list[LookAlike] = field(default_factory=list)  # enrolled anyway: a reason was given
 
 
 def photos_in(paths: Iterable[Path]) -> list[Path]:
@@ -86,12 +102,16 @@ class Enrollment:
     """Adds, removes and forgets people here and in every configured cloud."""
 
     def __init__(self, store: GalleryStore, analyzer: Analyzer, settings: GallerySettings,
-                 enrollers: Sequence[Enroller] = (), max_image_pixels: int = 40_000_000) -> None:
+                 enrollers: Sequence[Enroller] = (), max_image_pixels: int = 40_000_000,
+                 match_threshold: Callable[[int], float] | None = None) -> None:
+        """``match_threshold(people)`` = the door's cosine cut in a gallery of that many people
+        (None = no one-person-one-id check, e.g. a bench filling a gallery)."""
         self.store = store
         self.analyzer = analyzer
         self.settings = settings
         self.enrollers = list(enrollers)
         self.max_image_pixels = max_image_pixels
+        self.match_threshold = match_threshold
 
     def examine(self, image: np.ndarray, source: str) -> Accepted:
         """The photo's one good face, or BadInput saying why it cannot be enrolled."""
@@ -117,14 +137,27 @@ class Enrollment:
                 refused.append(Refusal(str(path), str(exc)))
         return accepted, refused
 
-    def add(self, person_id: str, name: str, groups: Sequence[str], photos: Sequence[Accepted],
-            refused: Sequence[Refusal] = ()) -> EnrollReport:
-        """Enroll ``photos`` for a new or existing person (groups are joined, never left)."""
-        check_id(person_id, "person id")
-        name = check_name(name)
-        report = EnrollReport(person_id, refused=list(refused))
+    def add(self, person_id: str, name: str | None, groups: Sequence[str], photos: Sequence[Accepted],
+            refused: Sequence[Refusal] = (), *, new_person_reason: str | None = None) -> EnrollReport:
+        """Enroll ``photos`` for a new or existing person (groups are joined, never left).
+
+        A new person needs a valid id and ``name``; an existing one keeps theirs (``name`` may be
+        None). BadInput when nothing can be enrolled, or when a photo matches another person at
+        the door's threshold and no ``new_person_reason`` is given.
+        """
         existing = self.store.person(person_id)
+        if existing is None:
+            check_id(person_id, "person id")
+            if name is None:
+                raise BadInput(f"person {person_id!r} is new: give their name")
+            name = check_name(name)
+        else:
+            name = existing.name
+        report = EnrollReport(person_id, refused=list(refused))
         kept = self._without_duplicates(person_id, photos, report)
+        report.look_alikes = self._look_alikes(person_id, kept, new=existing is None)
+        if report.look_alikes and not new_person_reason:
+            raise BadInput(_same_person_refusal(person_id, report.look_alikes))
         room = self.settings.max_faces_per_person - (existing.faces if existing else 0)
         for extra in kept[max(room, 0):]:
             report.refused.append(Refusal(extra.source, f"{person_id} already has the most faces "
@@ -133,12 +166,12 @@ class Enrollment:
         if not kept:
             reasons = "; ".join(f"{r.source}: {r.reason}" for r in report.refused) or "no photo given"
             raise BadInput(f"nothing enrolled for {person_id}: {reasons}")
-        if existing is None:
-            self.store.add_person(person_id, name, groups)
-        elif groups:
-            self.store.add_to_groups(person_id, groups)
         now = time.time()
-        with self.store.batch():
+        with self.store.batch():  # the person and their faces in one durable commit
+            if existing is None:
+                self.store.add_person(person_id, name, groups)
+            elif groups:
+                self.store.add_to_groups(person_id, groups)
             for photo in kept:
                 self.store.add_face(person_id, photo.embedding, "enrolled", photo.face.detection.score, now)
                 report.added.append(photo.source)
@@ -165,6 +198,36 @@ class Enrollment:
             else:
                 kept.append(photo)
         return kept
+
+    def _look_alikes(self, person_id: str, photos: Sequence[Accepted], *, new: bool) -> list[LookAlike]:
+        """The photos that the door would take for someone other than ``person_id``."""
+        if self.match_threshold is None or not photos:
+            return []
+        everyone = self.store.snapshot().view(None)
+        threshold = self.match_threshold(everyone.n_persons + int(new))
+        found = []
+        for photo, hits in zip(photos, everyone.search(np.stack([p.embedding for p in photos]), top_k=2)):
+            other = next((h for h in hits if h.person_id != person_id), None)
+            if other is not None and other.score >= threshold:
+                found.append(LookAlike(photo.source, other, threshold))
+        return found
+
+    def still_matching(self, person_id: str) -> list[LookAlike]:
+        """Other people the door would take ``person_id``'s faces for (the same person under
+        another id survives a removal): the best other person per face at the door's threshold."""
+        faces = self.store.faces(person_id)
+        if self.match_threshold is None or not faces:
+            return []
+        everyone = self.store.snapshot().view(None)
+        threshold = self.match_threshold(max(1, everyone.n_persons - 1))
+        found: dict[str, LookAlike] = {}
+        queries = np.stack([f.embedding for f in faces])
+        for face, hits in zip(faces, everyone.search(queries, top_k=2)):
+            other = next((h for h in hits if h.person_id != person_id), None)
+            if other is not None and other.score >= threshold and (
+                    other.person_id not in found or found[other.person_id].other.score < other.score):
+                found[other.person_id] = LookAlike(f"face {face.id}", other, threshold)
+        return sorted(found.values(), key=lambda a: -a.other.score)
 
     def _push(self, enroller: Enroller, person_id: str, name: str, groups: Sequence[str],
               jpegs: list[bytes]) -> str | None:
@@ -223,3 +286,12 @@ class Enrollment:
                 owed.append((enroller.name, record.remote_id))
         (self.store.forget if forget else self.store.remove)(person_id, owed)
         return [backend for backend, _ in owed]
+
+
+def _same_person_refusal(person_id: str, look_alikes: Sequence[LookAlike]) -> str:
+    first = look_alikes[0]
+    others = ", ".join(sorted({f"{a.other.person_id} ({a.other.name})" for a in look_alikes}))
+    return (f"not enrolled as {person_id}: {first.source} matches {others} at "
+            f"{first.other.score:.3f} >= the door's threshold {first.threshold:.3f}; one person must "
+            f"have one id: add the photos to them with --same-as {first.other.person_id}, or, if this "
+            "is really someone else, use --new-person --reason TEXT")

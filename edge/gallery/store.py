@@ -10,7 +10,6 @@ change, including changes committed by another process (``PRAGMA data_version``)
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import time
 from collections import Counter
@@ -25,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 
 from edge.errors import BadInput, ConfigError, DamagedStore, StoreError, UserError
 from edge.gallery.codec import EmbeddingCodec, read_key
+from edge.gallery.ids import check_id, check_name
 from edge.gallery.schema import MIGRATIONS
 from edge.gallery.search import GallerySnapshot, PersonEntry
 from edge.storage.sqlite import Database
@@ -35,22 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FaceSource = Literal["enrolled", "learned"]
-_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 _KEY_CHECK = "key_check"
-
-
-def check_id(value: str, what: str) -> str:
-    """Ids travel to every cloud (YouTu allows letters, digits, ``_.@-``, up to 64)."""
-    if not _ID.match(value):
-        raise BadInput(f"{what} {value!r}: use 1-64 letters, digits or _ . @ -")
-    return value
-
-
-def check_name(value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 64:
-        raise BadInput("a person's name must have 1-64 characters")
-    return value
 
 
 @dataclass(frozen=True)
@@ -212,8 +197,10 @@ class GalleryStore:
         groups = [check_id(g, "group") for g in groups]
         now = time.time() if now is None else now
         with self._write() as db:
-            if db.execute("SELECT 1 FROM people WHERE id = ?", (person_id,)).fetchone():
-                raise BadInput(f"person {person_id} already exists")
+            same = db.execute("SELECT id FROM people WHERE id = ? COLLATE NOCASE", (person_id,)).fetchone()
+            if same:  # ids differing only in case would be told apart by no one reading them
+                case_note = "" if same[0] == person_id else " (ids differing only in case are refused)"
+                raise BadInput(f"person id {person_id!r}: person {same[0]!r} already exists{case_note}")
             db.execute("INSERT INTO people VALUES (?, ?, ?, ?)", (person_id, name, now, now))
             self._join(db, person_id, groups)
             if self._announced is not None:
@@ -275,9 +262,11 @@ class GalleryStore:
             rows = self._db.execute(
                 f"SELECT p.id, p.name, p.created, p.last_confirmed FROM people p {where} ORDER BY p.id",
                 args).fetchall()
-            groups = self._grouped("SELECT person_id, group_id FROM memberships")
-            sources = self._grouped("SELECT person_id, source FROM faces")
-            remote = self._grouped("SELECT person_id, backend, remote_id, state, error FROM remote_people")
+            one = " WHERE person_id = ?" if args else ""  # one person: no scan of everyone's rows
+            groups = self._grouped("SELECT person_id, group_id FROM memberships" + one, args)
+            sources = self._grouped("SELECT person_id, source FROM faces" + one, args)
+            remote = self._grouped("SELECT person_id, backend, remote_id, state, error FROM remote_people"
+                                   + one, args)
         return [
             Person(pid, name, tuple(sorted(g for (g,) in groups.get(pid, ()))), created, confirmed,
                    sources.get(pid, []).count(("enrolled",)), sources.get(pid, []).count(("learned",)),
@@ -285,10 +274,10 @@ class GalleryStore:
             for pid, name, created, confirmed in rows
         ]
 
-    def _grouped(self, query: str) -> dict[str, list[tuple[Any, ...]]]:
+    def _grouped(self, query: str, args: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
         """Rows of ``query`` (person id first) by person: one scan instead of one query per person."""
         by_person: dict[str, list[tuple[Any, ...]]] = {}
-        for person_id, *rest in self._db.execute(query):
+        for person_id, *rest in self._db.execute(query, args):
             by_person.setdefault(person_id, []).append(tuple(rest))
         return by_person
 

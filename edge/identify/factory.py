@@ -58,6 +58,16 @@ def build_backends(settings: Settings, gallery: GalleryStore,
     return backends
 
 
+def door_match_threshold(settings: Settings, gallery: GalleryStore) -> Callable[[int], float]:
+    """people -> the local backend's cosine cut for the door's policy in a gallery of that size
+    (the configured local backend's calibration, or the shipped one in a cloud-only setup):
+    the score at which the door would take one person for another."""
+    config = next((c for c in settings.identify.backends if isinstance(c, LocalBackendConfig)),
+                  LocalBackendConfig())
+    local = build_local_backend(settings, config, gallery)
+    return lambda people: local.threshold(settings.access.max_false_accept, people).score
+
+
 def build_enrollers(settings: Settings) -> list[Enroller]:
     """The configured cloud backends, which hold people too (for ``edge people`` and sync)."""
     return [build_cloud_backend(c) for c in settings.identify.backends if c.type != "local"]

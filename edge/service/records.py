@@ -70,8 +70,21 @@ CREATE TABLE actions (
 );
 CREATE INDEX actions_time ON actions(time);
 """
+# An operator enrolled a face that matches another person as a new person (one person, one id;
+# version 3).
+_OVERRIDES = """
+CREATE TABLE enrollment_overrides (
+    time         REAL NOT NULL,
+    person_id    TEXT NOT NULL,
+    other_id     TEXT NOT NULL,
+    score        REAL NOT NULL,
+    threshold    REAL NOT NULL,
+    reason       TEXT NOT NULL
+);
+"""
 # Version 1 is the schema audit logs had before versioning (hence IF NOT EXISTS).
-MIGRATIONS = [lambda db: run_script(db, _SCHEMA), lambda db: run_script(db, _ACTIONS)]
+MIGRATIONS = [lambda db: run_script(db, _SCHEMA), lambda db: run_script(db, _ACTIONS),
+              lambda db: run_script(db, _OVERRIDES)]
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,18 @@ class AuditAction:
     action: str
     target: str | None
     detail: str | None
+
+
+@dataclass(frozen=True)
+class EnrollmentOverride:
+    """``person_id`` enrolled although a face matched ``other_id`` at ``score`` >= ``threshold``."""
+
+    time: datetime
+    person_id: str
+    other_id: str
+    score: float
+    threshold: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -206,6 +231,19 @@ class AuditLog:
                                     "ORDER BY time DESC LIMIT ?", (limit,)).fetchall()
         return [AuditAction(datetime.fromtimestamp(r[0], timezone.utc), *r[1:]) for r in rows]
 
+    def record_override(self, person_id: str, other_id: str, score: float, threshold: float,
+                        reason: str) -> None:
+        """Keep the operator's reason for enrolling a look-alike of ``other_id`` as a new person."""
+        with self._store.transaction() as db:
+            db.execute("INSERT INTO enrollment_overrides VALUES (?, ?, ?, ?, ?, ?)",
+                       (self._clock(), person_id, other_id, score, threshold, reason))
+
+    def overrides(self) -> list[EnrollmentOverride]:
+        """Every recorded override, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM enrollment_overrides ORDER BY time").fetchall()
+        return [EnrollmentOverride(datetime.fromtimestamp(r[0], timezone.utc), *r[1:]) for r in rows]
+
     def _store_face(self, event_id: str, jpeg: bytes) -> str:
         if not _SAFE_ID.fullmatch(event_id):
             raise BadInput(f"event id {event_id!r} cannot name a file")
@@ -227,7 +265,8 @@ class AuditLog:
             rows = self._db.execute(
                 "DELETE FROM decisions WHERE time < ?", (now - self.retention_days * DAY_S,)
             ).rowcount
-            self._db.execute("DELETE FROM actions WHERE time < ?", (now - self.retention_days * DAY_S,))
+            for table in ("actions", "enrollment_overrides"):
+                self._db.execute(f"DELETE FROM {table} WHERE time < ?", (now - self.retention_days * DAY_S,))
         if rows or images:
             log.info("audit retention: removed %d decisions and %d face images", rows, images)
         return rows, images
@@ -244,6 +283,9 @@ class AuditLog:
                     (pseudonym, person_id),
                 ).rowcount
                 self._db.execute("UPDATE actions SET target = ? WHERE target = ?", (pseudonym, person_id))
+                for column in ("person_id", "other_id"):
+                    self._db.execute(f"UPDATE enrollment_overrides SET {column} = ? WHERE {column} = ?",
+                                     (pseudonym, person_id))
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no old copy left in the WAL
         log.info("audit: forgot a person (%d entries pseudonymized, %d images deleted)", entries, images)
         return ForgetReport(entries, images, pseudonym)

@@ -125,12 +125,11 @@ def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest
     code, out, err = edge(capsys, config, "people", "import", str(tree), "--group", "visitors")
     assert code == 0, err
     assert "3 people enrolled, 1 not enrolled, 0 photos refused" in out
-    assert "Nobody_Here: nothing enrolled for Nobody_Here: " in err
+    assert "Nobody_Here: nothing enrolled for " in err and "no face found" in err
     with GalleryStore(tmp_path / "state" / "gallery.sqlite") as store:
-        people = {p.id: p for p in store.people()}
-    assert sorted(people) == ["Barack_Obama", "Eileen_Collins", "Joe_Biden"]
-    assert people["Barack_Obama"].name == "Barack Obama" and people["Barack_Obama"].enrolled_faces == 4
-    assert people["Joe_Biden"].groups == ("visitors",)
+        people = {p.name: p for p in store.people()}
+    assert sorted(people) == ["Barack_Obama", "Eileen_Collins", "Joe_Biden"]  # folder names, as given
+    assert people["Barack_Obama"].enrolled_faces == 4 and people["Joe_Biden"].groups == ("visitors",)
 
 
 def test_enroll_from_the_camera_guides_the_person(tmp_path: Path, capsys: pytest.CaptureFixture[str],
