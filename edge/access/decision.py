@@ -1,12 +1,13 @@
 """The door's decision per track: several frames must agree before anyone gets in.
 
 Grant only when at least K of the last M usable frames of a track (within ``window_s``) name the
-same person above the policy's threshold, the PAD stage (when on) judged the track a bona fide
-presentation, the person is in a group allowed at this door and inside its schedule, and is not
-in cooldown. A track PAD judges an attack is denied (``presentation_attack``) and never granted;
-while PAD cannot decide, the track waits or is denied (``vision.pad.undecided``). A track grants at
-most once; each denial reason is announced at most once per track, and unknown-face and
-no-usable-face events are also rate-limited across tracks.
+same person above the policy's threshold, the face is the one at the door (in the door zone,
+close enough, the nearest: :mod:`edge.access.zone`), the PAD stage (when on) judged the track a
+bona fide presentation, the person is in a group allowed at this door and inside its schedule,
+and is not in cooldown. A track PAD judges an attack is denied (``presentation_attack``) and
+never granted; while PAD cannot decide, the track waits or is denied (``vision.pad.undecided``).
+A track grants at most once; each denial reason is announced at most once per track, and
+unknown-face, no-usable-face and outside-the-door-zone events are also rate-limited across tracks.
 """
 
 from __future__ import annotations
@@ -45,12 +46,14 @@ class Observation:
     liveness: Liveness = field(default_factory=Liveness)  # recorded only: not a defence
     pad: PadVerdict | None = None  # the PAD stage's verdict on the track so far; None = PAD off
     policy_unreachable: bool = False  # the deciding backend's cut cannot meet the policy
+    at_door: bool = True  # the face deciding for the door (edge.access.zone); others never grant
 
 
 @dataclass
 class _TrackState:
     usable: deque[Observation]
     announced: set[Reason | str] = field(default_factory=set)
+    outside: int = 0  # usable frames in which this face was not the one at the door
 
 
 class DecisionEngine:
@@ -87,6 +90,8 @@ class DecisionEngine:
         )
         if not obs.usable:
             return self._no_usable_face(obs, state)
+        if not obs.at_door:
+            return self._outside_door_zone(obs, state)
         state.usable.append(obs)
         while state.usable and obs.time - state.usable[0].time > self.access.window_s:
             state.usable.popleft()
@@ -131,6 +136,14 @@ class DecisionEngine:
             return None  # granted moments ago at this door: the door is already open
         self._last_grant[person_id] = obs.time
         return self._event(obs, "granted", "recognized", frames, person_id, name, allowed)
+
+    def _outside_door_zone(self, obs: Observation, state: _TrackState) -> AccessEvent | None:
+        """A window's worth of frames away from the door: said once (rate-limited), never granted;
+        no name either, since one frame's candidate is not a decision."""
+        state.outside += 1
+        if state.outside < self.access.window_frames:
+            return None
+        return self._deny_once(obs, state, "outside_door_zone", [obs], rate_limited=True)
 
     def _no_usable_face(self, obs: Observation, state: _TrackState) -> AccessEvent | None:
         if state.usable or state.announced:

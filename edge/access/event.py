@@ -20,6 +20,7 @@ Reason = Literal[
     "not_allowed",  # recognized, but not in a group allowed at this door
     "outside_schedule",  # recognized and allowed, but not now
     "policy_unreachable",  # the calibration cannot meet access.max_false_accept: nobody is let in
+    "outside_door_zone",  # a face seen but not the one at the door (zone, size, a nearer face)
 ]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -10,6 +10,7 @@ import click
 import cv2
 import numpy as np
 
+from edge.access.zone import DoorZone
 from edge.cli.main import AppContext, pass_app
 from edge.config.settings import Settings
 from edge.errors import BadInput, ModelError
@@ -38,8 +39,8 @@ def _face_json(face: Face) -> dict[str, Any]:
     }
 
 
-def _draw(image: np.ndarray, faces: list[Face], out: Path) -> None:
-    canvas = image.copy()
+def _draw(image: np.ndarray, faces: list[Face], zone: DoorZone, out: Path) -> None:
+    canvas = zone.draw(image.copy())
     for face in faces:
         box = face.detection.box
         colour = (0, 200, 0) if face.quality.ok else (0, 160, 255)
@@ -61,7 +62,8 @@ def _draw(image: np.ndarray, faces: list[Face], out: Path) -> None:
 @click.command()
 @click.argument("image", type=IMAGE)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("--draw", type=IMAGE, default=None, help="Write a copy of the image with the faces drawn.")
+@click.option("--draw", type=IMAGE, default=None,
+              help="Write a copy of the image with the faces and the door zone drawn.")
 @pass_app
 def detect(app: AppContext, image: Path, as_json: bool, draw: Path | None) -> None:
     """Find the faces in IMAGE: boxes, keypoints, scores, quality and liveness signals."""
@@ -69,7 +71,7 @@ def detect(app: AppContext, image: Path, as_json: bool, draw: Path | None) -> No
     frame = read_image(image, max_pixels=settings.vision.max_image_pixels)
     faces = _analyzer(settings).analyze(frame, describe=False)
     if draw is not None:
-        _draw(frame, faces, draw)
+        _draw(frame, faces, DoorZone(settings.access.door_zone), draw)
     if as_json:
         click.echo(json.dumps({"image": str(image), "faces": [_face_json(f) for f in faces]}))
         return

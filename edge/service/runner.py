@@ -22,6 +22,7 @@ import numpy as np
 from edge.access.decision import DecisionEngine, Observation
 from edge.access.event import AccessEvent, Match
 from edge.access.tracker import Track, Tracker
+from edge.access.zone import DoorZone
 from edge.capture.base import Frame
 from edge.capture.reader import FrameReader
 from edge.capture.sensors import Sensors
@@ -119,6 +120,7 @@ class Appliance:
         access = self.settings.access
         self.fusion = TrackFusion(access.window_frames, access.window_s)
         self.tracker = Tracker(max_gap_s=max(1.0, self.settings.access.window_s))
+        self.door_zone = DoorZone(self.settings.access.door_zone)
         self.engine = DecisionEngine(
             self.settings.access,
             device=self.settings.device.id,
@@ -141,6 +143,8 @@ class Appliance:
                  for i, (face, track) in enumerate(zip(faces, tracks))]
         verdicts = self._identify(frame, [faces[i] for i in usable])
         pad = self._pad(frame, faces, [t.id for t in tracks])
+        height, width = frame.image.shape[:2]
+        at_door = self.door_zone.at_door([f.detection.box for f in faces], width, height)
         started = time.perf_counter()
         events = []
         seen: list[SeenFace] = []
@@ -160,6 +164,7 @@ class Appliance:
                 liveness=face.liveness,
                 pad=pad[index],
                 policy_unreachable=verdict.policy_unreachable if verdict else False,
+                at_door=at_door[index],
             )
             event = self.engine.observe(observation)
             if event is not None:
