@@ -14,6 +14,7 @@ from edge.capture import open_source
 from edge.capture.reader import FrameReader
 from edge.capture.sensors import Sensors
 from edge.config.settings import Settings
+from edge.errors import ConfigError
 from edge.events.base import EventSink
 from edge.gallery.codec import read_key
 from edge.gallery.cohort import CohortStore
@@ -35,6 +36,8 @@ from edge.ui import serve as ui
 from edge.vision.pipeline import FaceAnalyzer
 
 log = logging.getLogger(__name__)
+
+DISCOVERY_CHECK_S = 5.0  # at start, how long to wait for the broker before the clash check
 
 
 class AuditSink:
@@ -67,9 +70,16 @@ def build_sinks(settings: Settings, gallery: GalleryStore) -> tuple[list[EventSi
     if settings.mqtt.enabled:
         from edge.events.mqtt import MqttSink
 
-        mqtt = MqttSink(settings)
+        mqtt = MqttSink(settings, start=False)
         for person in gallery.people():  # Home Assistant entities exist from enrollment on
             mqtt.person_added(person.id, person.name)
+        mqtt.start()
+        if mqtt.discovery is not None:
+            try:  # never publish over another appliance's Home Assistant entities
+                mqtt.discovery.check(DISCOVERY_CHECK_S)
+            except ConfigError:
+                mqtt.close()
+                raise
         gallery.events.person_added.append(mqtt.person_added)
         gallery.events.person_removed.append(mqtt.person_removed)
         mqtt.update_status(gallery_size=gallery.snapshot().n_persons(None))
