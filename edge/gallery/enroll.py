@@ -25,7 +25,7 @@ import numpy as np
 from edge.errors import BadImage, BadInput, EdgeError
 from edge.gallery.config import GallerySettings
 from edge.gallery.ids import check_id, check_name
-from edge.gallery.search import Hit
+from edge.gallery.search import GroupView, Hit
 from edge.gallery.store import GalleryStore
 from edge.identify.base import Enroller
 from edge.vision.image_io import read_image
@@ -205,25 +205,20 @@ class Enrollment:
             return []
         everyone = self.store.snapshot().view(None)
         threshold = self.match_threshold(everyone.n_persons + int(new))
-        found = []
-        for photo, hits in zip(photos, everyone.search(np.stack([p.embedding for p in photos]), top_k=2)):
-            other = next((h for h in hits if h.person_id != person_id), None)
-            if other is not None and other.score >= threshold:
-                found.append(LookAlike(photo.source, other, threshold))
-        return found
+        others = _best_others(everyone, person_id, [p.embedding for p in photos])
+        return [LookAlike(photo.source, other, threshold)
+                for photo, other in zip(photos, others) if other is not None and other.score >= threshold]
 
     def still_matching(self, person_id: str) -> list[LookAlike]:
         """Other people the door would take ``person_id``'s faces for (the same person under
-        another id survives a removal): the best other person per face at the door's threshold."""
+        another id survives a removal): each such person once, at their best score, best first."""
         faces = self.store.faces(person_id)
         if self.match_threshold is None or not faces:
             return []
         everyone = self.store.snapshot().view(None)
         threshold = self.match_threshold(max(1, everyone.n_persons - 1))
         found: dict[str, LookAlike] = {}
-        queries = np.stack([f.embedding for f in faces])
-        for face, hits in zip(faces, everyone.search(queries, top_k=2)):
-            other = next((h for h in hits if h.person_id != person_id), None)
+        for face, other in zip(faces, _best_others(everyone, person_id, [f.embedding for f in faces])):
             if other is not None and other.score >= threshold and (
                     other.person_id not in found or found[other.person_id].other.score < other.score):
                 found[other.person_id] = LookAlike(f"face {face.id}", other, threshold)
@@ -286,6 +281,12 @@ class Enrollment:
                 owed.append((enroller.name, record.remote_id))
         (self.store.forget if forget else self.store.remove)(person_id, owed)
         return [backend for backend, _ in owed]
+
+
+def _best_others(view: GroupView, person_id: str, embeddings: Sequence[np.ndarray]) -> list[Hit | None]:
+    """Per embedding, the best-scoring person other than ``person_id`` (None in an empty gallery)."""
+    results = view.search(np.stack(embeddings), top_k=2)
+    return [next((h for h in hits if h.person_id != person_id), None) for hits in results]
 
 
 def _same_person_refusal(person_id: str, look_alikes: Sequence[LookAlike]) -> str:
