@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -64,8 +65,12 @@ def door_match_threshold(settings: Settings, gallery: GalleryStore) -> Callable[
     the score at which the door would take one person for another."""
     config = next((c for c in settings.identify.backends if isinstance(c, LocalBackendConfig)),
                   LocalBackendConfig())
-    local = build_local_backend(settings, config, gallery)
-    return lambda people: local.threshold(settings.access.max_false_accept, people).score
+
+    @functools.cache  # the calibration is read at the first call: commands that never ask need none
+    def local() -> LocalBackend:
+        return build_local_backend(settings, config, gallery)
+
+    return lambda people: local().threshold(settings.access.max_false_accept, people).score
 
 
 def build_enrollers(settings: Settings) -> list[Enroller]:
