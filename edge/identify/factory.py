@@ -61,8 +61,9 @@ def build_backends(settings: Settings, gallery: GalleryStore,
 
 def door_match_threshold(settings: Settings, gallery: GalleryStore) -> Callable[[int], float]:
     """people -> the local backend's cosine cut for the door's policy in a gallery of that size
-    (the configured local backend's calibration, or the shipped one in a cloud-only setup):
-    the score at which the door would take one person for another."""
+    (the configured local backend's calibration, or the shipped one in a cloud-only setup; no
+    site calibration, which only ever raises the door's cut): at this score or above, the door
+    may take one person for another."""
     config = next((c for c in settings.identify.backends if isinstance(c, LocalBackendConfig)),
                   LocalBackendConfig())
 
