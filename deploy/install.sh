@@ -171,10 +171,10 @@ if [ "$WITH_MOSQUITTO" = 1 ]; then
     if [ "$DRY_RUN" = 0 ]; then
         device_id="$("$VENV/bin/edge" --config "$ETC/edge.toml" config show | sed -n 's/^id = "\(.*\)"$/\1/p' | head -n 1)"
     fi
-    node="$(printf 'edge_%s' "$device_id" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9_]\{1,\}/_/g; s/^_*//; s/_*$//')"
+    node="edge_$device_id"  # the Home Assistant node id: the device id as it is (docs/mqtt.md)
     say "writing $MOSQ/edge.acl for device $device_id (topics edge/$device_id/..., Home Assistant node $node)"
     if [ "$DRY_RUN" = 0 ]; then
-        sed -e "s#edge/door-1/#edge/$device_id/#g" -e "s#/edge_door_1/#/$node/#g" \
+        sed -e "s#edge/door-1/#edge/$device_id/#g" -e "s#/edge_door-1/#/$node/#g" \
             "$SRC/deploy/mosquitto/edge.acl" > "$MOSQ/edge.acl"
     fi
     for role in appliance door homeassistant; do
