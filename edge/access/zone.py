@@ -46,8 +46,8 @@ class DoorZone:
         height, width = image.shape[:2]
         corners = self.corners_px(width, height)
         cv2.polylines(image, [corners.reshape(-1, 1, 2)], True, ZONE_COLOUR, 2, cv2.LINE_AA)
-        min_px = round(self.settings.min_face_width * width)
+        share = f"{self.settings.min_face_width:.0%}"  # of the width: the same on a resized copy
         x, y = (int(v) for v in corners.min(axis=0))
-        cv2.putText(image, f"door zone (faces >= {min_px} px)", (x + 4, y + 16), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.45, ZONE_COLOUR, 1, cv2.LINE_AA)
+        cv2.putText(image, f"door zone (faces >= {share} of the width)", (x + 4, y + 16),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.45, ZONE_COLOUR, 1, cv2.LINE_AA)
         return image

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
 from starlette.types import ASGIApp
 
+from edge.access.zone import DoorZone
 from edge.config.settings import Settings
 from edge.events.base import EventSink
 from edge.gallery.enroll import Enrollment
@@ -29,7 +31,13 @@ def live_view(settings: Settings, gallery: GalleryStore) -> LiveView:
         person = gallery.person(person_id)
         return person.name if person else None
 
-    return LiveView(name_of, max_fps=settings.ui.live_fps, jpeg_quality=settings.ui.live_jpeg_quality)
+    zone = DoorZone(settings.access.door_zone)
+
+    def draw_zone(image: np.ndarray, scale: float) -> None:  # corners are fractions: any scale fits
+        zone.draw(image)
+
+    return LiveView(name_of, max_fps=settings.ui.live_fps, jpeg_quality=settings.ui.live_jpeg_quality,
+                    zone_overlay=draw_zone)
 
 
 def _door_and_broker(sinks: Sequence[EventSink]) -> tuple[DoorPulse, BrokerState]:

@@ -151,6 +151,16 @@ def test_the_zone_is_drawn_on_a_frame() -> None:
     assert not frame[360, 640].any()  # the inside stays as it was
 
 
+def test_the_console_live_view_draws_the_zone(tmp_path: Path, door_gallery: GalleryStore) -> None:
+    from edge.ui.serve import live_view
+
+    view = live_view(loop_settings(tmp_path), door_gallery)
+    assert view.zone_overlay is not None
+    shown = np.zeros((2 * HEIGHT, 2 * WIDTH, 3), np.uint8)  # a frame shown at twice its size
+    view.zone_overlay(shown, 2.0)
+    assert tuple(shown[720, 384]) == ZONE_COLOUR and not shown[720, 1280].any()
+
+
 def test_faces_outside_are_reported_at_most_once_per_interval_and_never_granted() -> None:
     access = AccessSettings(min_frames=1, window_frames=3, unknown_event_interval_s=10)
     engine = DecisionEngine(access, device="d", door="front",
