@@ -23,7 +23,7 @@ from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
-from edge.identify.factory import build_backends, build_enrollers
+from edge.identify.factory import build_backends, build_enrollers, door_match_threshold
 from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
 from edge.identify.policy_check import policy_problems
 from edge.service import demo, watchdog
@@ -175,7 +175,8 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         console = ui.console(
             settings, live=live, audit=next(s.audit for s in sinks if isinstance(s, AuditSink)),
             enrollment=Enrollment(gallery, analyzer, settings.gallery, enrollers,
-                                  settings.vision.max_image_pixels),
+                                  settings.vision.max_image_pixels,
+                                  door_match_threshold(settings, gallery)),  # one person, one id
             chain=chain, backends=backends, health=health, metrics=metrics, sinks=sinks)
         server = serve_health(settings.service, metrics, health, console)
         if server is not None:
