@@ -1,9 +1,12 @@
-"""The door's access policy: one false-accept rate for every backend."""
+"""The door's access policy: one false-accept rate for every backend, groups, schedules."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, field_validator, model_validator
+
+from edge.access.schedule import parse_window
 from edge.config.base import Section
 
 Point = tuple[float, float]
@@ -36,9 +39,15 @@ class DoorZoneSettings(Section):
         return polygon
 
 
+# A door that lets one stranger in a hundred through is no access control: the tables of every
+# backend start at or below this rate, so a looser policy would only pin the lowest threshold.
+MAX_POLICY_FAR = 1e-2
+
+
 class AccessSettings(Section):
     max_false_accept: float = Field(
-        1e-4, gt=0, lt=1, description="Accepted risk that a stranger is taken for an enrolled person"
+        1e-4, gt=0, le=MAX_POLICY_FAR,
+        description="Accepted risk that a stranger is taken for an enrolled person (at most 0.01)",
     )
     accept_false_accept_up_to: float | None = Field(
         None, gt=0, lt=1,
@@ -52,8 +61,13 @@ class AccessSettings(Section):
     )
     schedules: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="Per group, allowed windows like 'mon-fri 07:00-19:00'; a group not listed "
-        "is allowed at any time",
+        description="Per group of access.groups (case-sensitive), allowed windows like "
+        "'mon-fri 07:00-19:00', 'sat 09:00-24:00' or overnight 'mon-sun 22:00-06:00'; a group "
+        "not listed is allowed at any time",
+    )
+    timezone: str = Field(
+        "", description="IANA time zone of the schedules, e.g. 'Europe/Berlin'; empty = the "
+        "host's. Event and log times stay UTC",
     )
     min_frames: int = Field(3, ge=1, description="K: frames that must name the same person")
     window_frames: int = Field(5, ge=1, description="M: the last M usable frames of a track")
@@ -64,3 +78,46 @@ class AccessSettings(Section):
     )
     door_zone: DoorZoneSettings = Field(default_factory=DoorZoneSettings)
     unlock_ttl_s: float = Field(5.0, gt=0, le=60, description="A door command's time-to-live")
+
+    @field_validator("schedules")
+    @classmethod
+    def _windows_parse(cls, schedules: dict[str, list[str]]) -> dict[str, list[str]]:
+        problems = []
+        for group, windows in schedules.items():
+            for window in windows:
+                try:
+                    parse_window(window)
+                except ValueError as exc:
+                    problems.append(f"{group}: {exc}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return schedules
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{name!r} is not an IANA time zone like 'Europe/Berlin'") from exc
+        return name
+
+    @model_validator(mode="after")
+    def _schedules_name_door_groups(self) -> AccessSettings:
+        """A schedule for a group the door does not know would silently restrict nobody."""
+        unknown = [group for group in self.schedules if group not in self.groups]
+        if unknown:
+            named = []
+            for group in unknown:
+                same = next((g for g in self.groups if g.lower() == group.lower()), None)
+                named.append(f"{group!r}" + (f" (did you mean {same!r}? names are case-sensitive)"
+                                             if same else ""))
+            raise ValueError(f"access.schedules names groups not in access.groups {self.groups}: "
+                             + ", ".join(named))
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The schedules' time zone; None = the host's local time."""
+        return ZoneInfo(self.timezone) if self.timezone else None

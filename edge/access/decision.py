@@ -64,7 +64,7 @@ class DecisionEngine:
         device: str,
         door: str,
         directory: PersonDirectory,
-        wall_clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        wall_clock: Callable[[], datetime] | None = None,
         pad_undecided: str = "wait",
     ) -> None:
         self.access = access
@@ -72,7 +72,8 @@ class DecisionEngine:
         self.door = door
         self.directory = directory
         self.schedules = Schedules(access.schedules)
-        self.wall_clock = wall_clock
+        # schedules read the door's wall clock (access.timezone, else the host's zone)
+        self.wall_clock = wall_clock or (lambda: datetime.now().astimezone(access.zone))
         self.pad_undecided = pad_undecided
         self._tracks: dict[int, _TrackState] = {}
         self._last_grant: dict[str, float] = {}

@@ -6,14 +6,28 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from edge.config.base import Section
+
+
+def topic_prefix(value: str | None) -> str | None:
+    """A topic prefix the appliance publishes under: no MQTT wildcards, no empty level."""
+    if value is None:
+        return None
+    if any(char in value for char in "+#\0") or value.startswith("$"):
+        raise ValueError(f"{value!r}: a topic prefix must not hold '+', '#' or NUL, nor start "
+                         "with '$' (MQTT wildcards and broker topics)")
+    if "//" in value.strip("/") or not value.strip("/"):
+        raise ValueError(f"{value!r}: a topic prefix must not have empty levels")
+    return value
 
 
 class HomeAssistantSettings(Section):
     discovery: bool = True
     discovery_prefix: str = "homeassistant"
+
+    _discovery_prefix_is_a_topic = field_validator("discovery_prefix")(topic_prefix)
 
 
 class MqttSettings(Section):
@@ -40,6 +54,8 @@ class MqttSettings(Section):
     door_secret_file: Path | None = None
     drives_door: bool = Field(False, description="Publish signed door commands on a grant")
     homeassistant: HomeAssistantSettings = Field(default_factory=HomeAssistantSettings)
+
+    _prefix_is_a_topic = field_validator("prefix")(topic_prefix)
 
 
 class JsonlSettings(Section):

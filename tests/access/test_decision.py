@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from edge.access.config import AccessSettings
 from edge.access.decision import DecisionEngine, Observation
 from edge.access.event import Match
-from edge.access.schedule import parse_window
 from edge.access.tracker import Track, Tracker
-from edge.errors import ConfigError
 from edge.vision.pad.base import PadScore
 from edge.vision.pad.stage import PadVerdict
 from edge.vision.types import Box, Liveness
@@ -173,15 +169,3 @@ def test_tracker_follows_moving_face_and_splits_far_ones() -> None:
     assert [t.id for t in b] == [a[1].id, a[0].id]
     c = tracker.update([Box(105, 102, 80, 80)], 2.0)
     assert c[0].id not in {a[0].id, a[1].id}
-
-
-@pytest.mark.parametrize("bad", ["mon-fri", "xyz 07:00-08:00", "mon 09:00-08:00", "mon 25:00-26:00"])
-def test_bad_schedule_is_a_config_error(bad: str) -> None:
-    with pytest.raises(ConfigError):
-        parse_window(bad, "access.schedules.default")
-
-
-def test_schedule_window_wraps_the_week() -> None:
-    window = parse_window("sat-mon 08:00-09:00", "k")
-    assert window.contains(datetime(2026, 11, 23, 8, 30))  # Monday
-    assert not window.contains(datetime(2026, 11, 24, 8, 30))  # Tuesday
