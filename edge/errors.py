@@ -4,10 +4,12 @@
     ├── UserError            the user caused it: bad config, bad input. Clear message, exit 2.
     │   ├── ConfigError      a setting is invalid; carries one line per problem
     │   └── BadInput         an image or request that cannot be used
-    │       └── BadImage     not an image, truncated, empty, absurd dimensions
+    │       ├── BadImage     not an image, truncated, empty, absurd dimensions
+    │       └── UnsupportedFrame  a camera frame layout with no safe conversion to BGR
     ├── WorldError           the world caused it: camera gone, broker down, cloud slow.
     │   │                    Retried, reported, survived.
     │   ├── SourceUnavailable
+    │   ├── CameraFailed     the camera is gone for good: the service exits, systemd restarts it
     │   ├── BackendUnavailable   a cloud that times out, refuses or answers 5xx
     │   ├── ModelError       a model file is missing or altered (refuse to start)
     │   └── StoreError       a local database failed (disk full, I/O error, newer schema)
@@ -43,12 +45,20 @@ class BadImage(BadInput):
     """Not a decodable, sane image."""
 
 
+class UnsupportedFrame(BadInput):
+    """A camera frame layout (dtype, channels) the appliance cannot turn into BGR without guessing."""
+
+
 class WorldError(EdgeError):
     """Caused by the world; callers retry, report and carry on."""
 
 
 class SourceUnavailable(WorldError):
     """A frame source (camera, stream, file) cannot deliver frames right now."""
+
+
+class CameraFailed(WorldError):
+    """The camera stayed unavailable past its reopen deadline, or failed unexpectedly (driver)."""
 
 
 class BackendUnavailable(WorldError):

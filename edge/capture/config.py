@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from edge.config.base import Section
 
@@ -22,6 +22,13 @@ class OpenCVSourceConfig(Section):
     loop: bool = Field(False, description="Restart a video file at its end")
     realtime: bool = Field(
         True, description="Pace a video file at its own frame rate, as a camera would deliver it"
+    )
+    open_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="Give up opening a stream or device after this long "
+        "(OpenCV's own default is 30 s)",
+    )
+    read_timeout_s: float = Field(
+        5.0, gt=0, le=120, description="A stream or device silent this long is lost and reopened",
     )
 
 
@@ -73,3 +80,15 @@ class CameraSettings(Section):
     )
     reopen_initial_s: float = Field(0.5, gt=0, description="First wait before reopening a lost camera")
     reopen_max_s: float = Field(30.0, gt=0, description="Longest wait between reopen attempts")
+    reopen_deadline_s: float = Field(
+        300.0, ge=0, description="A camera lost this long ends the service (systemd restarts it "
+        "with fresh drivers); 0 = keep retrying forever",
+    )
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _opencv_unless_typed(cls, value: Any) -> Any:
+        """``EDGE_CAMERA__SOURCE__REALTIME=false`` alone means the default (OpenCV) source."""
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "opencv", **value}
+        return value

@@ -14,14 +14,22 @@ from edge.errors import SourceUnavailable
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "demo" / "carphone.mp4"
 
 
-def _open_capture(uri: str) -> cv2.VideoCapture:
-    if uri.isdigit():
-        return cv2.VideoCapture(int(uri), cv2.CAP_V4L2)
-    if uri.startswith("/dev/video"):
-        return cv2.VideoCapture(uri, cv2.CAP_V4L2)
-    if "!" in uri:  # a GStreamer pipeline (Jetson CSI cameras: nvarguscamerasrc ! ... ! appsink)
-        return cv2.VideoCapture(uri, cv2.CAP_GSTREAMER)
-    return cv2.VideoCapture(uri, cv2.CAP_FFMPEG)
+def _open_capture(uri: str, open_timeout_s: float, read_timeout_s: float) -> cv2.VideoCapture:
+    """The capture for ``uri`` with open and read timeouts instead of OpenCV's fixed 30 s.
+
+    FFmpeg (streams, files) takes both at open; V4L2 and GStreamer get the read timeout set
+    after opening where their OpenCV build honours it (an open parameter a backend does not know
+    would make the open fail); the loop's heartbeat covers a driver that ignores it.
+    """
+    open_ms, read_ms = int(open_timeout_s * 1000), int(read_timeout_s * 1000)
+    if uri.isdigit() or uri.startswith("/dev/video") or "!" in uri:
+        # "!": a GStreamer pipeline (Jetson CSI cameras: nvarguscamerasrc ! ... ! appsink)
+        api = cv2.CAP_GSTREAMER if "!" in uri else cv2.CAP_V4L2
+        capture = cv2.VideoCapture(int(uri) if uri.isdigit() else uri, api)
+        capture.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms)
+        return capture
+    return cv2.VideoCapture(uri, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms,
+                                                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms])
 
 
 class OpenCVSource:
@@ -37,7 +45,7 @@ class OpenCVSource:
         self._started = 0.0
 
     def open(self) -> None:
-        capture = _open_capture(self.uri)
+        capture = _open_capture(self.uri, self.config.open_timeout_s, self.config.read_timeout_s)
         if not capture.isOpened():
             capture.release()
             raise SourceUnavailable(f"cannot open video source {self.name}")

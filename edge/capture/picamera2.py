@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import cv2
-
 from edge.capture.base import Frame
 from edge.capture.config import Picamera2SourceConfig
 from edge.errors import SourceUnavailable, UserError
@@ -30,6 +28,12 @@ class Picamera2Source:
                 "python3-picamera2 with apt and create the virtual environment with "
                 "--system-site-packages (deploy/install.sh does both)"
             ) from exc
+        except ValueError as exc:  # "numpy.dtype size changed": built against another numpy
+            raise UserError(
+                f"picamera2 cannot be imported ({exc}): the virtual environment holds a numpy "
+                "other than the one Raspberry Pi OS built python3-picamera2 against; reinstall "
+                "with deploy/install.sh --platform pi, which keeps the OS's numpy"
+            ) from exc
         try:
             camera = Picamera2(self.config.camera_index)
             camera.configure(
@@ -49,9 +53,8 @@ class Picamera2Source:
             array = self._camera.capture_array("main")
         except (RuntimeError, OSError) as exc:
             raise SourceUnavailable(f"{self.name} stopped delivering frames: {exc}") from exc
-        # picamera2's "RGB888" is BGR in memory order; drop an alpha channel if present
-        image = array[:, :, :3] if array.ndim == 3 else cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
-        frame = Frame(image, self._index, time.monotonic())
+        # picamera2's "RGB888" is BGR in memory order; other formats are converted by the reader
+        frame = Frame(array, self._index, time.monotonic())
         self._index += 1
         return frame
 

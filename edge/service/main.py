@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from edge.access.event import AccessEvent
 from edge.capture import open_source
@@ -141,8 +142,10 @@ class Running:
 
 
 @contextmanager
-def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> Iterator[Running]:
-    """Everything the loop needs, opened in order and closed in reverse."""
+def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None,
+             stop: threading.Event | None = None) -> Iterator[Running]:
+    """Everything the loop needs, opened in order and closed in reverse; ``stop`` ends the
+    capture's waits (reopen backoff) as soon as it is set."""
     with ExitStack() as stack:
         analyzer = FaceAnalyzer(settings.vision)
         gallery = GalleryStore.from_settings(settings)
@@ -182,8 +185,10 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None) -> 
         if server is not None:
             stack.callback(server.stop)
         source = open_source(settings.camera)
-        reader = FrameReader(source, reopen_initial_s=settings.camera.reopen_initial_s,
-                             reopen_max_s=settings.camera.reopen_max_s).start()
+        camera = settings.camera
+        reader = FrameReader(source, reopen_initial_s=camera.reopen_initial_s,
+                             reopen_max_s=camera.reopen_max_s,
+                             reopen_deadline_s=camera.reopen_deadline_s or None, stop=stop).start()
         stack.callback(reader.stop)
         sensors = Sensors.open(settings.camera) if settings.vision.pad.enabled else None
         if sensors is not None:
@@ -199,11 +204,25 @@ def run(settings: Settings, *, extra_sinks: list[EventSink] | None = None,
     if demo.is_demo(settings):
         settings = demo.demo_settings(settings)
         log.info("no camera configured: playing the bundled demo clip with a demo gallery")
+    if settings.access.schedules:
+        log.info("schedules follow the time zone %s (now %s there); log and event times are UTC",
+                 settings.access.timezone or "of the host", datetime.now().astimezone(
+                     settings.access.zone).strftime("%a %H:%M %Z"))
     stop = threading.Event()
+    starting = True
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+        if starting:  # loading models or waiting on a device: unwind now, closing what is open
+            raise SystemExit(0)
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     heartbeat = watchdog.Heartbeat(settings.service.watchdog_stall_s)
-    with assemble(settings, extra_sinks) as running:
+    with assemble(settings, extra_sinks, stop) as running:
+        starting = False
+        if stop.is_set():
+            return 0
         watchdog.ready()
         heartbeat.start()
         try:
