@@ -4,6 +4,7 @@ good ends the process with the reason instead of a door running blind on a fed w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -66,10 +67,8 @@ reopen_max_s = 1.0
         deadline = time.monotonic() + timeout
         while message not in self.messages:
             assert time.monotonic() < deadline and self.proc.poll() is None, self.text
-            try:
+            with contextlib.suppress(TimeoutError):
                 self.messages.append(self.notify.recv(256).decode())
-            except TimeoutError:
-                pass
 
     def wait_logged(self, text: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -98,15 +97,16 @@ reopen_max_s = 1.0
 
 
 @pytest.fixture
-def launch(tmp_path: Path) -> Iterator[type[Appliance]]:
+def launch(tmp_path: Path) -> Iterator[Callable[..., Appliance]]:
+    """Start ``edge run`` on a [camera.source] body; killed at the end if still running."""
     started: list[Appliance] = []
 
-    def make(source: str, **kwargs: Path) -> Appliance:
-        appliance = Appliance(tmp_path, source, **kwargs)
+    def make(source: str, pythonpath: Path | None = None) -> Appliance:
+        appliance = Appliance(tmp_path, source, pythonpath=pythonpath)
         started.append(appliance)
         return appliance
 
-    yield make  # type: ignore[misc]
+    yield make
     for appliance in started:
         appliance.close()
 
