@@ -19,15 +19,21 @@ MODELS_SRC=""
 WITH_MOSQUITTO=0
 ENABLE=1
 PYTHON="${PYTHON:-python3}"
+DEVICE_ID=""
+ALLOW_DEFAULT_ID=0
+# Host names that images ship with: as device ids they would collide between doors.
+DEFAULT_HOSTNAMES=" raspberrypi localhost ubuntu debian jetson nvidia tegra-ubuntu dietpi "
 
 usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
     cat <<'EOF'
 
 Options:
   --wheelhouse DIR     install the package offline from DIR (pip --no-index --find-links)
   --models DIR         models to copy (default: the bundle's or repository's models/)
   --platform NAME      pi, jetson or generic (default: detected)
+  --device-id ID       this door's id (MQTT client id, topics; default: the host name)
+  --allow-default-id   accept an image's default host name (raspberrypi, ...) as the id
   --with-mosquitto     also install a local Mosquitto broker, set up safely: loopback only, a
                        random password per role, the ACL (only the appliance publishes door
                        commands); the appliance's settings point at it
@@ -46,6 +52,8 @@ while [ $# -gt 0 ]; do
         --wheelhouse) WHEELHOUSE="${2:?--wheelhouse needs a directory}"; shift 2 ;;
         --models) MODELS_SRC="${2:?--models needs a directory}"; shift 2 ;;
         --platform) PLATFORM="${2:?--platform needs pi, jetson or generic}"; shift 2 ;;
+        --device-id) DEVICE_ID="${2:?--device-id needs an id}"; shift 2 ;;
+        --allow-default-id) ALLOW_DEFAULT_ID=1; shift ;;
         --with-mosquitto) WITH_MOSQUITTO=1; shift ;;
         --no-enable) ENABLE=0; shift ;;
         --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
@@ -92,15 +100,34 @@ LOGS="$ROOT/var/log/edge"
 UNIT="$ROOT/etc/systemd/system/edge.service"
 DOOR_UNIT="$ROOT/etc/systemd/system/edge-door.service"
 
+# Each door needs its own id (MQTT client id and topics): the host name, unless it is an image's
+# default — two doors called raspberrypi take each other's broker session over and over.
+if [ ! -f "$ETC/edge.toml" ]; then
+    if [ -z "$DEVICE_ID" ]; then
+        DEVICE_ID="$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '-')"
+        case "$DEFAULT_HOSTNAMES" in
+            *" $DEVICE_ID "*) [ "$ALLOW_DEFAULT_ID" = 1 ] || die "the host name '$DEVICE_ID' is an \
+image's default: a second door with it would knock this one off the broker. Give this door its \
+own id (--device-id front-door, or set a host name with hostnamectl), or keep it with --allow-default-id" ;;
+        esac
+    fi
+    [[ "$DEVICE_ID" =~ ^[A-Za-z0-9_-]+$ ]] || die "--device-id: letters, digits, '-' and '_' only, not '$DEVICE_ID'"
+fi
+
 say "platform $PLATFORM; installing into ${ROOT:-/}"
 if [ "$DRY_RUN" = 1 ]; then say "dry run: printing every action, changing nothing"; fi
 if [ -n "$ROOT" ]; then say "under --root: apt, users, chown and systemctl are skipped"; fi
 
 # 1. System packages.
 packages=(python3-venv python3-pip ca-certificates)
-if [ "$PLATFORM" = pi ]; then packages+=(python3-picamera2); fi
+if [ "$PLATFORM" = pi ]; then packages+=(python3-picamera2 python3-lgpio); fi
 if [ "$WITH_MOSQUITTO" = 1 ]; then packages+=(mosquitto mosquitto-clients); fi
 host apt-get update -qq
+if [ "$PLATFORM" = pi ] && [ -z "$ROOT" ] && [ "$DRY_RUN" = 0 ] \
+    && ! apt-cache show python3-picamera2 >/dev/null 2>&1; then
+    die "--platform pi needs Raspberry Pi OS's apt archive (python3-picamera2 is not in this \
+system's sources): on plain Debian or Ubuntu use --platform generic with a USB camera"
+fi
 host env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 
 # 2. The service's user and groups (video for cameras, gpio for the door relay).
@@ -131,11 +158,27 @@ if [ -x "$VENV/bin/python" ]; then
 else
     run "$PYTHON" -m venv "${venv_flags[@]}" "$VENV"
 fi
+# On the Pi the venv shares the OS's packages (picamera2, simplejpeg, libcamera's bindings), all
+# compiled against the OS's numpy (1.24 on Bookworm). A numpy 2 installed into the venv (pulled
+# by a recent opencv-python-headless) would shadow it and break each of them with "numpy.dtype
+# size changed". So the OS's numpy stays the only one: it is pinned as a requirement, which it
+# already meets, and pip picks the opencv/onnxruntime releases that work with it.
+keep_numpy=()
+extras=""
+if [ "$PLATFORM" = pi ]; then
+    extras="[door]"  # gpiozero drives the relay of `edge door` (pin factory lgpio from apt)
+    os_numpy="$("$PYTHON" -c 'import numpy; print(numpy.__version__)' 2>/dev/null || true)"
+    if [ -n "$os_numpy" ]; then
+        say "keeping the system's numpy $os_numpy (apt-built modules need it)"
+        keep_numpy=("numpy==$os_numpy")
+    fi
+fi
 if [ -n "$WHEELHOUSE" ]; then
-    run "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$WHEELHOUSE" --upgrade edge-face-door
+    run "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$WHEELHOUSE" --upgrade \
+        "edge-face-door$extras" "${keep_numpy[@]}"
 else
     run "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    run "$VENV/bin/python" -m pip install --quiet --upgrade "$SRC"
+    run "$VENV/bin/python" -m pip install --quiet --upgrade "$SRC$extras" "${keep_numpy[@]}"
 fi
 
 # 5. Models, documentation.
@@ -152,12 +195,10 @@ if [ -f "$ETC/edge.toml" ]; then
     say "keeping $ETC/edge.toml"
 else
     FRESH_CONFIG=1
-    run "$VENV/bin/edge" config example --output "$ETC/edge.toml"
-    # Each device needs its own id (MQTT client id and topics): the host name, not the example's.
-    device_id="$(hostname -s 2>/dev/null | tr -c 'A-Za-z0-9_\n-' '-')"
-    if [ -n "$device_id" ]; then
-        run sed -i "0,/^id = \"door-1\"\$/s//id = \"$device_id\"/" "$ETC/edge.toml"
-    fi
+    source=opencv
+    if [ "$PLATFORM" = pi ]; then source=picamera2; fi
+    run "$VENV/bin/edge" config example --source "$source" --output "$ETC/edge.toml"
+    run sed -i "0,/^id = \"door-1\"\$/s//id = \"$DEVICE_ID\"/" "$ETC/edge.toml"
 fi
 
 # 6b. A local Mosquitto, safe by default (deploy/mosquitto/local.conf): nobody without a password
@@ -203,9 +244,7 @@ fi
 
 run chmod 0640 "$ETC/edge.toml"
 host chown root:edge "$ETC/edge.toml"
-if [ "$DRY_RUN" = 0 ]; then
-    find "$ETC/secrets" -type f -exec chmod 0640 {} +
-fi
+run find "$ETC/secrets" -type f -exec chmod 0640 {} +
 host find "$ETC/secrets" -type f -exec chown root:edge {} +
 
 # 7. The units: the appliance (enabled), and the door agent (for a door relay wired to this

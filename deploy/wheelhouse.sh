@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
         --target) TARGET="${2:?--target needs pi, jetson or host}"; shift 2 ;;
         --out) OUT_DIR="${2:?--out needs a directory}"; shift 2 ;;
         --dry-run) DRY_RUN=1; shift ;;
-        -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
                    printf '\nOptions: --target pi|jetson|host, --out DIR (default dist/), --dry-run\n'; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -36,8 +36,13 @@ manylinux_up_to() {  # GLIBC_MINOR ARCH
     printf -- '--platform manylinux2014_%s ' "$2"
     for ((minor = 17; minor <= $1; minor++)); do printf -- '--platform manylinux_2_%d_%s ' "$minor" "$2"; done
 }
+# The Pi keeps Raspberry Pi OS's numpy 1.24 (install.sh explains why): its bundle holds the door
+# extra and releases of opencv/onnxruntime that work with numpy 1.x.
+extras=""
+pins=()
 case "$TARGET" in
-    pi) read -ra cross <<<"$(manylinux_up_to 36 aarch64) --python-version 3.11 --implementation cp" ;;
+    pi) read -ra cross <<<"$(manylinux_up_to 36 aarch64) --python-version 3.11 --implementation cp"
+        extras="[door]"; pins=("numpy<2") ;;
     jetson) read -ra cross <<<"$(manylinux_up_to 35 aarch64) --python-version 3.10 --implementation cp" ;;
     host) cross=() ;;
     *) die "--target: pi, jetson or host, not $TARGET" ;;
@@ -55,14 +60,19 @@ BUNDLE="$OUT_DIR/$NAME"
 
 run rm -rf "$BUNDLE"
 run mkdir -p "$BUNDLE/wheels" "$BUNDLE/deploy" "$BUNDLE/systemd" "$BUNDLE/docs" "$BUNDLE/models"
+# pip from a throw-away venv: the system Python of Debian and Raspberry Pi OS has none.
+TOOLS="$OUT_DIR/.wheelhouse-venv"
+[ -x "$TOOLS/bin/python" ] || run "$PYTHON" -m venv "$TOOLS"
+PIP=("$TOOLS/bin/python" -m pip)
 # The package is pure Python: one wheel for every platform. Its dependencies are per platform.
-run "$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$BUNDLE/wheels" "$REPO"
+run "${PIP[@]}" wheel --quiet --no-deps --wheel-dir "$BUNDLE/wheels" "$REPO"
 if [ "$DRY_RUN" = 0 ]; then
     wheel="$(ls "$BUNDLE"/wheels/edge_face_door-*.whl)"
 else
     wheel="$BUNDLE/wheels/edge_face_door-$VERSION-py3-none-any.whl"
 fi
-run "$PYTHON" -m pip download --quiet --only-binary=:all: "${cross[@]}" --dest "$BUNDLE/wheels" "$wheel"
+run "${PIP[@]}" download --quiet --only-binary=:all: "${cross[@]}" --dest "$BUNDLE/wheels" \
+    "$wheel$extras" "${pins[@]}"
 
 for item in "$REPO"/models/*; do
     case "$(basename "$item")" in tools|rebuild.sh) continue ;; esac

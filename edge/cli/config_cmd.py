@@ -39,9 +39,11 @@ def check(app: AppContext) -> None:
 @config.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
-def example(output: Path | None) -> None:
+@click.option("--source", type=click.Choice(["opencv", "picamera2", "folder"]), default="opencv",
+              show_default=True, help="The frame source whose keys [camera.source] shows.")
+def example(output: Path | None, source: str) -> None:
     """Write a commented example settings file with every key and its default."""
-    text = render(example_settings(), commented=True)
+    text = render(example_settings(source), commented=True)
     if output is None:
         click.echo(text, nl=False)
     else:

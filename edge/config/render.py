@@ -145,11 +145,13 @@ def render(settings: Settings, *, commented: bool) -> str:
     return text
 
 
-def example_settings() -> Settings:
-    """Defaults, with the machine-dependent ones replaced by the installed appliance's values."""
+def example_settings(source: str = "opencv") -> Settings:
+    """Defaults, with the machine-dependent ones replaced by the installed appliance's values;
+    ``source``: the frame source plug-in whose keys the example shows (its ``type``)."""
     return Settings.model_validate(
         {
             "device": {"id": "door-1"},
+            "camera": {"source": {"type": source}},
             "service": {"state_dir": "/var/lib/edge"},
             "vision": {"models_dir": "/opt/edge/models"},
         }

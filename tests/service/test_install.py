@@ -31,10 +31,10 @@ INSTALL = REPO / "deploy" / "install.sh"
 UNINSTALL = REPO / "deploy" / "uninstall.sh"
 
 
-def run(script: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(script: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EDGE_", "PIP_", "VIRTUAL_ENV"))}
     return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, env=env,
-                          timeout=180)
+                          timeout=timeout)
 
 
 def tree(root: Path) -> dict[str, tuple[int, bytes | None]]:
@@ -95,7 +95,8 @@ def test_dry_run_prints_every_action_and_changes_nothing(tmp_path: Path) -> None
     assert "useradd --system --gid edge" in out
     assert f"-m venv --system-site-packages {tmp_path}/opt/edge/venv" in out
     assert f"install -m 0644 {REPO}/systemd/edge.service {tmp_path}/etc/systemd/system/edge.service" in out
-    assert f"config example --output {tmp_path}/etc/edge/edge.toml" in out
+    assert f"config example --source picamera2 --output {tmp_path}/etc/edge/edge.toml" in out
+    assert f"find {tmp_path}/etc/edge/secrets -type f -exec chmod 0640" in out  # shown, not skipped
     assert f"cp -R {REPO}/models/manifest.json {tmp_path}/opt/edge/models/" in out
     assert "models/tools" not in out
 
