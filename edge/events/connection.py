@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, LogLevel, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 30
+# MQTT 5 DISCONNECT reason 0x8E: another client connected with our client id (Mosquitto: "session
+# taken over"). Brokers that just close the old socket (Mosquitto 2.0.11, MQTT 3.1.1) show the same
+# fault as connections lost within seconds of connecting, over and over.
+SESSION_TAKEN_OVER = 142
+SHORT_LIVED_S = 5.0
+FLAPPING_BACKOFF_MAX_S = 300
+_paho_log = logging.getLogger("paho")
 ONLINE, OFFLINE = "online", "offline"
 # CONNACK codes of a broker that does not speak MQTT 5: 3.1.1's "unacceptable protocol
 # version" and 5's "unsupported protocol version".
@@ -88,6 +96,9 @@ class MqttConnection:
         self._connected = threading.Event()
         self._last_refusal: str | None = None
         self._stopping = False
+        self._connected_at = 0.0
+        self._short_lived = 0  # connections in a row lost within SHORT_LIVED_S (or taken over)
+        self._unreachable_told = False
         self.on_connect: list[Callable[[], None]] = []
         self.on_connection_lost: list[Callable[[], None]] = []
         self.on_ack: Callable[[int, bool], None] | None = None
@@ -143,7 +154,8 @@ class MqttConnection:
 
     def _build_client(self) -> paho.Client:
         client = new_client(self.settings, self.identity.client_id, self._protocol, self._password)
-        client.enable_logger(logging.getLogger("paho"))
+        client.on_log = self._on_paho_log
+        client.on_connect_fail = self._on_connect_fail
         client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         client.will_set(self.identity.availability_topic, OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect
@@ -159,6 +171,8 @@ class MqttConnection:
             self._refused(reason)
             return
         self._last_refusal = None
+        self._unreachable_told = False
+        self._connected_at = time.monotonic()
         log.info("mqtt: connected to %s:%d as %s (MQTT %s)", self.settings.host, self.settings.port,
                  self.identity.client_id, "5" if self.is_v5 else "3.1.1")
         client.publish(self.identity.availability_topic, ONLINE, qos=1, retain=True)
@@ -192,9 +206,47 @@ class MqttConnection:
         was_connected = self._connected.is_set()
         self._connected.clear()
         if was_connected and not self._stopping:
-            log.warning("mqtt: connection lost (%s); reconnecting with backoff", reason)
+            self._back_off_if_flapping(client, reason)
             for callback in self.on_connection_lost:
                 callback()
+
+    def _back_off_if_flapping(self, client: paho.Client, reason: ReasonCode) -> None:
+        """Say why the connection was lost; wait longer each time it is lost right after connecting.
+
+        paho restarts its backoff at every successful connect, so two devices sharing a client id
+        would take the session from each other every second, forever.
+        """
+        lived_s = time.monotonic() - self._connected_at
+        taken_over = reason.value == SESSION_TAKEN_OVER
+        self._short_lived = self._short_lived + 1 if taken_over or lived_s < SHORT_LIVED_S else 0
+        delay = min(RECONNECT_MIN_S * 2 ** self._short_lived, FLAPPING_BACKOFF_MAX_S)
+        client.reconnect_delay_set(delay, max(delay, RECONNECT_MAX_S))
+        client_id = self.identity.client_id
+        if taken_over:
+            log.error("mqtt: the broker gave our session to another client with the client id %r: "
+                      "two devices share it (device.id or mqtt.client_id); give each its own. "
+                      "Reconnecting in %d s", client_id, delay)
+        elif self._short_lived >= 2:
+            log.error("mqtt: connection lost %.1f s after connecting (%s), %d times in a row: does "
+                      "another device use the client id %r (the same device.id)? Reconnecting in "
+                      "%d s", lived_s, reason, self._short_lived, client_id, delay)
+        else:
+            log.warning("mqtt: connection lost (%s); reconnecting in %d s", reason, delay)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: object) -> None:
+        """The broker cannot be reached: said once per outage; paho retries with backoff."""
+        if not self._unreachable_told:
+            log.warning("mqtt: broker %s:%d not reachable; retrying with backoff (events wait in "
+                        "the outbox)", self.settings.host, self.settings.port)
+            self._unreachable_told = True
+
+    def _on_paho_log(self, client: paho.Client, userdata: object, level: int, text: str) -> None:
+        """paho's own log, with its error lines about a broker not there yet kept to DEBUG:
+        waiting for a broker is normal, and :meth:`_on_connect_fail` says it once."""
+        python_level = paho.LOGGING_LEVEL[LogLevel(level)]
+        if level == LogLevel.MQTT_LOG_ERR and not self.connected:
+            python_level = logging.DEBUG
+        _paho_log.log(python_level, text)
 
     def _on_publish(self, client: paho.Client, userdata: object, mid: int, reason: ReasonCode,
                     properties: Properties | None) -> None:
