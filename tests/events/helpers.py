@@ -24,6 +24,7 @@ class Received:
     payload: bytes
     retain: bool
     expiry_s: int | None = None  # MQTT 5 message expiry interval, if the publisher set one
+    redelivered: bool = False  # DUP: the broker sent it to this subscriber before, unacknowledged
 
     def json(self) -> Any:
         return json.loads(self.payload)
@@ -65,7 +66,8 @@ class Subscriber:
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self._cond:
             expiry = getattr(msg.properties, "MessageExpiryInterval", None)
-            self.messages.append(Received(msg.topic, bytes(msg.payload), bool(msg.retain), expiry))
+            self.messages.append(Received(msg.topic, bytes(msg.payload), bool(msg.retain), expiry,
+                                          bool(msg.dup)))
             self._cond.notify_all()
 
     def on(self, topic: str) -> list[Received]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -51,40 +50,42 @@ def test_events_made_while_the_broker_is_down_arrive_once_it_is_up(tmp_path: Pat
 
 
 def test_a_broker_killed_mid_stream_loses_nothing_and_keeps_the_order(tmp_path: Path) -> None:
+    """The kill lands at a chosen point, not a race: a quarter delivered, a quarter sent to a
+    frozen broker (in flight, never acknowledged) when it is killed, a quarter made during the
+    outage, a quarter while reconnecting."""
     n = 300
     broker = Broker(tmp_path, persistent=True).start()
     subscriber = building_system(broker)
     sink = MqttSink(settings_for(broker, tmp_path))
     events = [access_event() for _ in range(n)]
-    done = threading.Event()
-
-    def produce() -> None:
-        for event in events:
-            sink.handle(event)
-            time.sleep(0.004)
-        done.set()
-
-    producer = threading.Thread(target=produce)
+    delivered, in_flight, outage, reconnecting = (events[i:i + n // 4] for i in range(0, n, n // 4))
     try:
         assert sink.connection.wait_connected(5)
-        producer.start()
-        assert subscriber.wait_for(lambda: len(ids_of(subscriber)) >= n // 4)
+        for event in delivered:
+            sink.handle(event)
+        assert subscriber.wait_for(lambda: len(set(ids_of(subscriber))) == len(delivered))
+        broker.freeze()
+        for event in in_flight:
+            sink.handle(event)
         broker.stop()
-        before_kill = len(set(ids_of(subscriber)))
-        assert wait_until(lambda: sink.backlog >= 20), "events made during the outage wait in the outbox"
-        assert not done.is_set(), "the stream must still be running while the broker is down"
+        for event in outage:
+            sink.handle(event)
+        assert sink.backlog >= len(in_flight) + len(outage), "unacknowledged events wait in the outbox"
+        assert set(ids_of(subscriber)) == {e.id for e in delivered}
         broker.start()
-        producer.join()
-        assert subscriber.wait_for(lambda: len(set(ids_of(subscriber))) == n, 20), \
+        for event in reconnecting:  # handed over while the sink reconnects in the background
+            sink.handle(event)
+        assert subscriber.wait_for(lambda: len(set(ids_of(subscriber))) == n, 60), \
             f"{n - len(set(ids_of(subscriber)))} of {n} events lost"
         received = ids_of(subscriber)
-        assert 0 < before_kill < n
         assert first_seen(received) == [e.id for e in events]
         # Repeats: the events acknowledged just before the crash, published again (bounded).
-        assert len(received) - n <= RECENT_KEEP + 1
+        # Not counted: the broker's own redeliveries (DUP) of what the subscriber's lost PUBACKs
+        # left unacknowledged in its session, which depend on the kill's timing, not the sink.
+        published = [m for m in subscriber.on(ACCESS) if not m.redelivered]
+        assert len(published) - n <= RECENT_KEEP + 1
         assert wait_until(lambda: sink.backlog == 0)
     finally:
-        done.wait(10)
         subscriber.close()
         sink.close()
         broker.stop()

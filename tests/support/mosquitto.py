@@ -11,6 +11,7 @@ import datetime
 import getpass
 import ipaddress
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -147,8 +148,13 @@ class Broker:
                 time.sleep(0.05)
         raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout}s")
 
+    def freeze(self) -> None:
+        """Stop the broker's process where it is (SIGSTOP): it acknowledges nothing from now on."""
+        assert self.process is not None and self.process.poll() is None
+        self.process.send_signal(signal.SIGSTOP)
+
     def stop(self) -> None:
-        """Kill the broker abruptly (as a crash or power cut would)."""
+        """Kill the broker abruptly (as a crash or power cut would), frozen or not."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
