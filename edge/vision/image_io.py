@@ -1,137 +1,63 @@
 """Safe image decoding: every bad input becomes :class:`BadImage` with a reason, never a crash.
 
-The dimensions are read from the file's header and checked *before* decoding, so a small file
-claiming 100000 x 100000 pixels is refused without allocating the frame. OpenCV silently decodes
-a JPEG cut short (the missing part turns grey), so a JPEG must also carry its end-of-image marker
-after the scan data.
+Pillow reads the header alone (``Image.open``), so a small file claiming 100000 x 100000 pixels
+is refused before any pixel is allocated (our ``max_pixels``, and Pillow's own
+``DecompressionBombError``); it refuses files cut short when decoding, and
+``ImageOps.exif_transpose`` applies the EXIF orientation of every format (JPEG, PNG, WebP, TIFF)
+— phone photos are often stored sideways with an orientation tag.
+
+OpenCV keeps the decode where it is faster (measured in docs/vision.md: JPEG and WebP without an
+orientation to apply). It decodes a JPEG cut short into a partly grey picture without a word, so
+that path is taken only for a JPEG that ends with its end-of-image marker; anything else goes
+through Pillow, which says the file is truncated.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from edge.errors import BadImage
 
-_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-_JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
+FORMATS = ("JPEG", "PNG", "BMP", "GIF", "WEBP", "TIFF")
+_OPENCV_FASTER = {"JPEG", "WEBP"}  # docs/vision.md, "Decoding"
+_JPEG_EOI = b"\xff\xd9"
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the frame header; also checks the end-of-image marker."""
-    pos, size = 2, None
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            raise BadImage("corrupt JPEG: bad marker")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
-            pos += 2
-            continue
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if marker in _JPEG_SOF and pos + 9 <= len(data):
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            size = (width, height)
-        if marker == _JPEG_SOS:
-            if size is None:
-                raise BadImage("corrupt JPEG: scan data before the frame header")
-            if data.rfind(b"\xff\xd9", pos) < 0:
-                raise BadImage("truncated JPEG: no end-of-image marker (file cut short?)")
-            return size
-        pos += 2 + length
-    raise BadImage("truncated JPEG: the file ends inside its headers")
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        raise BadImage("corrupt PNG: no IHDR header")
-    width, height = struct.unpack(">II", data[16:24])
-    if data.rfind(b"IEND", 33) < 0:
-        raise BadImage("truncated PNG: no IEND chunk (file cut short?)")
-    return width, height
-
-
-def _gif_size(data: bytes) -> tuple[int, int]:
-    if len(data) < 10:
-        raise BadImage("truncated GIF header")
-    width, height = struct.unpack("<HH", data[6:10])
-    return width, height
-
-
-def _bmp_size(data: bytes) -> tuple[int, int]:
-    if len(data) < 26:
-        raise BadImage("truncated BMP header")
-    (header_size,) = struct.unpack("<I", data[14:18])
-    if header_size == 12:
-        width, height = struct.unpack("<HH", data[18:22])
-        return width, height
-    width, height = struct.unpack("<ii", data[18:26])
-    return abs(width), abs(height)
-
-
-def _webp_size(data: bytes) -> tuple[int, int]:
-    chunk = data[12:16]
-    if chunk == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X" and len(data) >= 30:
-        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    raise BadImage("corrupt WebP header")
-
-
-def _tiff_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the first image directory (tags 256 and 257)."""
-    order = "<" if data[:2] == b"II" else ">"
+def _open(data: bytes) -> Image.Image:
+    """The image's header, parsed by Pillow; :class:`BadImage` for anything but a sane image."""
+    if not data:
+        raise BadImage("empty file")
     try:
-        (offset,) = struct.unpack(order + "I", data[4:8])
-        (count,) = struct.unpack(order + "H", data[offset : offset + 2])
-        dims: dict[int, int] = {}
-        for k in range(count):
-            entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
-            tag, kind = struct.unpack(order + "HH", entry[:4])
-            if tag in (256, 257):
-                fmt = "H" if kind == 3 else "I"
-                dims[tag] = struct.unpack(order + fmt, entry[8 : 8 + struct.calcsize(fmt)])[0]
-        return dims[256], dims[257]
-    except (struct.error, KeyError) as exc:
-        raise BadImage("corrupt TIFF header: no image dimensions") from exc
-
-
-def _format_and_size(data: bytes) -> tuple[str, tuple[int, int]]:
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpeg", _jpeg_size(data)
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png", _png_size(data)
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif", _gif_size(data)
-    if data[:2] == b"BM":
-        return "bmp", _bmp_size(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp", _webp_size(data)
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff", _tiff_size(data)
-    raise BadImage("not an image (supported: JPEG, PNG, BMP, GIF, WebP, TIFF)")
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except Image.DecompressionBombError as exc:
+        raise BadImage(f"image too large: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise BadImage(f"not an image (supported: {', '.join(FORMATS)})") from exc
+    except (OSError, SyntaxError, ValueError) as exc:  # a header Pillow cannot make sense of
+        raise BadImage(f"corrupt image header: {exc}") from exc
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise BadImage(f"{image.format} header gives an empty image ({width}x{height})")
+    return image
 
 
 def image_size(data: bytes) -> tuple[int, int]:
     """(width, height) read from the header alone; :class:`BadImage` if not a sane image."""
-    if not data:
-        raise BadImage("empty file")
-    return _format_and_size(data)[1]
+    width, height = _open(data).size
+    return width, height
 
 
 def _to_bgr(image: np.ndarray) -> np.ndarray:
+    """8-bit BGR from what a decoder gives: grey, BGR(A), 16-bit or float samples."""
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
-    elif image.dtype != np.uint8:  # float TIFF and the like: stretch the range
+    elif image.dtype != np.uint8:  # float or 32-bit TIFF and the like: stretch the range
         low, high = float(image.min()), float(image.max())
         image = ((image - low) * (255.0 / max(high - low, 1e-12))).astype(np.uint8)
     if image.ndim == 2 or image.shape[2] == 1:
@@ -143,31 +69,46 @@ def _to_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def _pillow_pixels(image: Image.Image) -> np.ndarray:
+    """Decode with Pillow, upright, as an array in OpenCV's channel order (grey, BGR or BGRA)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode.startswith("I;16"):
+        return np.asarray(image).astype(np.uint16)  # native byte order
+    if image.mode in ("L", "I", "F"):
+        return np.asarray(image)
+    rgb = np.asarray(image.convert("RGBA" if image.has_transparency_data else "RGB"))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGBA2BGRA if rgb.shape[2] == 4 else cv2.COLOR_RGB2BGR)
+
+
 def decode_image(data: bytes, *, max_pixels: int) -> np.ndarray:
-    """Decode an encoded image into a BGR uint8 (H, W, 3) array.
+    """Decode an encoded image into a BGR uint8 (H, W, 3) array, upright.
 
     Grey and IR single-channel images become three equal channels, RGBA is composited over
-    black, 16-bit samples are scaled to 8 bits, JPEG EXIF orientation is applied.
+    black, 16-bit samples are scaled to 8 bits, the EXIF orientation is applied (every format).
     Raises :class:`BadImage` (empty, not an image, truncated, absurd dimensions, undecodable).
     """
-    if not data:
-        raise BadImage("empty file")
-    kind, (width, height) = _format_and_size(data)
-    if width <= 0 or height <= 0:
-        raise BadImage(f"{kind.upper()} header gives an empty image ({width}x{height})")
+    image = _open(data)
+    kind = image.format or "image"
+    width, height = image.size
     if width * height > max_pixels:
-        raise BadImage(
-            f"image too large: {width}x{height} = {width * height} pixels (limit {max_pixels})"
-        )
-    # JPEG: let OpenCV apply the EXIF orientation; the others may carry alpha or 16 bits
-    flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if kind == "jpeg" else cv2.IMREAD_UNCHANGED
+        raise BadImage(f"image too large: {width}x{height} = {width * height} pixels (limit {max_pixels})")
+    complete = kind != "JPEG" or data.rstrip(b"\0").endswith(_JPEG_EOI)
     try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+        upright = image.getexif().get(ExifTags.Base.Orientation, 1) == 1  # PNG: may decode
+        if kind in _OPENCV_FASTER and upright and complete:
+            pixels = cv2.imdecode(np.frombuffer(data, np.uint8),
+                                  cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+        else:
+            pixels = _pillow_pixels(image)
     except cv2.error as exc:
-        raise BadImage(f"cannot decode {kind.upper()}: {exc.msg.strip()}") from exc
-    if image is None or image.size == 0:
-        raise BadImage(f"cannot decode {kind.upper()} (corrupt or unsupported variant)")
-    return _to_bgr(image)
+        raise BadImage(f"cannot decode {kind}: {exc.msg.strip()}") from exc
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:  # "image file is truncated", ...
+        if "truncated" in str(exc):
+            raise BadImage(f"truncated {kind}: {exc} (file cut short?)") from exc
+        raise BadImage(f"cannot decode {kind}: {exc}") from exc
+    if pixels is None or pixels.size == 0:
+        raise BadImage(f"cannot decode {kind} (corrupt or unsupported variant)")
+    return _to_bgr(pixels)
 
 
 def read_image(path: Path | str, *, max_pixels: int) -> np.ndarray:
@@ -180,39 +121,3 @@ def read_image(path: Path | str, *, max_pixels: int) -> np.ndarray:
         return decode_image(data, max_pixels=max_pixels)
     except BadImage as exc:
         raise BadImage(f"{path}: {exc}") from exc
-
-
-def is_animated_gif(data: bytes) -> bool:
-    """True for a GIF holding more than one frame (walks the block structure, decodes nothing)."""
-    if data[:6] not in (b"GIF87a", b"GIF89a") or len(data) < 13:
-        return False
-    pos = 13
-    if data[10] & 0x80:  # global colour table
-        pos += 3 * (2 ** ((data[10] & 0x07) + 1))
-    frames = 0
-    while pos < len(data):
-        block = data[pos]
-        if block == 0x3B:  # trailer
-            break
-        if block == 0x21:  # extension: label, then sub-blocks
-            pos = _skip_sub_blocks(data, pos + 2)
-        elif block == 0x2C:  # image descriptor, optional local colour table, LZW size, data
-            frames += 1
-            if frames > 1:
-                return True
-            if pos + 10 > len(data):
-                break
-            flags = data[pos + 9]
-            pos += 10
-            if flags & 0x80:
-                pos += 3 * (2 ** ((flags & 0x07) + 1))
-            pos = _skip_sub_blocks(data, pos + 1)
-        else:
-            break
-    return False
-
-
-def _skip_sub_blocks(data: bytes, pos: int) -> int:
-    while pos < len(data) and data[pos]:
-        pos += data[pos] + 1
-    return pos + 1
