@@ -209,6 +209,8 @@ class DecisionEngine:
             pad=_pad_evidence(obs.pad) if obs.pad else None,
             latency_ms=round((obs.time - obs.track.first_seen) * 1000, 1),
             box=obs.box.as_list(),
+            quality_reasons=sorted({r for o in frames for r in o.quality_reasons})
+            if reason == "low_quality" else [],
         )
 
 

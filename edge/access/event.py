@@ -90,3 +90,7 @@ class AccessEvent(BaseModel):
     pad: PadEvidence | None = Field(None, description="Presentation-attack detection, when on")
     latency_ms: float | None = Field(None, description="First sighting of the track to decision")
     box: list[float] | None = Field(None, description="[x, y, w, h] of the face in the frame")
+    quality_reasons: list[str] = Field(
+        default_factory=list, description="low_quality: the gates that refused the face "
+        "(too_small, blurry, pose, too_dark, too_bright)",
+    )

@@ -13,17 +13,23 @@ before the loss (at most ``outbox.RECENT_KEEP``), then the rest in order.
 
 A subscriber therefore sees every event at least once, in order of first arrival, and drops
 the few repeats (after a broker or appliance crash) by event id.
+
+Each event goes out with ``delivered_at`` (UTC, when handed to the broker) and ``age_s`` (seconds
+since it was committed to the outbox): an event that waited out an outage says how old it is,
+so an automation can ignore a stale grant.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import time
+from datetime import datetime, timezone
 
 from edge.events.connection import MqttConnection
-from edge.events.outbox import Outbox
+from edge.events.outbox import Entry, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,15 @@ EXPIRE_EVERY_S = 60.0
 ACK_TIMEOUT_S = 30.0  # connected and no PUBACK this long: start again from the oldest entry
 REFUSED_PAUSE_S = 5.0  # the broker refused an event (MQTT 5 PUBACK reason): retry after this
 REPUBLISH_WINDOW_S = 5.0
+
+
+def as_delivered(entry: Entry, now: float) -> bytes:
+    """The entry's JSON event with ``delivered_at`` (ISO 8601 UTC) and ``age_s`` set for ``now``
+    (seconds since the epoch, the outbox's clock)."""
+    event = json.loads(entry.payload)
+    event["delivered_at"] = datetime.fromtimestamp(now, timezone.utc).isoformat()
+    event["age_s"] = round(max(0.0, now - entry.created), 3)
+    return json.dumps(event, separators=(",", ":")).encode()
 
 
 class OutboxPublisher:
@@ -71,7 +86,7 @@ class OutboxPublisher:
         if lost_at is not None:
             recent = self.outbox.acknowledged_between(lost_at - REPUBLISH_WINDOW_S, lost_at)
             for entry in recent:
-                self.connection.publish(entry.topic, entry.payload, qos=1)
+                self.connection.publish(entry.topic, as_delivered(entry, time.time()), qos=1)
             if recent:
                 log.info("outbox: published the last %d acknowledged event(s) again after a lost "
                          "connection", len(recent))
@@ -135,6 +150,6 @@ class OutboxPublisher:
         if not self._pending:
             self._last_progress = time.monotonic()
         for entry in self.outbox.after(self._last_handed, room):
-            info = self.connection.publish(entry.topic, entry.payload, qos=1)
+            info = self.connection.publish(entry.topic, as_delivered(entry, time.time()), qos=1)
             self._pending[info.mid] = entry.seq
             self._last_handed = entry.seq
