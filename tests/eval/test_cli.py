@@ -139,7 +139,8 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_edge(capsys, "bench", "--quick", "--json", "--threads", "1")
     assert code == 0
     figures = json.loads(out)
-    keys = {"per_face_ms", "detect_ms", "describe_ms", "search_ms", "fps", "rss_mb", "threads"}
+    keys = {"per_face_ms", "detect_ms", "describe_ms", "search_ms", "fps", "rss_mb", "run_rss_mb",
+            "threads"}
     assert keys <= figures.keys()
     assert figures["search_ms"].keys() == {"1000", "10000", "100000"}
     assert figures["threads"] == 1 and figures["clip"]["frames"] == 10
@@ -149,6 +150,7 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert pad["methods"] == ["rigid_motion", "print_frame"]
     assert 0 < pad["per_frame_ms"] <= pad["per_track_ms"]
     assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
+    assert 50 < figures["run_rss_mb"] <= 250  # edge run's budget on a Pi (issue 18)
 
 
 def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[str], lfw: Path,
