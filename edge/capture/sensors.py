@@ -20,7 +20,7 @@ from edge.capture import source_for
 from edge.capture.base import FrameSource
 from edge.capture.config import CameraSettings, DepthSourceConfig, SourceConfig
 from edge.capture.reader import FrameReader
-from edge.errors import SourceUnavailable, UserError
+from edge.errors import EdgeError, SourceUnavailable, UserError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,14 @@ class SensorFeed:
         """The sensor's current frame as (H, W) uint8, or None if it has none fresh enough."""
         if self.reader is None:
             return self._in_step()
-        frame = self.reader.next(timeout=0.0)
+        if self._failed:
+            return None
+        try:
+            frame = self.reader.next(timeout=0.0)
+        except EdgeError as exc:  # gone for good (the reader's deadline, a driver error)
+            log.warning("%s failed: %s; PAD fails closed", self.key, exc)
+            self._failed = True
+            return None
         if frame is not None:
             self._latest = (time.monotonic(), _grey(frame.image))
         if self._latest is None or time.monotonic() - self._latest[0] > self.max_age_s:
