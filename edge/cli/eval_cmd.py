@@ -44,7 +44,7 @@ def _calibration_file(settings: Settings, calibration: Path | None) -> Path | No
 
 
 def _table(settings: Settings, calibration: Path | None) -> FarTable:
-    return load_calibration(_calibration_file(settings, calibration), settings.vision.models_dir)
+    return load_calibration(_calibration_file(settings, calibration), settings.vision)
 
 
 def _emit(report: dict[str, Any], as_json: bool, text: str) -> None:
@@ -91,8 +91,7 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
     settings = app.settings
     listed = read_pairs(pairs_file, images)
     if calibrated:
-        threshold = load_accuracy_threshold(_calibration_file(settings, calibration),
-                                            settings.vision.models_dir)
+        threshold = load_accuracy_threshold(_calibration_file(settings, calibration), settings.vision)
     elif folds == 1 and threshold is None:
         table = _table(settings, calibration)
         threshold = table.threshold_for(far if far is not None else settings.access.max_false_accept).score
@@ -254,7 +253,8 @@ def pad_cmd(app: AppContext, bona_fide: Path, attacks: Path, as_json: bool, plot
 @click.command(name="calibrate")
 @click.option("--images", type=FOLDER, default=DEFAULT_LFW, show_default=True, help="LFW View 1 images.")
 @click.option("--pairs", "pairs_file", type=FILE, default=None, help="Default: IMAGES/pairsDevTrain.txt.")
-@click.option("--out", type=FILE, default=None, help="Default: next to the model (models/<descriptor>/).")
+@click.option("--out", type=FILE, default=None,
+              help="Default: the selected descriptor's table (models/<descriptor>/calibration*.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--site", is_flag=True, help="Calibrate this door instead: its gallery, its cohort and "
               "calibration.cohort_folder (or --cohort); writes the site calibration file.")
@@ -263,7 +263,7 @@ def pad_cmd(app: AppContext, bona_fide: Path, attacks: Path, as_json: bool, plot
 @pass_app
 def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: Path | None,
                   as_json: bool, site: bool, cohort: Path | None) -> None:
-    """Measure the local descriptor's table from threshold to false-accept rate and write it.
+    """Measure the selected descriptor's table from threshold to false-accept rate and write it.
 
     With --site, measure this door's own population instead (see edge.identify.local.site).
     """
@@ -279,7 +279,7 @@ def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: P
         raise BadInput(f"{pairs_file}: no pair list (--images DIR with pairsDevTrain.txt, or --pairs)")
     settings = app.settings
     document = measure(_analyzer(settings.vision), read_pairs(pairs_file, images), f"LFW {pairs_file.name}")
-    target = out or default_calibration_path(settings.vision.models_dir)
+    target = out or default_calibration_path(settings.vision)
     try:
         target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:

@@ -11,7 +11,7 @@ import cv2
 import pytest
 
 from edge.identify.local.calibration import load_calibration
-from edge.vision.config import DEFAULT_MODELS_DIR
+from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
 from edge.vision.image_io import read_image
 from tests.conftest import FIXTURES
 from tests.support.cli import run_edge
@@ -127,7 +127,7 @@ def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixt
     )
     code, out, _ = run_edge(capsys, "calibrate", "--images", str(lfw), "--out", str(out_file), "--json")
     assert code == 0
-    table = load_calibration(out_file, tmp_path)
+    table = load_calibration(out_file, VisionSettings())
     document = json.loads(out_file.read_text())
     assert document == json.loads(out)
     assert (document["n_genuine"], document["n_impostor"]) == (35, 14 * 13 // 2 - 35)

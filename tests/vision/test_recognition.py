@@ -10,7 +10,7 @@ import pytest
 from edge.access.config import AccessSettings
 from edge.identify.local.calibration import load_calibration
 from edge.identify.thresholds import Threshold
-from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
+from edge.vision.config import VisionSettings
 from edge.vision.pipeline import FaceAnalyzer
 from tests.vision.conftest import FACES, load
 
@@ -34,7 +34,7 @@ def embeddings(analyzer: FaceAnalyzer) -> dict[tuple[str, str], np.ndarray]:
 
 @pytest.fixture(scope="module")
 def threshold() -> Threshold:
-    table = load_calibration(None, DEFAULT_MODELS_DIR)
+    table = load_calibration(None, VisionSettings())
     return table.threshold_for(AccessSettings().max_false_accept)
 
 
