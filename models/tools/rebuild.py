@@ -138,9 +138,10 @@ def convert(work: Path) -> None:
         if b["kind"] == "ort-quantize":  # from a model built above
             parent = man["models"][m["source"]["model"]]
             built = out_root / m["source"]["model"] / parent["file"].split("/")[-1]
-            meta = [f"source=models/{parent['file']} (onnxruntime dynamic quantization)",
+            meta = [f"source=models/{parent['file']} (onnxruntime static quantization)",
                     f"license={m['license']['spdx']}", "built_by=models/rebuild.sh"]
-            subprocess.run([sys.executable, str(TOOLS / "quantize.py"), str(built), str(out),
+            chips = MODELS.parent / b["calibration_chips"]
+            subprocess.run([sys.executable, str(TOOLS / "quantize.py"), str(built), str(out), "--chips", str(chips),
                             *[arg for kv in meta for arg in ("--meta", kv)]], check=True, env=CONVERT_ENV)
             continue
         pkg = man["packages"][m["source"]["package"]]
