@@ -73,10 +73,13 @@ def eval_cmd() -> None:
 @click.option("--all-impostors", is_flag=True, help="AUC, EER, TAR@FAR against every different-person "
               "pair of the listed images (supports far lower rates than the list's own pairs).")
 @click.option("--no-cache", is_flag=True, help="Describe every image again (ignore the descriptor cache).")
+@click.option("--strangers", type=FOLDER, default=None, help="Also: a folder of photos of different people "
+              "(one photo or subfolder each); every pair is an impostor pair, scored at the calibration's "
+              "cuts for 1e-3 and 1e-4 (another population than the calibration's).")
 @pass_app
 def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold: float | None,
           calibrated: bool, far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
-          all_impostors: bool, no_cache: bool) -> None:
+          all_impostors: bool, no_cache: bool, strangers: Path | None) -> None:
     """Face verification on an LFW pair list: accuracy, AUC, EER, TAR at FAR 1e-2 and 1e-3."""
     from edge.eval.embeddings import embed_set
     from edge.eval.pairs import read_pairs
@@ -95,8 +98,8 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
     elif folds == 1 and threshold is None:
         table = _table(settings, calibration)
         threshold = table.threshold_for(far if far is not None else settings.access.max_false_accept).score
-    described = embed_set(_analyzer(settings.vision), [p for pair in listed for p in (pair.a, pair.b)],
-                          use_cache=not no_cache)
+    analyzer = _analyzer(settings.vision)
+    described = embed_set(analyzer, [p for pair in listed for p in (pair.a, pair.b)], use_cache=not no_cache)
     v = described.vectors
     scores = PairScores.of(listed, lambda a, b: float(v[a] @ v[b]))
     pool = None
@@ -116,7 +119,16 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
 
         impostor = scores.impostor if pool is None else pool
         plot_verification(scores.genuine, impostor, plot, f"{pairs_file.name}: {len(listed)} pairs")
-    _emit(report, as_json, format_report(report))
+    text = format_report(report)
+    if strangers is not None:
+        from edge.eval.strangers import DEFAULT_RATES, format_strangers, stranger_photos, stranger_report
+
+        identities = stranger_photos(strangers)
+        seen = embed_set(analyzer, list(identities), use_cache=not no_cache)
+        report["strangers"] = stranger_report(seen.vectors, identities, _table(settings, calibration),
+                                              DEFAULT_RATES, no_face=seen.no_face)
+        text += "\n" + format_strangers(report["strangers"], strangers)
+    _emit(report, as_json, text)
 
 
 @eval_cmd.command()

@@ -75,6 +75,33 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     assert code == 2 and '"accuracy_threshold" must be a number' in err
 
 
+def test_eval_pairs_strangers_counts_false_accepts_among_every_pair(capsys: pytest.CaptureFixture[str],
+                                                                     lfw: Path, tmp_path: Path) -> None:
+    strangers = tmp_path / "strangers"
+    strangers.mkdir()
+    for name, source in [("a.jpg", "Barack_Obama/1.jpg"), ("b.jpg", "Barack_Obama/2.jpg"),
+                         ("c.jpg", "Joe_Biden/1.jpg"), ("d.jpg", "Eileen_Collins/1.jpg")]:
+        shutil.copy(FACES / source, strangers / name)
+    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--folds", "2", "--json",
+            "--strangers", str(strangers))
+    # one photo per "stranger": the two of Obama are an impostor pair that passes every cut
+    code, out, _ = run_edge(capsys, *args)
+    assert code == 0
+    report = json.loads(out)["strangers"]
+    assert (report["n_images"], report["n_people"], report["n_impostor"]) == (4, 4, 6)
+    assert [r["far_promised"] for r in report["rates"]] == [1e-3, 1e-4]
+    assert [r["false_accepts"] for r in report["rates"]] == [1, 1]
+    assert report["rates"][0]["far_measured"] == pytest.approx(1 / 6)
+    # a subfolder is one person: the Obama pair is no longer an impostor pair
+    (strangers / "obama").mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        (strangers / name).rename(strangers / "obama" / name)
+    code, out, _ = run_edge(capsys, *args)
+    report = json.loads(out)["strangers"]
+    assert code == 0 and (report["n_people"], report["n_impostor"]) == (3, 5)
+    assert [r["false_accepts"] for r in report["rates"]] == [0, 0]
+
+
 def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], lfw: Path) -> None:
     bad = lfw / "bad.txt"
     bad.write_text("3\nBarack_Obama 1 2\n")
