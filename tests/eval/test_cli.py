@@ -82,8 +82,8 @@ def test_eval_pairs_strangers_counts_false_accepts_among_every_pair(capsys: pyte
     for name, source in [("a.jpg", "Barack_Obama/1.jpg"), ("b.jpg", "Barack_Obama/2.jpg"),
                          ("c.jpg", "Joe_Biden/1.jpg"), ("d.jpg", "Eileen_Collins/1.jpg")]:
         shutil.copy(FACES / source, strangers / name)
-    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--folds", "2", "--json",
-            "--strangers", str(strangers))
+    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--folds", "2",
+            "--json", "--strangers", str(strangers))
     # one photo per "stranger": the two of Obama are an impostor pair that passes every cut
     code, out, _ = run_edge(capsys, *args)
     assert code == 0

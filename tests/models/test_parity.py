@@ -146,7 +146,8 @@ def test_facenet(name, cos_min):
     ref = load("facenet_ref")
     assert got.shape == ref.shape == (7, 128)
     cos = cosine(got, ref)
-    print(f"{name}: cosine to Keras {cos.min():.7f}..{cos.max():.7f}, max |diff| {np.abs(got - ref).max():.2e}")
+    print(f"{name}: cosine to Keras {cos.min():.7f}..{cos.max():.7f}, max |diff| "
+          f"{np.abs(got - ref).max():.2e}")
     assert cos.min() >= cos_min
     # batch of one gives the same as inside a batch
     single = sess.run(None, {"input": prewhiten(chips[2:3])})[0]
