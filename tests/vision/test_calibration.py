@@ -10,7 +10,7 @@ import pytest
 
 from edge.errors import ConfigError, ModelError
 from edge.eval.calibrate import all_pair_scores
-from edge.identify.local.calibration import calibration_table, load_calibration
+from edge.identify.local.calibration import calibration_table, default_calibration_path, load_calibration
 from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
 
 
@@ -38,12 +38,20 @@ def test_too_few_pairs_are_refused() -> None:
         calibration_table([0.9] * 5, [0.1] * 5)
 
 
-def test_shipped_table_loads_and_supports_the_default_policy() -> None:
-    table = load_calibration(None, VisionSettings())
+@pytest.mark.parametrize(("descriptor", "precision", "file", "model", "flip"), [
+    ("dlib", "float32", "face-api-descriptor/calibration.json", "face-api-descriptor", True),
+    ("facenet", "float32", "facenet/calibration.json", "facenet", False),
+    ("facenet", "int8", "facenet/calibration-int8.json", "facenet-int8", False),
+])
+def test_each_shipped_table_loads_and_supports_the_default_policy(descriptor: str, precision: str, file: str,
+                                                                  model: str, flip: bool) -> None:
+    vision = VisionSettings(descriptor=descriptor, descriptor_precision=precision)
+    assert default_calibration_path(vision) == DEFAULT_MODELS_DIR / file
+    table = load_calibration(None, vision)
     assert table.scale == "cosine"
     assert table.threshold_for(1e-4).far == 1e-4  # measured, not clamped
-    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
-    assert shipped["descriptor"] == "face-api-descriptor" and shipped["flip_test"] is True
+    shipped = json.loads((DEFAULT_MODELS_DIR / file).read_text())
+    assert shipped["descriptor"] == model and shipped["flip_test"] is flip
 
 
 def test_missing_shipped_table_is_a_model_error(tmp_path: Path) -> None:
