@@ -52,15 +52,17 @@ class VisionSettings(Section):
         "in large frames (0 = off; 2 costs about 4 more detector runs)",
     )
     descriptor: Literal["dlib", "facenet"] = Field(
-        "dlib",
-        description="Face descriptor: 'facenet' (FaceNet, Inception-ResNet-v1) or 'dlib' (face-api's "
-        "port of dlib's ResNet). A gallery keeps the descriptor it was enrolled with: changing "
-        "this means enrolling again (docs/vision.md)",
+        "facenet",
+        description="Face descriptor: 'facenet' (FaceNet, Inception-ResNet-v1; weights MIT, trained on "
+        "MS-Celeb-1M, a research-only data set withdrawn in 2019) or 'dlib' (face-api's port of "
+        "dlib's ResNet, public-domain weights). A gallery keeps the descriptor model it was enrolled "
+        "with: changing this or the precision means enrolling again (docs/vision.md)",
     )
-    descriptor_precision: Literal["float32", "int8"] = Field(
-        "float32",
-        description="'int8' = the dynamically quantized descriptor (facenet only): faster on small "
-        "CPUs, slightly less accurate, its own calibration and gallery (docs/vision.md)",
+    descriptor_precision: Literal["float32", "int8"] | None = Field(
+        None,
+        description="Empty = the descriptor's default (facenet: int8, dlib: float32). facenet 'int8' "
+        "(statically quantized) costs about what dlib with the flip test does, 'float32' about 1.7x "
+        "per frame and 170 MB more memory for the same accuracy (docs/vision.md)",
     )
     flip_test: bool | None = Field(
         None,
@@ -84,17 +86,24 @@ class VisionSettings(Section):
         from edge.vision.descriptors import DESCRIPTORS
 
         built = DESCRIPTORS[self.descriptor].models
-        if self.descriptor_precision not in built:
-            raise ValueError(f"descriptor_precision '{self.descriptor_precision}': the {self.descriptor} "
+        if self.precision not in built:
+            raise ValueError(f"descriptor_precision '{self.precision}': the {self.descriptor} "
                              f"descriptor is built for {', '.join(sorted(built))} only")
         return self
+
+    @property
+    def precision(self) -> str:
+        """``descriptor_precision``, or the descriptor's default when it is empty."""
+        from edge.vision.descriptors import DESCRIPTORS
+
+        return self.descriptor_precision or DESCRIPTORS[self.descriptor].precision
 
     @property
     def descriptor_model(self) -> str:
         """The manifest name of the descriptor model these settings run (galleries record it)."""
         from edge.vision.descriptors import DESCRIPTORS
 
-        return DESCRIPTORS[self.descriptor].model(self.descriptor_precision)
+        return DESCRIPTORS[self.descriptor].model(self.precision)
 
     @property
     def use_flip_test(self) -> bool:

@@ -69,6 +69,7 @@ class DescriptorSpec:
     geometry: ChipGeometry
     preprocess: Callable[[np.ndarray], np.ndarray]  # (N, s, s, 3) uint8 RGB -> float32 model input
     flip_test: bool  # on by default: worth its doubled time for this descriptor
+    precision: str  # the default precision (``vision.descriptor_precision`` empty)
 
     def model(self, precision: str) -> str:
         """The manifest name of the model for ``precision`` (KeyError: not built)."""
@@ -79,8 +80,10 @@ DESCRIPTORS: dict[str, DescriptorSpec] = {
     # face-api's port of dlib's ResNet (dlib's public-domain weights). Euclidean in the original,
     # which on unit vectors is monotone in the dot product (d^2 = 2 - 2 cos).
     "dlib": DescriptorSpec("face-api-descriptor", {"float32": "face-api-descriptor"}, 128, DLIB_CHIP,
-                           as_float, flip_test=True),
-    # FaceNet 20170512-110547 (Inception-ResNet-v1, MIT, David Sandberg); see models/facenet/.
+                           as_float, flip_test=True, precision="float32"),
+    # FaceNet 20170512-110547 (Inception-ResNet-v1, MIT, David Sandberg); see models/facenet/. int8
+    # by default: as accurate as float32 on LFW and on East Asian strangers, at the per-frame cost
+    # and memory of dlib with the flip test (float32: 1.7x per frame, +170 MB; docs/vision.md).
     "facenet": DescriptorSpec("facenet", {"float32": "facenet", "int8": "facenet-int8"}, 128, FACENET_CHIP,
-                              prewhiten, flip_test=False),
+                              prewhiten, flip_test=False, precision="int8"),
 }

@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from edge.identify.local.calibration import load_calibration
-from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
+from edge.identify.local.calibration import default_calibration_path, load_calibration
+from edge.vision.config import VisionSettings
 from edge.vision.image_io import read_image
 from tests.conftest import FIXTURES
 from tests.support.cli import run_edge
@@ -64,7 +64,7 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     # calibrated on another list: the shipped table's accuracy threshold, or the given table's
     code, out, _ = run_edge(capsys, *args, "--folds", "1", "--calibrated")
     assert code == 0 and json.loads(out)["accuracy"] == 1.0
-    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
+    shipped = json.loads(default_calibration_path(VisionSettings()).read_text())
     assert json.loads(out)["threshold"] == shipped["accuracy_threshold"]
     mine = tmp_path / "mine.json"
     mine.write_text(json.dumps({**shipped, "accuracy_threshold": 1.5}))

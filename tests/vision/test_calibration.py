@@ -39,12 +39,12 @@ def test_too_few_pairs_are_refused() -> None:
 
 
 @pytest.mark.parametrize(("descriptor", "precision", "file", "model", "flip"), [
-    ("dlib", "float32", "face-api-descriptor/calibration.json", "face-api-descriptor", True),
+    ("dlib", None, "face-api-descriptor/calibration.json", "face-api-descriptor", True),
     ("facenet", "float32", "facenet/calibration.json", "facenet", False),
-    ("facenet", "int8", "facenet/calibration-int8.json", "facenet-int8", False),
+    ("facenet", None, "facenet/calibration-int8.json", "facenet-int8", False),
 ])
-def test_each_shipped_table_loads_and_supports_the_default_policy(descriptor: str, precision: str, file: str,
-                                                                  model: str, flip: bool) -> None:
+def test_each_shipped_table_loads_and_supports_the_default_policy(
+        descriptor: str, precision: str | None, file: str, model: str, flip: bool) -> None:
     vision = VisionSettings(descriptor=descriptor, descriptor_precision=precision)
     assert default_calibration_path(vision) == DEFAULT_MODELS_DIR / file
     table = load_calibration(None, vision)

@@ -16,19 +16,29 @@ from tests.vision.conftest import ASTRONAUT, FACES, load
 
 @pytest.fixture(scope="module")
 def facenet() -> FaceAnalyzer:
-    return FaceAnalyzer(VisionSettings(descriptor="facenet", liveness={"enabled": False}))
+    return FaceAnalyzer(VisionSettings(descriptor="facenet", descriptor_precision="float32",
+                                       liveness={"enabled": False}))
 
 
-def test_each_descriptor_has_its_model_and_flip_default() -> None:
+@pytest.fixture(scope="module")
+def dlib() -> FaceAnalyzer:
+    return FaceAnalyzer(VisionSettings(descriptor="dlib", liveness={"enabled": False}))
+
+
+def test_each_descriptor_has_its_model_precision_and_flip_default() -> None:
     dlib, facenet = VisionSettings(descriptor="dlib"), VisionSettings(descriptor="facenet")
-    assert (dlib.descriptor_model, dlib.use_flip_test) == ("face-api-descriptor", True)
-    assert (facenet.descriptor_model, facenet.use_flip_test) == ("facenet", False)
+    assert (dlib.descriptor_model, dlib.precision, dlib.use_flip_test) == \
+        ("face-api-descriptor", "float32", True)
+    assert (facenet.descriptor_model, facenet.precision, facenet.use_flip_test) == \
+        ("facenet-int8", "int8", False)
+    assert VisionSettings().descriptor_model == "facenet-int8"  # the default
     assert VisionSettings(descriptor="facenet", flip_test=True).use_flip_test is True
-    int8 = VisionSettings(descriptor="facenet", descriptor_precision="int8")
-    assert int8.descriptor_model == "facenet-int8"
+    float32 = VisionSettings(descriptor="facenet", descriptor_precision="float32")
+    assert float32.descriptor_model == "facenet"
 
 
 def test_a_precision_the_descriptor_lacks_is_refused() -> None:
+    assert VisionSettings(descriptor="dlib").precision == "float32"  # empty: the descriptor's own
     with pytest.raises(ValidationError, match="the dlib descriptor is built for float32 only"):
         VisionSettings(descriptor="dlib", descriptor_precision="int8")
 
@@ -54,10 +64,10 @@ def test_facenet_chips_put_the_keypoints_on_its_template(facenet: FaceAnalyzer) 
     assert np.abs(in_chip - np.array(FACENET_CHIP.template)).max() < 4
 
 
-def test_quality_gates_measure_the_same_whatever_the_descriptor(analyzer: FaceAnalyzer,
+def test_quality_gates_measure_the_same_whatever_the_descriptor(dlib: FaceAnalyzer,
                                                                 facenet: FaceAnalyzer) -> None:
     image = load(FACES / "Joe_Biden" / "1.jpg")
-    dlib_face, facenet_face = analyzer.analyze(image)[0], facenet.analyze(image)[0]
+    dlib_face, facenet_face = dlib.analyze(image)[0], facenet.analyze(image)[0]
     assert dlib_face.quality == facenet_face.quality
     assert facenet_face.embedding is not None and facenet_face.embedding.shape == (128,)
     assert np.linalg.norm(facenet_face.embedding) == pytest.approx(1, abs=1e-5)

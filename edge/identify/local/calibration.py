@@ -38,7 +38,7 @@ TAIL_SAMPLE = 400_000  # the tail is fitted on at most this many impostor scores
 
 def default_calibration_path(vision: VisionSettings) -> Path:
     """The table shipped for the selected descriptor model (one per model and precision)."""
-    suffix = "" if vision.descriptor_precision == "float32" else f"-{vision.descriptor_precision}"
+    suffix = "" if vision.precision == "float32" else f"-{vision.precision}"
     return vision.models_dir / DESCRIPTORS[vision.descriptor].folder / f"calibration{suffix}.json"
 
 
