@@ -55,7 +55,7 @@ def test_each_shipped_table_loads_and_supports_the_default_policy(
 
 
 def test_missing_shipped_table_is_a_model_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="calibration.json: missing"):
+    with pytest.raises(ModelError, match="calibration-int8.json: missing"):
         load_calibration(None, VisionSettings(models_dir=tmp_path))
 
 
