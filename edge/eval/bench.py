@@ -169,7 +169,8 @@ def run_bench(analyzer: FaceAnalyzer, *, quick: bool = False,
         "run_rss_mb": run_rss,
         "rss_mb": peak_rss_mb(),
         "threads": analyzer.settings.threads,
-        "flip_test": analyzer.settings.flip_test,
+        "descriptor": analyzer.descriptor.name,
+        "flip_test": analyzer.settings.use_flip_test,
         "quick": quick,
     }
 
@@ -178,7 +179,7 @@ def format_bench(figures: dict[str, Any]) -> str:
     def ms(value: float | None) -> str:
         return "off" if value is None else f"{value:8.2f} ms"
 
-    lines = [f"one face, 640x480, {figures['threads']} thread(s), flip test "
+    lines = [f"one face, 640x480, {figures['threads']} thread(s), {figures['descriptor']}, flip test "
              f"{'on' if figures['flip_test'] else 'off'} (median):"]
     for label, key in (("decode (JPEG)", "decode_ms"), ("detect", "detect_ms"), ("align", "align_ms"),
                        ("describe", "describe_ms"), ("liveness", "liveness_ms"),

@@ -1,4 +1,4 @@
-"""``edge calibrate``: the local descriptor's score -> false-accept table, measured on LFW images.
+"""``edge calibrate``: the selected descriptor's score -> false-accept table, measured on LFW images.
 
 The listed pairs alone (1,100 impostor pairs in ``pairsDevTrain.txt``) support no rate below
 about 1e-3, so every image the pair list names is described once and *every* pair of images of
@@ -17,7 +17,7 @@ from edge.errors import BadInput
 from edge.eval.embeddings import embed_set
 from edge.eval.metrics import best_threshold
 from edge.eval.pairs import Pair
-from edge.identify.local.calibration import DESCRIPTOR, SCALE, calibration_table
+from edge.identify.local.calibration import SCALE, calibration_table
 from edge.vision.pipeline import FaceAnalyzer
 
 
@@ -32,7 +32,8 @@ def all_pair_scores(similarity: np.ndarray, identities: list[str]) -> tuple[np.n
 
 
 def calibrate(analyzer: FaceAnalyzer, pairs: list[Pair], source: str) -> dict[str, Any]:
-    """The calibration document (``models/<descriptor>/calibration.json``) from a pair list."""
+    """The analyzer's descriptor's calibration document (``models/<folder>/calibration*.json``)
+    from a pair list."""
     images = sorted({path for pair in pairs for path in (pair.a, pair.b)})
     described = embed_set(analyzer, images)
     faces = [path for path in images if path not in described.no_face]
@@ -44,11 +45,11 @@ def calibrate(analyzer: FaceAnalyzer, pairs: list[Pair], source: str) -> dict[st
         raise BadInput(f"{source}: {exc}") from exc
     settings = analyzer.settings
     return {
-        "descriptor": DESCRIPTOR,
+        "descriptor": analyzer.descriptor.name,
         "scale": SCALE,
         "dataset": f"{source}: the {len(faces)} of its {len(images)} images with a detected face; every "
         "same-person image pair genuine, every different-person image pair impostor",
-        "flip_test": settings.flip_test,
+        "flip_test": settings.use_flip_test,
         "detector": settings.detector,
         "score_threshold": settings.score_threshold,
         "n_images_no_face": len(images) - len(faces),

@@ -7,8 +7,8 @@ keypoints are the set's mean keypoints relative to the image size (a centre crop
 centred 250x250 images), and the count of such images is reported.
 
 The cache (``$XDG_CACHE_HOME/edge/eval`` or ``~/.cache/edge/eval``; never the repository) is
-keyed by the vision settings that change an embedding, the model manifest and the vision code,
-and by each file's path, size and mtime.
+keyed by the descriptor model (one file per model and precision), the vision settings that change
+an embedding, the model manifest and the vision code, and by each file's path, size and mtime.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _fingerprint(analyzer: FaceAnalyzer) -> str:
     manifest_file = s.models_dir / "manifest.json"
     for source in [manifest_file, *sorted(VISION_CODE.glob("*.py"))]:
         digest.update(source.read_bytes() if source.is_file() else b"")
-    key = json.dumps([s.detector, s.score_threshold, s.nms_iou, s.min_face_px, s.tile_grid, s.flip_test,
+    key = json.dumps([s.detector, s.score_threshold, s.nms_iou, s.min_face_px, s.tile_grid, s.use_flip_test,
                       digest.hexdigest(), analyzer.descriptor.name])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -91,7 +91,7 @@ class EmbeddingCache:
     """Per-image detection results of one analyzer configuration, in one ``.npz`` file."""
 
     def __init__(self, analyzer: FaceAnalyzer, folder: Path | None = None) -> None:
-        self.path = (folder or cache_dir()) / f"{_fingerprint(analyzer)}.npz"
+        self.path = (folder or cache_dir()) / f"{analyzer.descriptor.name}-{_fingerprint(analyzer)}.npz"
         self.entries: dict[str, _Found] = {}
         self.dirty = False
         if self.path.is_file():

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 FaceSource = Literal["enrolled", "learned"]
 _KEY_CHECK = "key_check"
+_DESCRIPTOR = "descriptor"
+# galleries written before the descriptor was recorded hold the only descriptor there was then
+LEGACY_DESCRIPTOR = "face-api-descriptor"
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,14 @@ class GalleryEvents:
 
 
 class GalleryStore:
-    """The gallery file; thread-safe (one connection behind a lock)."""
+    """The gallery file; thread-safe (one connection behind a lock).
 
-    def __init__(self, path: Path, key: bytes | None = None) -> None:
+    ``descriptor`` names the descriptor model whose embeddings the caller stores and searches
+    (``vision.descriptor_model``): the gallery records it, and refuses to open for another one
+    while it holds faces, since embeddings of two models cannot be compared. None skips the check.
+    """
+
+    def __init__(self, path: Path, key: bytes | None = None, descriptor: str | None = None) -> None:
         self.path = path
         self.events = GalleryEvents()
         self._snapshot: GallerySnapshot | None = None
@@ -115,6 +123,8 @@ class GalleryStore:
         self._db = self._store.db
         try:
             self._codec = self._open_codec(key)
+            if descriptor is not None:
+                self._claim_descriptor(descriptor)
         except BaseException:
             self._store.close()
             raise
@@ -123,7 +133,8 @@ class GalleryStore:
     def from_settings(cls, settings: Settings) -> GalleryStore:
         """The appliance's gallery (``gallery.path``), with its key if one is configured."""
         key_file = settings.gallery.encryption_key_file
-        return cls(settings.gallery_path, read_key(key_file) if key_file else None)
+        return cls(settings.gallery_path, read_key(key_file) if key_file else None,
+                   settings.vision.descriptor_model)
 
     @staticmethod
     def _open(path: Path) -> Database:
@@ -151,6 +162,21 @@ class GalleryStore:
                                    "faces; remove the key setting, or enroll into a new gallery"])
             self._db.execute("INSERT INTO meta VALUES (?, ?)", (_KEY_CHECK, codec.key_check_value()))
         return codec
+
+    def _claim_descriptor(self, descriptor: str) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_DESCRIPTOR,)).fetchone()
+        holds_faces = self._db.execute("SELECT 1 FROM faces LIMIT 1").fetchone() is not None
+        recorded = str(row[0]) if row is not None else LEGACY_DESCRIPTOR if holds_faces else None
+        if recorded == descriptor and row is not None:
+            return
+        if recorded is not None and recorded != descriptor and holds_faces:
+            raise ConfigError([
+                f"vision.descriptor: gallery {self.path} holds embeddings of the descriptor model "
+                f"'{recorded}', but the settings run '{descriptor}' (embeddings of two models cannot be "
+                "compared). Either set vision.descriptor / vision.descriptor_precision back to what "
+                "made the gallery, or enroll everyone again with the new descriptor into a new gallery "
+                f"(set gallery.path, or move {self.path.name} aside)"])
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_DESCRIPTOR, descriptor))
 
     @property
     def encrypted(self) -> bool:

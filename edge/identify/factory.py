@@ -39,7 +39,7 @@ def build_local_backend(
     has_cloud = any(c.type != "local" for c in settings.identify.backends)
     return LocalBackend(
         gallery,
-        load_calibration(config.calibration, settings.vision.models_dir),
+        load_calibration(config.calibration, settings.vision),
         None,
         max_age=settings.offline.max_age if has_cloud else None,
         site=site,

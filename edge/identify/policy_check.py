@@ -43,7 +43,7 @@ def backend_rates(settings: Settings) -> dict[str, tuple[float, str]]:
     rates: dict[str, tuple[float, str]] = {}
     for config in settings.identify.backends:
         if isinstance(config, LocalBackendConfig):
-            cut = policy_threshold(load_calibration(config.calibration, settings.vision.models_dir), site,
+            cut = policy_threshold(load_calibration(config.calibration, settings.vision), site,
                                    policy, people)
             rates[config.type] = (cut.fpir, cut.describe())
         else:

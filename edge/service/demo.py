@@ -24,9 +24,12 @@ def is_demo(settings: Settings) -> bool:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """Keep the demo's gallery and outbox apart from a real installation's state."""
-    service = settings.service.model_copy(update={"state_dir": settings.service.state_dir / "demo"})
-    gallery = settings.gallery.model_copy(update={"path": None, "encryption_key_file": None})
+    """Keep the demo's gallery and outbox apart from a real installation's state; one demo gallery
+    per descriptor model (a gallery answers only to the model that made its embeddings)."""
+    state_dir = settings.service.state_dir / "demo"
+    service = settings.service.model_copy(update={"state_dir": state_dir})
+    gallery_path = state_dir / f"gallery-{settings.vision.descriptor_model}.sqlite"
+    gallery = settings.gallery.model_copy(update={"path": gallery_path, "encryption_key_file": None})
     ui = settings.ui.model_copy(update={"password_file": settings.ui_password_path})  # the real admin's
     return settings.model_copy(update={"service": service, "gallery": gallery, "ui": ui})
 

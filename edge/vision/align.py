@@ -1,13 +1,8 @@
-"""Alignment: a similarity transform from the detector's keypoints to the descriptor's template.
+"""Alignment: a similarity transform from the detector's keypoints to a descriptor's chip.
 
-The face-api descriptor is dlib's ResNet, trained on dlib's own 150x150 face chips
-(``get_face_chip(padding=0.25)`` from its 5-landmark model). A chip cut by a template that differs
-from dlib's geometry costs accuracy, so the template below is dlib's chip geometry expressed in
-BlazeFace's keypoints. MEASURED (tests/vision/tools/derive_align_template.py): on the 3,171 LFW
-View 1 pairsDevTrain images where dlib's HOG detector found exactly one face, the BlazeFace
-full-range keypoints were mapped into dlib's own chip for that face, and averaged. Fitting on
-eyes + mouth reproduces dlib's chip best (mean corner error 7.3 px against 8.1 px with the nose
-too, 8.2 px with the eyes alone, 9.2 px with all six keypoints): the nose tip moves with pose.
+Each descriptor was trained on its own chip geometry (where the eyes and the mouth sit in a chip
+of its size): :class:`~edge.vision.descriptors.ChipGeometry`, one per descriptor in
+``edge/vision/descriptors.py``, with how each template was obtained.
 """
 
 from __future__ import annotations
@@ -15,14 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-CHIP_SIZE = 150
-
-# BlazeFace keypoints (right eye, left eye, nose tip, mouth centre) in dlib's 150x150 chip, pixels.
-DLIB_CHIP_TEMPLATE = np.array(
-    [[46.15, 46.72], [101.87, 46.79], [73.62, 78.92], [73.45, 107.78]],
-    dtype=np.float64,
-)
-TEMPLATE_KEYPOINTS = (0, 1, 3)  # right eye, left eye, mouth: the keypoints the fit uses
+from edge.vision.descriptors import DLIB_CHIP, TEMPLATE_KEYPOINTS, ChipGeometry
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -48,19 +36,19 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def alignment_matrix(keypoints: np.ndarray, size: int = CHIP_SIZE) -> np.ndarray:
-    """2x3 matrix from frame pixels to the ``size`` x ``size`` chip for these keypoints."""
-    template = DLIB_CHIP_TEMPLATE[list(TEMPLATE_KEYPOINTS)] * (size / CHIP_SIZE)
-    return similarity_transform(keypoints[list(TEMPLATE_KEYPOINTS)], template)
+def alignment_matrix(keypoints: np.ndarray, geometry: ChipGeometry = DLIB_CHIP) -> np.ndarray:
+    """2x3 matrix from frame pixels to the ``geometry`` chip for these keypoints."""
+    return similarity_transform(keypoints[list(TEMPLATE_KEYPOINTS)], np.array(geometry.template))
 
 
-def align(image: np.ndarray, keypoints: np.ndarray, size: int = CHIP_SIZE) -> np.ndarray:
-    """The aligned ``size`` x ``size`` chip (same channel order as ``image``).
+def align(image: np.ndarray, keypoints: np.ndarray, geometry: ChipGeometry = DLIB_CHIP) -> np.ndarray:
+    """The aligned chip of ``geometry`` (same channel order as ``image``).
 
     A face much larger than the chip is first shrunk with area averaging, as dlib does with its
     image pyramid, so the chip is not aliased. Outside the frame is black, as in dlib's chips.
     """
-    matrix = alignment_matrix(keypoints, size)
+    matrix = alignment_matrix(keypoints, geometry)
+    size = geometry.size
     scale = float(np.hypot(*matrix[0, :2]))
     if scale < 0.5:
         shrink = 2 * scale  # leave a factor of two to the bilinear warp

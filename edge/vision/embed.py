@@ -1,4 +1,8 @@
-"""Face descriptors: aligned chips in, L2-normalized embeddings out (similarity = dot product)."""
+"""Face descriptors: aligned chips in, L2-normalized embeddings out (similarity = dot product).
+
+Every descriptor of the registry (:data:`edge.vision.descriptors.DESCRIPTORS`) runs through
+:class:`OnnxDescriptor`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
+from edge.vision.descriptors import ChipGeometry, DescriptorSpec
+
 
 class Descriptor(Protocol):
     """Turns aligned RGB chips into embeddings; other descriptors plug in behind this."""
 
-    name: str
+    name: str  # the model that made the embeddings (galleries record it)
     dim: int
-    input_size: int  # square chip side, pixels
+    geometry: ChipGeometry
 
     def describe(self, chips_rgb: np.ndarray) -> np.ndarray:
         """(N, size, size, 3) uint8 RGB chips -> (N, dim) float32, each row of unit length."""
@@ -25,19 +31,19 @@ def l2_normalize(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class FaceApiDescriptor:
-    """face-api's port of dlib's ResNet face descriptor (128-D; dlib's public-domain weights).
+class OnnxDescriptor:
+    """A registry descriptor on its onnxruntime session.
 
-    The model compares by Euclidean distance; on unit vectors that is a monotone function of
-    the dot product (d^2 = 2 - 2 cos), so normalized embeddings lose nothing. With ``flip_test``
-    each embedding is the normalized sum of the face's and its mirror image's descriptors.
+    With ``flip_test`` each embedding is the normalized sum of the face's and its mirror image's
+    outputs (twice the time).
     """
 
-    name = "face-api-descriptor"
-    dim = 128
-    input_size = 150
-
-    def __init__(self, session: ort.InferenceSession, *, flip_test: bool) -> None:
+    def __init__(self, name: str, spec: DescriptorSpec, session: ort.InferenceSession, *,
+                 flip_test: bool) -> None:
+        self.name = name
+        self.spec = spec
+        self.dim = spec.dim
+        self.geometry = spec.geometry
         self.session = session
         self.flip_test = flip_test
         self.input_name = session.get_inputs()[0].name
@@ -45,10 +51,10 @@ class FaceApiDescriptor:
     def describe(self, chips_rgb: np.ndarray) -> np.ndarray:
         if len(chips_rgb) == 0:
             return np.zeros((0, self.dim), np.float32)
-        batch = chips_rgb.astype(np.float32)
+        batch = chips_rgb
         if self.flip_test:
             batch = np.concatenate([batch, batch[:, :, ::-1]])
-        (raw,) = self.session.run(None, {self.input_name: batch})
+        (raw,) = self.session.run(None, {self.input_name: self.spec.preprocess(batch)})
         if self.flip_test:
             raw = raw[: len(chips_rgb)] + raw[len(chips_rgb) :]
         return l2_normalize(raw)

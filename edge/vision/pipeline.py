@@ -15,8 +15,9 @@ import onnxruntime as ort
 
 from edge.vision.align import align, alignment_matrix
 from edge.vision.config import VisionSettings
+from edge.vision.descriptors import DESCRIPTORS, DLIB_CHIP, ChipGeometry
 from edge.vision.detect import DETECTORS, BlazeFaceDetector
-from edge.vision.embed import Descriptor, FaceApiDescriptor
+from edge.vision.embed import Descriptor, OnnxDescriptor
 from edge.vision.liveness import LivenessSignals
 from edge.vision.models import create_session, verified_model
 from edge.vision.quality import assess
@@ -49,8 +50,9 @@ class FaceAnalyzer:
             min_face_px=settings.min_face_px,
             tile_grid=settings.tile_grid,
         )
-        self.descriptor: Descriptor = FaceApiDescriptor(session("face-api-descriptor"),
-                                                        flip_test=settings.flip_test)
+        model = settings.descriptor_model
+        self.descriptor: Descriptor = OnnxDescriptor(model, DESCRIPTORS[settings.descriptor], session(model),
+                                                     flip_test=settings.use_flip_test)
         self.liveness = (
             LivenessSignals(session("liveness"), session("antispoof")) if settings.liveness.enabled else None
         )
@@ -60,11 +62,13 @@ class FaceAnalyzer:
         detections = self.detector.detect(as_bgr(image))
         return sorted(detections, key=lambda d: d.box.w * d.box.h, reverse=True)
 
-    def chips(self, image: np.ndarray, detections: list[Detection]) -> np.ndarray:
-        """(N, size, size, 3) aligned BGR chips of the detections."""
-        size = self.descriptor.input_size
+    def chips(self, image: np.ndarray, detections: list[Detection],
+              geometry: ChipGeometry | None = None) -> np.ndarray:
+        """(N, size, size, 3) aligned BGR chips of the detections (default: the descriptor's)."""
+        geometry = geometry or self.descriptor.geometry
+        size = geometry.size
         image = as_bgr(image)
-        return np.array([align(image, d.keypoints, size) for d in detections], np.uint8).reshape(
+        return np.array([align(image, d.keypoints, geometry) for d in detections], np.uint8).reshape(
             len(detections), size, size, 3
         )
 
@@ -90,12 +94,15 @@ class FaceAnalyzer:
         if not detections:
             return []
         started = time.perf_counter()
-        chips = self.chips(image, detections)
-        qualities = [self._quality(chip, detection) for chip, detection in zip(chips, detections)]
+        gate_chips = self.chips(image, detections, DLIB_CHIP)  # the gates' thresholds are set on it
+        qualities = [self._quality(chip, detection) for chip, detection in zip(gate_chips, detections)]
         wanted = [k for k, quality in enumerate(qualities) if describe and (describe_rejected or quality.ok)]
         embeddings: list[np.ndarray | None] = [None] * len(detections)
         if wanted:
-            described = self.descriptor.describe(chips[wanted][:, :, :, ::-1])
+            chosen = [detections[k] for k in wanted]
+            chips = (gate_chips[wanted] if self.descriptor.geometry == DLIB_CHIP
+                     else self.chips(image, chosen))
+            described = self.descriptor.describe(chips[:, :, :, ::-1])
             for k, embedding in zip(wanted, described):
                 embeddings[k] = embedding
         liveness = (self.liveness.score(image, detections) if self.liveness
@@ -106,7 +113,7 @@ class FaceAnalyzer:
                 for detection, quality, live, embedding in zip(detections, qualities, liveness, embeddings)]
 
     def _quality(self, chip: np.ndarray, detection: Detection) -> Quality:
-        matrix = alignment_matrix(detection.keypoints, self.descriptor.input_size)
+        matrix = alignment_matrix(detection.keypoints, DLIB_CHIP)
         chip_keypoints = detection.keypoints @ matrix[:, :2].T + matrix[:, 2]
         eyes = detection.keypoints[[RIGHT_EYE, LEFT_EYE]]
         eye_distance = float(np.linalg.norm(eyes[1] - eyes[0]))

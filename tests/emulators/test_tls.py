@@ -38,7 +38,7 @@ def test_the_key_is_private_and_the_certificate_names_the_host(tmp_path: Path) -
 def test_the_official_iai_sdk_over_https(tmp_path: Path, vision: VisionSettings) -> None:
     tls = self_signed(tmp_path / "tls")
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, tmp_path, FaceAnalyzer(vision),
-                       Scorer(load_calibration(None, vision.models_dir)))
+                       Scorer(load_calibration(None, vision)))
     with ServerThread(server.app, tls=tls) as running:
         assert running.url.startswith("https://")
         http = HttpProfile(protocol="https", endpoint=running.url.removeprefix("https://"),

@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from edge.identify.local.calibration import load_calibration
-from edge.vision.config import DEFAULT_MODELS_DIR
+from edge.identify.local.calibration import default_calibration_path, load_calibration
+from edge.vision.config import VisionSettings
 from edge.vision.image_io import read_image
 from tests.conftest import FIXTURES
 from tests.support.cli import run_edge
@@ -64,7 +64,7 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     # calibrated on another list: the shipped table's accuracy threshold, or the given table's
     code, out, _ = run_edge(capsys, *args, "--folds", "1", "--calibrated")
     assert code == 0 and json.loads(out)["accuracy"] == 1.0
-    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
+    shipped = json.loads(default_calibration_path(VisionSettings()).read_text())
     assert json.loads(out)["threshold"] == shipped["accuracy_threshold"]
     mine = tmp_path / "mine.json"
     mine.write_text(json.dumps({**shipped, "accuracy_threshold": 1.5}))
@@ -73,6 +73,33 @@ def test_eval_pairs_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_path
     mine.write_text(json.dumps({**shipped, "accuracy_threshold": None}))
     code, _, err = run_edge(capsys, *args, "--folds", "1", "--calibrated", "--calibration", str(mine))
     assert code == 2 and '"accuracy_threshold" must be a number' in err
+
+
+def test_eval_pairs_strangers_counts_false_accepts_among_every_pair(capsys: pytest.CaptureFixture[str],
+                                                                     lfw: Path, tmp_path: Path) -> None:
+    strangers = tmp_path / "strangers"
+    strangers.mkdir()
+    for name, source in [("a.jpg", "Barack_Obama/1.jpg"), ("b.jpg", "Barack_Obama/2.jpg"),
+                         ("c.jpg", "Joe_Biden/1.jpg"), ("d.jpg", "Eileen_Collins/1.jpg")]:
+        shutil.copy(FACES / source, strangers / name)
+    args = ("eval", "pairs", "--pairs", str(lfw / "pairs.txt"), "--images", str(lfw), "--folds", "2",
+            "--json", "--strangers", str(strangers))
+    # one photo per "stranger": the two of Obama are an impostor pair that passes every cut
+    code, out, _ = run_edge(capsys, *args)
+    assert code == 0
+    report = json.loads(out)["strangers"]
+    assert (report["n_images"], report["n_people"], report["n_impostor"]) == (4, 4, 6)
+    assert [r["far_promised"] for r in report["rates"]] == [1e-3, 1e-4]
+    assert [r["false_accepts"] for r in report["rates"]] == [1, 1]
+    assert report["rates"][0]["far_measured"] == pytest.approx(1 / 6)
+    # a subfolder is one person: the Obama pair is no longer an impostor pair
+    (strangers / "obama").mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        (strangers / name).rename(strangers / "obama" / name)
+    code, out, _ = run_edge(capsys, *args)
+    report = json.loads(out)["strangers"]
+    assert code == 0 and (report["n_people"], report["n_impostor"]) == (3, 5)
+    assert [r["false_accepts"] for r in report["rates"]] == [0, 0]
 
 
 def test_eval_pairs_bad_input_is_one_clear_line(capsys: pytest.CaptureFixture[str], lfw: Path) -> None:
@@ -127,7 +154,7 @@ def test_calibrate_writes_a_table_the_policy_can_read(capsys: pytest.CaptureFixt
     )
     code, out, _ = run_edge(capsys, "calibrate", "--images", str(lfw), "--out", str(out_file), "--json")
     assert code == 0
-    table = load_calibration(out_file, tmp_path)
+    table = load_calibration(out_file, VisionSettings())
     document = json.loads(out_file.read_text())
     assert document == json.loads(out)
     assert (document["n_genuine"], document["n_impostor"]) == (35, 14 * 13 // 2 - 35)

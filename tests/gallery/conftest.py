@@ -31,7 +31,9 @@ class Photo:
 
 @pytest.fixture(scope="session")
 def analyzer() -> FaceAnalyzer:
-    return FaceAnalyzer(VisionSettings())
+    """The dlib descriptor: the test clouds' and caches' score tables (tests/gallery/cloud.py,
+    test_failover.py, test_learn.py) are set in its cosine range, not FaceNet's."""
+    return FaceAnalyzer(VisionSettings(descriptor="dlib"))
 
 
 @pytest.fixture(scope="session")

@@ -179,3 +179,35 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(UserError, match="newer than this software knows"):
         GalleryStore(path)
+
+
+def test_a_gallery_answers_only_to_the_descriptor_that_made_its_embeddings(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
+    with GalleryStore(path, descriptor="facenet") as store:
+        store.add_person("alice", "Alice", ["staff"])
+        store.add_face("alice", unit(1), "enrolled")
+    with GalleryStore(path, descriptor="facenet") as store:
+        assert store.snapshot().n_persons() == 1
+    with pytest.raises(ConfigError, match="descriptor model 'facenet', but the settings run "
+                                          "'face-api-descriptor'.*enroll everyone again"):
+        GalleryStore(path, descriptor="face-api-descriptor")
+
+
+def test_an_empty_gallery_takes_the_new_descriptor(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
+    with GalleryStore(path, descriptor="face-api-descriptor") as store:
+        store.add_person("alice", "Alice", ["staff"])  # a person without faces holds no embedding
+    with GalleryStore(path, descriptor="facenet") as store:
+        store.add_face("alice", unit(1), "enrolled")
+    with pytest.raises(ConfigError, match="'facenet'"):
+        GalleryStore(path, descriptor="face-api-descriptor")
+
+
+def test_a_gallery_from_before_the_record_holds_dlib_embeddings(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
+    with GalleryStore(path) as store:  # no descriptor recorded, as galleries were before
+        store.add_person("alice", "Alice", ["staff"])
+        store.add_face("alice", unit(1), "enrolled")
+    with pytest.raises(ConfigError, match="'face-api-descriptor', but the settings run 'facenet'"):
+        GalleryStore(path, descriptor="facenet")
+    GalleryStore(path, descriptor="face-api-descriptor").close()

@@ -39,7 +39,7 @@ class Emulator:
 
     def __init__(self, data: Path) -> None:
         youtu_table = FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE)
-        engine = VisionEngine(VisionSettings(), LOCAL_TABLE, youtu_table)
+        engine = VisionEngine(VisionSettings(descriptor="dlib"), LOCAL_TABLE, youtu_table)  # as conftest's
         self.store = Store(data / "youtu.sqlite")
         self.app = create_app(YoutuService(self.store, engine, Limits()),
                               SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}))

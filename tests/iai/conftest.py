@@ -114,7 +114,7 @@ def analyzer() -> FaceAnalyzer:
 
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
-    return Scorer(load_calibration(None, VisionSettings().models_dir))
+    return Scorer(load_calibration(None, VisionSettings()))
 
 
 @pytest.fixture(scope="module")

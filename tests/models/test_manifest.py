@@ -23,6 +23,8 @@ def test_manifest_lists_the_contract_files():
         "face-api-descriptor/face-api-descriptor.onnx",
         "liveness/liveness.onnx",
         "antispoof/antispoof.onnx",
+        "facenet/facenet.onnx",
+        "facenet/facenet-int8.onnx",
     }
     assert "faceres" not in MANIFEST["models"]
 
@@ -40,6 +42,9 @@ def test_file_exists_and_sha256_matches(name):
 def test_model_folder_has_readme_and_provenance(name):
     m = MANIFEST["models"][name]
     assert (MODELS / m["file"]).parent.joinpath("README.md").is_file()
+    if "model" in m["source"]:  # derived from another model of the manifest (int8)
+        assert m["source"]["model"] in MANIFEST["models"]
+        m = MANIFEST["models"][m["source"]["model"]]
     pkg = MANIFEST["packages"][m["source"]["package"]]
     assert pkg["version"] and len(pkg["sha256"]) == 64
     assert m["license"]["spdx"]

@@ -6,14 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.vision.align import (
-    DLIB_CHIP_TEMPLATE,
-    TEMPLATE_KEYPOINTS,
-    align,
-    alignment_matrix,
-    similarity_transform,
-)
+from edge.vision.align import align, alignment_matrix, similarity_transform
 from edge.vision.config import QualitySettings
+from edge.vision.descriptors import DLIB_CHIP_TEMPLATE, TEMPLATE_KEYPOINTS
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.quality import assess, pose_angles
 from tests.vision.conftest import ASTRONAUT, FACES, load

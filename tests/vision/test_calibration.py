@@ -10,8 +10,8 @@ import pytest
 
 from edge.errors import ConfigError, ModelError
 from edge.eval.calibrate import all_pair_scores
-from edge.identify.local.calibration import calibration_table, load_calibration
-from edge.vision.config import DEFAULT_MODELS_DIR
+from edge.identify.local.calibration import calibration_table, default_calibration_path, load_calibration
+from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
 
 
 def test_table_thresholds_let_exactly_k_impostors_pass() -> None:
@@ -38,22 +38,30 @@ def test_too_few_pairs_are_refused() -> None:
         calibration_table([0.9] * 5, [0.1] * 5)
 
 
-def test_shipped_table_loads_and_supports_the_default_policy() -> None:
-    table = load_calibration(None, DEFAULT_MODELS_DIR)
+@pytest.mark.parametrize(("descriptor", "precision", "file", "model", "flip"), [
+    ("dlib", None, "face-api-descriptor/calibration.json", "face-api-descriptor", True),
+    ("facenet", "float32", "facenet/calibration.json", "facenet", False),
+    ("facenet", None, "facenet/calibration-int8.json", "facenet-int8", False),
+])
+def test_each_shipped_table_loads_and_supports_the_default_policy(
+        descriptor: str, precision: str | None, file: str, model: str, flip: bool) -> None:
+    vision = VisionSettings(descriptor=descriptor, descriptor_precision=precision)
+    assert default_calibration_path(vision) == DEFAULT_MODELS_DIR / file
+    table = load_calibration(None, vision)
     assert table.scale == "cosine"
     assert table.threshold_for(1e-4).far == 1e-4  # measured, not clamped
-    shipped = json.loads((DEFAULT_MODELS_DIR / "face-api-descriptor" / "calibration.json").read_text())
-    assert shipped["descriptor"] == "face-api-descriptor" and shipped["flip_test"] is True
+    shipped = json.loads((DEFAULT_MODELS_DIR / file).read_text())
+    assert shipped["descriptor"] == model and shipped["flip_test"] is flip
 
 
 def test_missing_shipped_table_is_a_model_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="calibration.json: missing"):
-        load_calibration(None, tmp_path)
+    with pytest.raises(ModelError, match="calibration-int8.json: missing"):
+        load_calibration(None, VisionSettings(models_dir=tmp_path))
 
 
 def test_missing_configured_table_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
-        load_calibration(tmp_path / "mine.json", DEFAULT_MODELS_DIR)
+        load_calibration(tmp_path / "mine.json", VisionSettings())
 
 
 @pytest.mark.parametrize(
@@ -72,7 +80,7 @@ def test_malformed_tables_are_config_errors(tmp_path: Path, content: str, messag
     path = tmp_path / "calibration.json"
     path.write_text(content)
     with pytest.raises(ConfigError, match=message):
-        load_calibration(path, DEFAULT_MODELS_DIR)
+        load_calibration(path, VisionSettings())
 
 
 def test_identity_pairs_are_split_by_folder() -> None:
@@ -82,3 +90,13 @@ def test_identity_pairs_are_split_by_folder() -> None:
     assert sorted(genuine.tolist()) == pytest.approx([0.6])
     # ann1-bob 0.6, ann1-cy 1.0, ann2-bob 1.0, ann2-cy 0.6, bob-cy 0.6
     assert sorted(impostor.tolist()) == pytest.approx([0.6, 0.6, 0.6, 1.0, 1.0])
+
+
+def test_a_table_of_another_descriptor_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"descriptor": "face-api-descriptor", "scale": "cosine",
+                                "rows": [{"threshold": 0.5, "far": 0.1}, {"threshold": 0.6, "far": 0.01}]}))
+    assert load_calibration(path, VisionSettings(descriptor="dlib")).lowest_far == 0.01
+    with pytest.raises(ConfigError, match="measured on descriptor model 'face-api-descriptor'.*run `edge "
+                                          "calibrate`"):
+        load_calibration(path, VisionSettings(descriptor="facenet"))

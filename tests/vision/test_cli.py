@@ -43,7 +43,7 @@ def test_embed_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_edge(capsys, "embed", str(OBAMA_1), "--json")
     assert code == 0
     document = json.loads(out)
-    assert document["descriptor"] == "face-api-descriptor" and len(document["embedding"]) == 128
+    assert document["descriptor"] == "facenet-int8" and len(document["embedding"]) == 128
     assert sum(v * v for v in document["embedding"]) == pytest.approx(1.0, abs=1e-4)
 
 

@@ -27,11 +27,11 @@ def test_every_shipped_model_matches_the_manifest() -> None:
 
 
 def test_altered_model_is_refused_naming_the_file(models_copy: Path) -> None:
-    path = models_copy / "face-api-descriptor" / "face-api-descriptor.onnx"
+    path = models_copy / "facenet" / "facenet-int8.onnx"  # the default descriptor's
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    altered = r"face-api-descriptor\.onnx: altered: sha256 [0-9a-f]{64} != manifest [0-9a-f]{64}"
+    altered = r"facenet-int8\.onnx: altered: sha256 [0-9a-f]{64} != manifest [0-9a-f]{64}"
     with pytest.raises(ModelError, match=altered):
         FaceAnalyzer(VisionSettings(models_dir=models_copy))
 

@@ -1,4 +1,5 @@
-"""Same person or not, at the default policy (1e-4) through the shipped calibration table."""
+"""Same person or not, at the default policy (1e-4) through the shipped calibration table, for
+the default descriptor and the other one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from edge.access.config import AccessSettings
 from edge.identify.local.calibration import load_calibration
 from edge.identify.thresholds import Threshold
-from edge.vision.config import DEFAULT_MODELS_DIR, VisionSettings
+from edge.vision.config import VisionSettings
 from edge.vision.pipeline import FaceAnalyzer
 from tests.vision.conftest import FACES, load
 
@@ -19,6 +20,17 @@ PEOPLE = {
     "Joe_Biden": ["1", "2"],
     "Eileen_Collins": ["1"],
 }
+
+
+OTHER_DESCRIPTOR = {"dlib": "facenet", "facenet": "dlib"}[VisionSettings().descriptor]
+
+
+@pytest.fixture(scope="module", params=["default", OTHER_DESCRIPTOR])
+def analyzer(request: pytest.FixtureRequest, analyzer: FaceAnalyzer) -> FaceAnalyzer:
+    """The session's default analyzer, then one with the other descriptor."""
+    if request.param == "default":
+        return analyzer
+    return FaceAnalyzer(VisionSettings(descriptor=request.param, liveness={"enabled": False}))
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +45,8 @@ def embeddings(analyzer: FaceAnalyzer) -> dict[tuple[str, str], np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def threshold() -> Threshold:
-    table = load_calibration(None, DEFAULT_MODELS_DIR)
+def threshold(analyzer: FaceAnalyzer) -> Threshold:
+    table = load_calibration(None, analyzer.settings)
     return table.threshold_for(AccessSettings().max_false_accept)
 
 
@@ -62,12 +74,13 @@ def test_different_people_are_not(
             assert score < threshold.score, f"{ka} vs {kb}: {score:.4f} >= {threshold.score:.4f}"
 
 
-def test_flip_test_adds_the_mirror_image(embeddings: dict[tuple[str, str], np.ndarray]) -> None:
-    plain = FaceAnalyzer(VisionSettings(flip_test=False, liveness={"enabled": False}))
+def test_flip_test_adds_the_mirror_image(analyzer: FaceAnalyzer,
+                                         embeddings: dict[tuple[str, str], np.ndarray]) -> None:
+    flip = not analyzer.settings.use_flip_test
+    other = FaceAnalyzer(analyzer.settings.model_copy(update={"flip_test": flip}))
     image = load(FACES / "Barack_Obama" / "1.jpg")
-    vector = plain.describe(image, plain.detect(image)[:1])[0]
-    with_flip = embeddings[("Barack_Obama", "1")]
-    assert 0.95 < float(vector @ with_flip) < 0.9999
+    vector = other.describe(image, other.detect(image)[:1])[0]
+    assert 0.95 < float(vector @ embeddings[("Barack_Obama", "1")]) < 0.9999
 
 
 def test_describe_is_batched_in_detection_order(analyzer: FaceAnalyzer) -> None:

@@ -170,6 +170,6 @@ def build(
     from edge.identify.local.calibration import load_calibration
     from edge.vision.pipeline import FaceAnalyzer
 
-    scorer = Scorer(load_calibration(None, vision.models_dir))
+    scorer = Scorer(load_calibration(None, vision))
     return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit,
                      url_allow=url_allow)

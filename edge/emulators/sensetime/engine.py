@@ -76,7 +76,7 @@ class VisionEngine(CalibratedScale):
         from edge.identify.local.calibration import load_calibration
         from edge.vision.pipeline import FaceAnalyzer
 
-        super().__init__(load_calibration(None, vision.models_dir))
+        super().__init__(load_calibration(None, vision))
         self._analyzer = FaceAnalyzer(vision)
 
     def faces(self, image_bgr: np.ndarray) -> list[SeenFace]:

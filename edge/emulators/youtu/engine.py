@@ -66,7 +66,7 @@ class VisionEngine:
     @classmethod
     def shipped(cls, vision_settings: VisionSettings, youtu_table: FarTable) -> VisionEngine:
         """With the calibration shipped next to the descriptor model."""
-        return cls(vision_settings, load_calibration(None, vision_settings.models_dir), youtu_table)
+        return cls(vision_settings, load_calibration(None, vision_settings), youtu_table)
 
     def find(self, image: bytes) -> list[FoundFace]:
         frame = decode_within(image)

@@ -1,6 +1,7 @@
 """The local descriptor's calibration: cosine similarity -> false-accept rate, measured on pairs.
 
-The table ships next to the model (``models/<descriptor>/calibration.json``)::
+Each descriptor model has its own table, shipped in its folder (``models/<folder>/calibration.json``,
+``calibration-int8.json`` for the int8 model)::
 
     {"descriptor": "face-api-descriptor", "scale": "cosine", "dataset": "...", "flip_test": true,
      "rows": [{"threshold": 0.52, "far": 0.1, "n_impostor": 1100, "tar": 0.99}, ...]}
@@ -24,9 +25,9 @@ import numpy as np
 from edge.errors import ConfigError, ModelError
 from edge.identify.tail import bound_tail
 from edge.identify.thresholds import FarTable
+from edge.vision.config import VisionSettings
+from edge.vision.descriptors import DESCRIPTORS
 
-DESCRIPTOR = "face-api-descriptor"
-CALIBRATION_FILE = "calibration.json"
 SCALE = "cosine"
 # false-accept rates the table reports, each only where the impostor pairs can support it
 FAR_LADDER = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5)
@@ -35,8 +36,10 @@ FITTED_LADDER = (5e-6, 2e-6, 1e-6, 5e-7, 2e-7, 1e-7, 5e-8, 2e-8, 1e-8)
 TAIL_SAMPLE = 400_000  # the tail is fitted on at most this many impostor scores (a fixed random sample)
 
 
-def default_calibration_path(models_dir: Path, descriptor: str = DESCRIPTOR) -> Path:
-    return models_dir / descriptor / CALIBRATION_FILE
+def default_calibration_path(vision: VisionSettings) -> Path:
+    """The table shipped for the selected descriptor model (one per model and precision)."""
+    suffix = "" if vision.precision == "float32" else f"-{vision.precision}"
+    return vision.models_dir / DESCRIPTORS[vision.descriptor].folder / f"calibration{suffix}.json"
 
 
 def calibration_table(
@@ -82,13 +85,15 @@ def calibration_table(
     return {"rows": rows, "n_genuine": len(genuine), "n_impostor": n}
 
 
-def _read_calibration(path: Path | None, models_dir: Path) -> tuple[Path, dict[str, Any]]:
-    """The calibration document at ``path``, or the one shipped next to the model.
+def _read_calibration(path: Path | None, vision: VisionSettings) -> tuple[Path, dict[str, Any]]:
+    """The calibration document at ``path``, or the one shipped for the selected descriptor.
 
     An explicitly configured file that is missing or malformed is a :class:`ConfigError`; the
-    shipped one missing is a :class:`ModelError` (the model folder is incomplete).
+    shipped one missing is a :class:`ModelError` (the model folder is incomplete). A table that says
+    it was measured on another descriptor model is a :class:`ConfigError`: its thresholds mean
+    nothing here.
     """
-    file = path if path is not None else default_calibration_path(models_dir)
+    file = path if path is not None else default_calibration_path(vision)
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -99,12 +104,17 @@ def _read_calibration(path: Path | None, models_dir: Path) -> tuple[Path, dict[s
         raise ConfigError([f"calibration {file}: not readable JSON: {exc}"]) from exc
     if not isinstance(data, dict) or data.get("scale") != SCALE:
         raise ConfigError([f"calibration {file}: needs \"scale\": \"{SCALE}\""])
+    measured, running = data.get("descriptor"), vision.descriptor_model
+    if measured is not None and measured != running:
+        raise ConfigError([f"calibration {file}: measured on descriptor model {measured!r}, but the "
+                           f"vision settings run {running!r}: run `edge calibrate` for it, or point the "
+                           "local backend's calibration at its table"])
     return file, data
 
 
-def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
-    """The calibration table (scale "cosine") from ``path``, or the one shipped next to the model."""
-    file, data = _read_calibration(path, models_dir)
+def load_calibration(path: Path | None, vision: VisionSettings) -> FarTable:
+    """The calibration table (scale "cosine") from ``path``, or the one shipped for the descriptor."""
+    file, data = _read_calibration(path, vision)
     rows = data.get("rows")
     malformed = ConfigError([f'calibration {file}: "rows" must be a list of {{"threshold": x, "far": y}}'])
     if not isinstance(rows, list):
@@ -116,9 +126,9 @@ def load_calibration(path: Path | None, models_dir: Path) -> FarTable:
     return FarTable.from_pairs(SCALE, pairs, key=f"calibration {file}")
 
 
-def load_accuracy_threshold(path: Path | None, models_dir: Path) -> float:
+def load_accuracy_threshold(path: Path | None, vision: VisionSettings) -> float:
     """The calibration's best balanced-accuracy threshold (for a single split on another list)."""
-    file, data = _read_calibration(path, models_dir)
+    file, data = _read_calibration(path, vision)
     value = data.get("accuracy_threshold")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError([f'calibration {file}: "accuracy_threshold" must be a number (run edge calibrate)'])

@@ -32,7 +32,7 @@ class SiteCalibrationSettings(Section):
     )
     cohort_path: Path | None = Field(
         None, description="Descriptors of faces seen and never identified (sealed with the gallery "
-        "key; no images); empty = <service.state_dir>/cohort.sqlite"
+        "key; no images); empty = <service.state_dir>/cohort-<descriptor model>.sqlite"
     )
     cohort_max_faces: int = Field(5000, ge=0, description="At most this many cohort faces (oldest go first)")
     cohort_retention_days: float = Field(
