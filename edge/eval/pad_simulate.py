@@ -38,8 +38,8 @@ Kind = Literal["bona_fide", "print", "replay"]
 # A face 16 cm wide seen by a 640 px-wide ~60 degree webcam is ~90 px wide at 1 m and ~180 px at
 # 0.5 m: the range of a person standing at a door camera.
 FACE_WIDTH_PX = (85.0, 180.0)
-HALFTONE_PERIOD = 3.0  # px of the rendered print per halftone cell
-MAX_SHEET_PX = 1400  # the long side of a rendered sheet (bounds the cost of a track)
+HALFTONE_PERIOD = 2.0  # px of the rendered print per halftone cell
+MAX_SHEET_PX = 2000  # the long side of a rendered sheet (bounds the cost of a track)
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ class Camera:
         image = cv2.GaussianBlur(scene.astype(np.float32), (0, 0), self.blur_sigma)
         image = np.clip(image, 0.0, 1.0 / self.gain, out=image) * np.float32(255 * self.gain)
         variance = image * np.float32(self.shot_noise**2 / 255) + np.float32(self.read_noise**2)
-        noise = np.empty(image.shape, np.float32)
         cv2.setRNGSeed(int(rng.integers(2**31)))  # OpenCV's generator: 3x faster than numpy's here
-        cv2.randn(noise, 0.0, 1.0)
-        image += cv2.sqrt(variance.reshape(image.shape[0], -1)).reshape(image.shape) * noise
+        rows = image.shape[0]
+        noise = cv2.randn(np.empty((rows, image.size // rows), np.float32), np.zeros(1), np.ones(1))
+        image += (cv2.sqrt(variance.reshape(rows, -1)) * noise).reshape(image.shape)
         image = np.clip(image + 0.5, 0, 255).astype(np.uint8)
         ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
         assert ok
@@ -88,7 +88,7 @@ class SimulatedTrack:
     @property
     def frames(self) -> list[np.ndarray]:
         """The frames decoded: (480, 640, 3) uint8 BGR each."""
-        return [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in self.jpegs]
+        return [np.asarray(cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR)) for j in self.jpegs]
 
 
 def _to_float(image: np.ndarray) -> np.ndarray:
@@ -159,6 +159,7 @@ def _halftone(image: np.ndarray, rng: np.random.Generator, period: float) -> np.
     ink = 1.0 - image  # C, M, Y as B, G, R channels' complements
     out = np.empty_like(image)
     clustered = rng.random() < 0.5
+    screen: np.ndarray
     for c, angle in enumerate(np.deg2rad([15.0, 75.0, 0.0]) + rng.uniform(0, np.pi / 2)):
         if clustered:
             # cos(2 pi u / period) + cos(2 pi v / period) with (u, v) the (x, y) rotated by angle,
@@ -170,7 +171,7 @@ def _halftone(image: np.ndarray, rng: np.random.Generator, period: float) -> np.
                 screen += 0.25 * (np.outer(np.cos(ay), np.cos(ax)) - np.outer(np.sin(ay), np.sin(ax)))
         else:
             screen = cv2.GaussianBlur(rng.random((h, w), dtype=np.float32), (0, 0), period / 4)
-            screen = (screen - screen.min()) / (np.ptp(screen) + 1e-6)
+            screen = ((screen - screen.min()) / (np.ptp(screen) + 1e-6)).astype(np.float32)
         out[..., c] = (ink[..., c] > screen).astype(np.float32)
     return 1.0 - cv2.GaussianBlur(out, (0, 0), period / 6)
 
@@ -191,14 +192,14 @@ def _print_sheet(photo: np.ndarray, rng: np.random.Generator,
     sheet = np.full((photo.shape[0] + 2 * margin, photo.shape[1] + 2 * margin, 3), paper_white, np.float32)
     sheet[margin : margin + photo.shape[0], margin : margin + photo.shape[1]] = printed
     sh, sw = sheet.shape[:2]
-    fibres = cv2.GaussianBlur(rng.standard_normal((sh, sw)).astype(np.float32), (0, 0), 1.0)
-    fibres *= rng.uniform(0.01, 0.04)
+    strength = np.float32(rng.uniform(0.01, 0.04))
+    fibres = cv2.GaussianBlur(rng.standard_normal((sh, sw)).astype(np.float32), (0, 0), 1.0) * strength
     sheet *= (1 + fibres)[..., None]
     # a flat sheet under a room light: one smooth gradient of light and a tint of its own
-    ramp = np.linspace(-1, 1, sw, dtype=np.float32)[None, :] * rng.uniform(-0.2, 0.2) \
-        + np.linspace(-1, 1, sh, dtype=np.float32)[:, None] * rng.uniform(-0.2, 0.2)
+    ramp = np.linspace(-1, 1, sw, dtype=np.float32)[None, :] * rng.uniform(-0.1, 0.1) \
+        + np.linspace(-1, 1, sh, dtype=np.float32)[:, None] * rng.uniform(-0.1, 0.1)
     sheet *= (1 + ramp)[..., None] * rng.uniform(0.85, 1.15, 3).astype(np.float32)
-    if rng.random() < 0.5:  # glare: the specular reflection of a lamp on glossy paper
+    if rng.random() < 0.35:  # glare: the specular reflection of a lamp on glossy paper
         gy, gx = rng.uniform(0, sh), rng.uniform(0, sw)
         yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
         radius = rng.uniform(0.08, 0.3) * sw
@@ -261,7 +262,7 @@ def simulate_track(photo: np.ndarray, face: Box, backdrop: np.ndarray, kind: str
     if kind not in KINDS:
         raise ValueError(f"unknown presentation kind {kind!r}; expected one of {KINDS}")
     # a print shows the photo around the face; a phone screen is smaller, it shows the face
-    photo, face = _around_face(photo, face, 4.0 if kind != "replay" else float(rng.uniform(1.6, 2.6)))
+    photo, face = _around_face(photo, face, 3.2 if kind != "replay" else float(rng.uniform(1.6, 2.6)))
     camera = Camera.draw(rng)
     background = _background(backdrop, rng)
     face_px = rng.uniform(*FACE_WIDTH_PX)
@@ -270,10 +271,10 @@ def simulate_track(photo: np.ndarray, face: Box, backdrop: np.ndarray, kind: str
         sheet, to_sheet = _to_float(photo), np.array([[1.0, 0, 0], [0, 1.0, 0]])
         sheet_scale = scale
     elif kind == "print":
-        # a print's dots are 0.35-1.5 camera pixels apart: mostly averaged away by the lens and
-        # the sensor, leaving colour speckle and some aliasing (a 150 lpi print of a 10 cm face
-        # seen 120 px wide has ~5 lines per camera pixel; a coarse 85 lpi print held close ~1)
-        dots_per_camera_px = HALFTONE_PERIOD / rng.uniform(0.35, 1.5)
+        # a print's dots are 0.2-0.7 camera pixels apart (a 150 lpi print of a 10 cm face seen
+        # 120 px wide: 0.2; of a 4 cm face held close, seen 150 px wide: 0.65): the lens and the
+        # sensor average them away but for some aliasing. The sheet's size bound may coarsen them.
+        dots_per_camera_px = HALFTONE_PERIOD / rng.uniform(0.2, 0.7)
         upsample = float(min(scale * dots_per_camera_px, MAX_SHEET_PX / max(photo.shape[:2])))
         sheet, to_sheet = _print_sheet(photo, rng, upsample)
         sheet_scale = scale / upsample

@@ -125,10 +125,16 @@ def tf2onnx_tfjs(work: Path, name: str, src_json: Path, opset: int, raw: Path) -
     )
 
 
+def rebuilt_models(man: dict) -> dict:
+    """The models this script builds (a model trained here, like pad-texture, has its own training
+    script, named in its ``source.trained_by``, and is not rebuilt from a package)."""
+    return {name: m for name, m in man["models"].items() if "trained_by" not in m["source"]}
+
+
 def convert(work: Path) -> None:
     man = load_manifest()
     out_root = work / "out"
-    for name, m in man["models"].items():
+    for name, m in rebuilt_models(man).items():
         out_dir = out_root / name
         out_dir.mkdir(parents=True, exist_ok=True)
         out = out_dir / m["file"].split("/")[-1]
@@ -174,7 +180,7 @@ def convert(work: Path) -> None:
 def verify(work: Path, install: bool, update: bool) -> None:
     man = load_manifest()
     bad = []
-    for name, m in man["models"].items():
+    for name, m in rebuilt_models(man).items():
         built = work / "out" / name / m["file"].split("/")[-1]
         digest, size = sha256(built), built.stat().st_size
         same = digest == m.get("sha256")
