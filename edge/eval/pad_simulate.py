@@ -47,6 +47,7 @@ class Camera:
     """One simulated webcam setting (drawn once per track)."""
 
     blur_sigma: float  # px, lens/focus blur of the 640x480 image
+    resolution: float  # 1 = a true 640x480 sensor; 0.35-0.8 = a cheaper one, upscaled to 640x480
     gain: float  # exposure multiplier
     read_noise: float  # grey levels (0..255 scale), signal-independent noise sigma
     shot_noise: float  # grey levels at full scale, scales with sqrt(signal)
@@ -55,16 +56,22 @@ class Camera:
     @staticmethod
     def draw(rng: np.random.Generator) -> Camera:
         return Camera(
-            blur_sigma=float(rng.uniform(0.3, 1.3)),
+            blur_sigma=float(rng.uniform(0.3, 2.0)),
+            resolution=float(rng.uniform(0.35, 0.8)) if rng.random() < 0.3 else 1.0,
             gain=float(rng.uniform(0.85, 1.15)),
-            read_noise=float(rng.uniform(0.5, 3.0)),
+            read_noise=float(rng.uniform(0.5, 5.0)),
             shot_noise=float(rng.uniform(1.0, 4.0)),
-            jpeg_quality=int(rng.integers(60, 95)),
+            jpeg_quality=int(rng.integers(35, 95)),
         )
 
     def capture(self, scene: np.ndarray, rng: np.random.Generator) -> bytes:
         """The JPEG the camera gives for ``scene`` (float BGR, 0..1), as an MJPEG webcam sends it."""
         image = cv2.GaussianBlur(scene.astype(np.float32), (0, 0), self.blur_sigma)
+        if self.resolution < 1:
+            size = (image.shape[1], image.shape[0])
+            small = cv2.resize(image, None, fx=self.resolution, fy=self.resolution,
+                               interpolation=cv2.INTER_AREA)
+            image = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
         image = np.clip(image, 0.0, 1.0 / self.gain, out=image) * np.float32(255 * self.gain)
         variance = image * np.float32(self.shot_noise**2 / 255) + np.float32(self.read_noise**2)
         cv2.setRNGSeed(int(rng.integers(2**31)))  # OpenCV's generator: 3x faster than numpy's here
@@ -265,7 +272,9 @@ def simulate_track(photo: np.ndarray, face: Box, backdrop: np.ndarray, kind: str
     photo, face = _around_face(photo, face, 3.2 if kind != "replay" else float(rng.uniform(1.6, 2.6)))
     camera = Camera.draw(rng)
     background = _background(backdrop, rng)
-    face_px = rng.uniform(*FACE_WIDTH_PX)
+    # never blow the photo up: a camera resolves a live face finer than a small photo's pixels,
+    # and an upscaled (soft) bona fide face would teach "any fine detail means an attack"
+    face_px = min(rng.uniform(*FACE_WIDTH_PX), face.w)
     scale = face_px / face.w  # photo pixels -> frame pixels, at the sheet's/person's distance
     if kind == "bona_fide":
         sheet, to_sheet = _to_float(photo), np.array([[1.0, 0, 0], [0, 1.0, 0]])

@@ -102,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", type=Path)
     parser.add_argument("--video", type=Path, nargs="*", default=[])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--models", type=Path, help="models folder (default: the shipped one)")
     args = parser.parse_args(argv)
 
-    vision = VisionSettings()
+    vision = VisionSettings(models_dir=args.models) if args.models else VisionSettings()
     method = TextureMethod(TextureSettings(), vision.models_dir)
     analyzer = FaceAnalyzer(vision)
     report: dict[str, object] = {"threshold": method.threshold}
