@@ -21,7 +21,6 @@ import numpy as np
 from edge.eval.pad_simulate import KINDS, simulate_tracks
 from edge.vision.config import VisionSettings
 from edge.vision.image_io import read_image
-from edge.vision.pad.features import CONTEXT_SCALE
 from edge.vision.pipeline import FaceAnalyzer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +42,7 @@ def main() -> int:
         for track in simulate_tracks(photo, face, backdrop, seed=SEED + index, kinds=KINDS, frames=1):
             frame = track.frames[0]
             box = max(analyzer.detect(frame), key=lambda d: d.box.iou(track.faces[0])).box
-            half = int(max(box.w, box.h) * CONTEXT_SCALE * 0.6)
+            half = int(max(box.w, box.h) * 1.3)
             cx, cy = int(box.x + box.w / 2), int(box.y + box.h / 2)
             x0, y0 = max(cx - half, 0), max(cy - half, 0)
             crop = np.ascontiguousarray(frame[y0 : cy + half, x0 : cx + half])

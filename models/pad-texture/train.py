@@ -41,7 +41,6 @@ MODELS = Path(__file__).resolve().parents[1]
 FIXTURES = MODELS.parent / "tests" / "fixtures" / "pad-texture"
 PARITY_HEAD = 24  # feature values stored per parity frame
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
-AUC_SLACK = 0.005
 
 
 def person_of(track: Track) -> str:
@@ -117,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             scores[held] = classifier(c).fit(x[fit], y[fit]).predict_proba(x[held])[:, 1]
         auc_by_c[c] = float(roc_auc_score(y, scores))
         print(f"C={c}: cross-validated frame AUC {auc_by_c[c]:.4f}", file=sys.stderr, flush=True)
-    # the strongest regularization within AUC_SLACK of the best: the simulator's own quirks are
-    # what a loose fit learns first, and they do not transfer to real cameras
-    best_c = min(c for c in C_GRID if auc_by_c[c] >= max(auc_by_c.values()) - AUC_SLACK)
+    best_c = max(auc_by_c, key=lambda c: auc_by_c[c])
     model = classifier(best_c).fit(x, y)
 
     calibration_tracks = read_tracks(args.calibration)

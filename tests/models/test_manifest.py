@@ -25,6 +25,7 @@ def test_manifest_lists_the_contract_files():
         "antispoof/antispoof.onnx",
         "facenet/facenet.onnx",
         "facenet/facenet-int8.onnx",
+        "pad-texture/pad-texture.onnx",
     }
     assert "faceres" not in MANIFEST["models"]
 
@@ -42,12 +43,15 @@ def test_file_exists_and_sha256_matches(name):
 def test_model_folder_has_readme_and_provenance(name):
     m = MANIFEST["models"][name]
     assert (MODELS / m["file"]).parent.joinpath("README.md").is_file()
+    assert m["license"]["spdx"]
+    if "trained_by" in m["source"]:  # trained by the project: its script and data are named
+        assert (MODELS / m["source"]["trained_by"]).is_file() and m["source"]["data"]
+        return
     if "model" in m["source"]:  # derived from another model of the manifest (int8)
         assert m["source"]["model"] in MANIFEST["models"]
         m = MANIFEST["models"][m["source"]["model"]]
     pkg = MANIFEST["packages"][m["source"]["package"]]
     assert pkg["version"] and len(pkg["sha256"]) == 64
-    assert m["license"]["spdx"]
     assert all(len(f["sha256"]) == 64 for f in m["source"]["files"])
 
 

@@ -5,9 +5,8 @@ plain webcam still sees: a print has a narrower gamut and dynamic range (paper w
 dot patterns and paper texture; a screen has a pixel grid that aliases into moire, clipped
 highlights and a raised black; both are flat and evenly lit. The features follow Boulkenafet,
 Komulainen and Hadid, "Face spoofing detection using colour texture analysis" (IEEE TIFS 2016):
-uniform LBP histograms in YCrCb and HSV, plus a radial power spectrum (moire and halftone peaks),
-colour/contrast statistics of the face, and the same on a ring of context around it (the edge of
-a sheet or a phone).
+uniform LBP histograms in YCrCb and HSV, plus a radial power spectrum (moire and halftone peaks)
+and colour/contrast statistics of the face crop.
 
 ``frame_features(image, box)`` -> float32 vector of ``FEATURE_DIM`` values, or ``None`` when the
 face is too small or outside the frame. Cost: about 1-2 ms per face on one core (docs/vision.md).
@@ -24,8 +23,6 @@ import numpy as np
 from edge.vision.types import Box
 
 FACE_SIZE = 96  # px: face crop side; faces at a door (85-180 px) are barely shrunk
-CONTEXT_SIZE = 64  # px: side of the context crop
-CONTEXT_SCALE = 2.2  # context crop side / face box side
 MIN_FACE_PX = 40  # smaller faces carry no texture worth judging
 SPECTRUM_BINS = 16
 
@@ -116,26 +113,26 @@ def _colour_statistics(bgr: np.ndarray, ycrcb: np.ndarray, hsv: np.ndarray) -> n
     ]).astype(np.float32)
 
 
-def _crop_features(crop: np.ndarray, colour_lbp: bool) -> np.ndarray:
+def _crop_features(crop: np.ndarray) -> np.ndarray:
     ycrcb = cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb)
     hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
-    channels = [*cv2.split(ycrcb), *cv2.split(hsv)] if colour_lbp else [ycrcb[..., 0]]
-    return np.concatenate([lbp_histogram(c) for c in channels]
+    return np.concatenate([lbp_histogram(c) for c in (*cv2.split(ycrcb), *cv2.split(hsv))]
                           + [_radial_spectrum(ycrcb[..., 0].astype(np.float32) / 255),
                              _colour_statistics(crop, ycrcb, hsv)])
 
 
 def frame_features(image: np.ndarray, box: Box) -> np.ndarray | None:
-    """Features of the face in ``box`` of the BGR frame ``image`` (H, W, 3) uint8: face crop (LBP in
-    six colour channels, spectrum, colour statistics) then context crop (LBP of luma, spectrum,
-    colour statistics). None when the face is under MIN_FACE_PX or mostly off the frame."""
+    """Features of the face in ``box`` of the BGR frame ``image`` (H, W, 3) uint8: LBP in six colour
+    channels, radial spectrum and colour statistics of the face crop. None when the face is under
+    MIN_FACE_PX or mostly off the frame.
+
+    The ring of context around the face is left out on purpose: trained on simulated scenes, its
+    features learned the simulator's backgrounds and rejected every real bona fide clip
+    (docs/vision.md); the border of a sheet or phone is print_frame's job."""
     if max(box.w, box.h) < MIN_FACE_PX:
         return None
     face = square_crop(image, box, 1.0, FACE_SIZE)
-    context = square_crop(image, box, CONTEXT_SCALE, CONTEXT_SIZE)
-    if face is None or context is None:
-        return None
-    return np.concatenate([_crop_features(face, True), _crop_features(context, False)]).astype(np.float32)
+    return None if face is None else _crop_features(face).astype(np.float32)
 
 
-FEATURE_DIM = 6 * LBP_BINS + LBP_BINS + 2 * (SPECTRUM_BINS + 1 + 16)
+FEATURE_DIM = 6 * LBP_BINS + SPECTRUM_BINS + 1 + 16
