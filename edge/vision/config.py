@@ -9,8 +9,7 @@ from pydantic import Field, model_validator
 
 from edge.config.base import Section
 from edge.vision.pad.config import PadSettings
-
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+from edge.vision.paths import DEFAULT_MODELS_DIR
 
 
 class QualitySettings(Section):

@@ -12,12 +12,15 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.config.settings import load_settings
 from edge.errors import BadInput
 from edge.gallery.ids import ID_PATTERN, check_id, check_name, new_person_id
 from edge.gallery.store import GalleryStore
 from edge.service.records import AuditLog
+from edge.vision.image_io import read_image
+from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Detection, Face, Liveness, Quality
-from tests.gallery.conftest import FACES, Photo
+from tests.gallery.conftest import FACES
 from tests.gallery.test_enroll import config, edge, no_face_photo  # noqa: F401  (fixture)
 
 UNICODE_NAMES = {"张伟": "Barack_Obama", "王芳": "Joe_Biden", "김민준": "Eileen_Collins"}
@@ -100,8 +103,7 @@ def test_an_explicit_id_gets_the_same_validation(tmp_path: Path, config: Path,  
 # -- import --------------------------------------------------------------------------------
 
 def test_import_keeps_non_latin_folder_names_and_gives_each_folder_its_own_person(
-        tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str],  # noqa: F811
-        photos: dict[str, list[Photo]]) -> None:
+        tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
     tree = tmp_path / "tree"
     for name, source in UNICODE_NAMES.items():
         shutil.copytree(FACES / source, tree / name)
@@ -115,10 +117,12 @@ def test_import_keeps_non_latin_folder_names_and_gives_each_folder_its_own_perso
     people = listed(capsys, config)
     assert sorted(people.values()) == sorted(UNICODE_NAMES)
     assert all(ID_PATTERN.fullmatch(pid) for pid in people)
-    with GalleryStore(tmp_path / "state" / "gallery.sqlite") as store:
+    settings = load_settings(config)  # the descriptor the import enrolled with
+    with GalleryStore.from_settings(settings) as store:
         by_name = {p.name: p for p in store.people()}
         assert by_name["张伟"].enrolled_faces == 4 and by_name["王芳"].groups == ("visitors",)
-        biden = photos["Joe_Biden"][0].embedding  # 王芳's photo is 王芳, not 张伟
+        image = read_image(FACES / "Joe_Biden" / "1.jpg", max_pixels=10_000_000)
+        biden = FaceAnalyzer(settings.vision).analyze(image)[0].embedding  # 王芳's photo is 王芳, not 张伟
         assert store.snapshot().view(None).search(biden, top_k=1)[0][0].person_id == by_name["王芳"].id
         store.remove(by_name["张伟"].id)  # removing one removes no one else
         assert sorted(p.name for p in store.people()) == sorted(["김민준", "王芳"])

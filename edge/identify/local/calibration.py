@@ -30,7 +30,8 @@ from edge.vision.descriptors import DESCRIPTORS
 
 SCALE = "cosine"
 # false-accept rates the table reports, each only where the impostor pairs can support it
-FAR_LADDER = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5, 5e-6, 2e-6)
+FAR_LADDER = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 1e-3, 5e-4, 2e-4, 1e-4, 5e-5, 2e-5, 1e-5,
+              5e-6, 2e-6)
 # rates below the measured ones, from the fitted tail
 FITTED_LADDER = (1e-6, 5e-7, 2e-7, 1e-7, 5e-8, 2e-8, 1e-8)
 TAIL_SAMPLE = 400_000  # the tail is fitted on at most this many impostor scores (a fixed random sample)

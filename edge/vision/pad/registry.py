@@ -15,12 +15,13 @@ from edge.vision.pad.depth import DepthSettings
 from edge.vision.pad.edges import PrintFrameSettings
 from edge.vision.pad.infrared import InfraredSettings
 from edge.vision.pad.motion import RigidMotionSettings
+from edge.vision.pad.texture import TextureSettings
 
 MethodSettings = Annotated[
     RigidMotionSettings
     | PrintFrameSettings
     | InfraredSettings
-    | DepthSettings,
-    # | TextureSettings  (edge/vision/pad/texture.py, branch pad-model)
+    | DepthSettings
+    | TextureSettings,
     Field(discriminator="type"),
 ]

@@ -21,11 +21,10 @@ import numpy as np
 from pydantic import Field
 
 from edge.errors import ModelError
-from edge.vision.config import DEFAULT_MODELS_DIR
-from edge.vision.models import create_session, verified_model
 from edge.vision.pad.base import PadFrame, PadScore
 from edge.vision.pad.features import FEATURE_DIM, frame_features
 from edge.vision.pad.plugin import MethodSettings
+from edge.vision.paths import DEFAULT_MODELS_DIR
 
 MODEL_NAME = "pad-texture"
 EPSILON = 1e-6
@@ -57,6 +56,8 @@ class TextureMethod:
     name = "texture"
 
     def __init__(self, settings: TextureSettings, models_dir: Path, threads: int = 1) -> None:
+        from edge.vision.models import create_session, verified_model  # onnxruntime only when used
+
         path = verified_model(models_dir, MODEL_NAME)
         self.session = create_session(path, threads)
         self.input_name = self.session.get_inputs()[0].name
