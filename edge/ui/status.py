@@ -26,6 +26,16 @@ def _decision_counts(parts: ConsoleParts) -> dict[str, int]:
     return counts
 
 
+def _pad(settings: Settings, parts: ConsoleParts) -> dict[str, Any]:
+    """The PAD stage in force and the attacks it denied since start."""
+    pad = settings.vision.pad
+    if not pad.enabled:
+        return {"enabled": False}
+    denied = sum(n for key, n in _decision_counts(parts).items() if key.endswith(": presentation_attack"))
+    return {"enabled": True, "methods": ", ".join(m.type for m in pad.methods), "fusion": pad.fusion,
+            "when undecided": pad.undecided, "attacks denied": denied}
+
+
 def summary(parts: ConsoleParts) -> dict[str, Any]:
     settings = parts.settings
     health = parts.health.report()
@@ -58,7 +68,7 @@ def summary(parts: ConsoleParts) -> dict[str, Any]:
             "window": f"{settings.access.min_frames} of {settings.access.window_frames} frames "
                       f"within {settings.access.window_s:g} s",
         },
-        "pad": settings.vision.liveness.model_dump(),
+        "pad": _pad(settings, parts),
         "broker": parts.broker(),
         "outbox_depth": health.details.get("outbox_depth"),
         "fps": round(parts.metrics.fps(), 1),

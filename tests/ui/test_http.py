@@ -78,7 +78,8 @@ def test_login_sets_a_strict_httponly_cookie(console: Console) -> None:
         cookie = next(v for k, v in response.headers.multi_items()
                       if k == "set-cookie" and v.startswith("edge_session="))
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
-        assert client.get("/status").status_code == 200
+        status = client.get("/status")
+        assert status.status_code == 200 and "enabled = False" in status.text  # the PAD stage (off here)
 
 
 def test_the_session_cookie_is_secure_behind_a_tls_proxy(console: Console) -> None:
