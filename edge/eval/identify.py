@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.capture.folder import IMAGE_SUFFIXES
 from edge.errors import BadInput
 from edge.gallery.search import GallerySnapshot, GroupView, PersonEntry
 from edge.identify.fusion import fuse
@@ -24,7 +25,6 @@ from edge.identify.local.policy import policy_threshold
 from edge.identify.local.site import calibrate_site
 from edge.identify.thresholds import FarTable
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 GROUP = "eval"
 
 

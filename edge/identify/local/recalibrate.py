@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.capture.folder import IMAGE_SUFFIXES
 from edge.errors import BadImage
 from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
@@ -28,9 +29,6 @@ from edge.vision.image_io import read_image
 from edge.vision.pipeline import FaceAnalyzer
 
 log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
-
 
 def describe_site_folder(analyzer: FaceAnalyzer, folder: Path) -> np.ndarray:
     """(n, D) descriptors of the largest face of every photo under ``folder`` (photos of people
