@@ -9,9 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.capture.config import FolderSourceConfig
+from edge.capture.folder import FolderSource
+from edge.capture.reader import FrameReader
 from edge.config.settings import Settings, load_settings
+from edge.events.base import EventSink
 from edge.gallery.enroll import Enrollment
 from edge.gallery.store import GalleryStore
+from edge.identify.chain import BackendChain
+from edge.identify.factory import build_backends
+from edge.service.metrics import Metrics
 from edge.vision.image_io import read_image
 from edge.vision.pipeline import FaceAnalyzer
 from tests.conftest import FIXTURES
@@ -88,3 +95,21 @@ def write_sequence(tmp_path: Path) -> SequenceWriter:
         return folder
 
     return write
+
+
+def run_folder(settings: Settings, folder: Path, analyzer: FaceAnalyzer, gallery: GalleryStore,
+               sinks: list[EventSink], metrics: Metrics | None = None) -> int:
+    """The real appliance loop over a folder of frames (10 per second) until it ends; frames processed."""
+    import threading
+
+    from edge.service.runner import Appliance
+
+    chain = BackendChain(build_backends(settings, gallery), settings.identify)
+    appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics)
+    reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
+                         reopen_initial_s=0.1, reopen_max_s=0.2).start()
+    try:
+        return appliance.run(reader, threading.Event())
+    finally:
+        reader.stop()
+        chain.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-import threading
 from pathlib import Path
 
 import cv2
@@ -14,21 +13,16 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from edge.capture.config import FolderSourceConfig
-from edge.capture.folder import FolderSource
-from edge.capture.reader import FrameReader
 from edge.config.settings import Settings
 from edge.events.base import EventSink
 from edge.events.memory import ListSink
 from edge.gallery.store import GalleryStore
-from edge.identify.chain import BackendChain
-from edge.identify.factory import build_backends
 from edge.service.health import HealthState
 from edge.service.main import AuditSink
 from edge.service.metrics import Metrics
 from edge.service.records import AuditLog
 from edge.vision.pipeline import FaceAnalyzer
-from tests.loop.conftest import FACES, SequenceWriter, frame_of, loop_settings
+from tests.loop.conftest import FACES, SequenceWriter, frame_of, loop_settings, run_folder
 from tests.support.mosquitto import free_port
 
 OBAMA = FACES / "Barack_Obama" / "3.jpg"
@@ -36,18 +30,8 @@ OBAMA = FACES / "Barack_Obama" / "3.jpg"
 
 def run_loop(settings: Settings, analyzer: FaceAnalyzer, gallery: GalleryStore, sinks: list[EventSink],
              frames: list[np.ndarray], write: SequenceWriter) -> Metrics:
-    from edge.service.runner import Appliance
-
     metrics = Metrics(HealthState.from_settings(settings.service))
-    chain = BackendChain(build_backends(settings, gallery), settings.identify)
-    appliance = Appliance(settings, analyzer, chain, gallery, sinks, metrics)
-    reader = FrameReader(FolderSource(FolderSourceConfig(path=write(frames), fps=10)),
-                         reopen_initial_s=0.1, reopen_max_s=0.2).start()
-    try:
-        appliance.run(reader, threading.Event())
-    finally:
-        reader.stop()
-        chain.close()
+    run_folder(settings, write(frames), analyzer, gallery, sinks, metrics)
     return metrics
 
 

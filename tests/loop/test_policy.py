@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
-from edge.capture.config import FolderSourceConfig
-from edge.capture.folder import FolderSource
-from edge.capture.reader import FrameReader
 from edge.config.settings import Settings, load_settings
 from edge.events.memory import ListSink
 from edge.gallery.store import GalleryStore
-from edge.identify.chain import BackendChain
-from edge.identify.factory import build_backends
 from edge.service.doctor_local import policy as policy_check
 from edge.service.health import HealthState
 from edge.service.metrics import Metrics
-from edge.service.runner import Appliance
 from edge.vision.pipeline import FaceAnalyzer
-from tests.loop.conftest import FACES, SequenceWriter, frame_of
+from tests.loop.conftest import FACES, SequenceWriter, frame_of, run_folder
 from tests.support.cli import run_edge
 
 OBAMA = FACES / "Barack_Obama" / "3.jpg"
@@ -53,15 +46,7 @@ def door_settings(tmp_path: Path, **access: object) -> Settings:
 def play(settings: Settings, folder: Path, analyzer: FaceAnalyzer, gallery: GalleryStore,
          metrics: Metrics | None = None) -> ListSink:
     sink = ListSink()
-    chain = BackendChain(build_backends(settings, gallery), settings.identify)
-    appliance = Appliance(settings, analyzer, chain, gallery, [sink], metrics)
-    reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
-                         reopen_initial_s=0.1, reopen_max_s=0.2).start()
-    try:
-        appliance.run(reader, threading.Event())
-    finally:
-        reader.stop()
-        chain.close()
+    run_folder(settings, folder, analyzer, gallery, [sink], metrics)
     return sink
 
 

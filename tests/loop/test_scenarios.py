@@ -17,7 +17,7 @@ from edge.identify.chain import BackendChain
 from edge.identify.factory import build_backends
 from edge.service.runner import Appliance
 from edge.vision.pipeline import FaceAnalyzer
-from tests.loop.conftest import FACES, SequenceWriter, empty_frame, frame_of, loop_settings
+from tests.loop.conftest import FACES, SequenceWriter, empty_frame, frame_of, loop_settings, run_folder
 
 OBAMA = FACES / "Barack_Obama" / "3.jpg"  # not one of the enrollment photos
 BIDEN = FACES / "Joe_Biden" / "2.jpg"
@@ -27,17 +27,8 @@ STRANGER = FACES / "Eileen_Collins" / "1.jpg"
 def play(frames: list[np.ndarray], write: SequenceWriter, tmp_path: Path, analyzer: FaceAnalyzer,
          gallery: GalleryStore, **access: object) -> list[tuple[str, str, str | None]]:
     settings = loop_settings(tmp_path, **access)
-    folder = write(frames)
     sink = ListSink()
-    chain = BackendChain(build_backends(settings, gallery), settings.identify)
-    appliance = Appliance(settings, analyzer, chain, gallery, [sink])
-    reader = FrameReader(FolderSource(FolderSourceConfig(path=folder, fps=10)),
-                         reopen_initial_s=0.1, reopen_max_s=0.2).start()
-    try:
-        assert appliance.run(reader, threading.Event()) == len(frames)
-    finally:
-        reader.stop()
-        chain.close()
+    assert run_folder(settings, write(frames), analyzer, gallery, [sink]) == len(frames)
     return [(e.decision, e.reason, e.person_id) for e in sink.events]
 
 
