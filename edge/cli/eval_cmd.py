@@ -207,7 +207,9 @@ def identify(app: AppContext, gallery: Path, probes: tuple[Path, ...], per_perso
 @click.option("--out", type=FOLDER, required=True, help="New folder for gallery/ and probes/ (symlinks).")
 @click.option("--pairs", "pairs_file", type=FILE, default=None,
               help="Only the people named in this pair list (e.g. pairsDevTest.txt, apart from calibration).")
-def split(images: Path, out: Path, pairs_file: Path | None) -> None:
+@click.option("--enroll", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images enrolled per enrolled person (they need at least one more to probe).")
+def split(images: Path, out: Path, pairs_file: Path | None, enroll: int) -> None:
     """Build an open-set split for 'edge eval identify' (see edge.eval.identify.open_set_split)."""
     from edge.eval.identify import open_set_split
     from edge.eval.pairs import read_pairs
@@ -215,7 +217,7 @@ def split(images: Path, out: Path, pairs_file: Path | None) -> None:
     people = None
     if pairs_file is not None:
         people = {p.parent.name for pair in read_pairs(pairs_file, images) for p in (pair.a, pair.b)}
-    click.echo(open_set_split(images, out, people))
+    click.echo(open_set_split(images, out, people, enroll))
 
 
 @eval_cmd.command()
@@ -303,6 +305,7 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
     from edge.gallery.codec import read_key
     from edge.gallery.cohort import CohortStore
     from edge.gallery.store import GalleryStore
+    from edge.identify.factory import site_door_cut
     from edge.identify.local.policy import policy_threshold
     from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
 
@@ -315,7 +318,7 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
                             retention_s=settings.calibration.cohort_retention_days * 86400)
         try:
             calibration = SiteCalibrator(gallery, settings.site_calibration_path, cohort=store,
-                                         site_faces=faces).refresh()
+                                         site_faces=faces, door_cut=site_door_cut(settings)).refresh()
         finally:
             store.close()
         people = gallery.snapshot().n_persons(None)

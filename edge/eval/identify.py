@@ -168,7 +168,8 @@ def format_identification(report: dict[str, Any], population: str = "") -> str:
         f"{report['probe_frames']} images fused): {report['n_genuine']} genuine, {report['n_impostor']} "
         f"impostor ({report['n_no_face']} images without a detected face)",
         f"policy: 1:N false accept {report['far_policy']:g} -> 1:1 {report['far_1to1']:.3g} -> "
-        f"threshold {' / '.join(f'{t:.4f}' for t in report['thresholds'])} ({report['calibration']} calibration, "
+        f"threshold {' / '.join(f'{t:.4f}' for t in report['thresholds'])} "
+        f"({report['calibration']} calibration, "
         f"{report['site_impostor_scores']} site impostor scores, {report['site_cohort']} cohort faces)"
         + unreachable,
         f"TPIR {report['tpir']:.4f}   misidentified {report['misid']:.4f}"
@@ -178,20 +179,20 @@ def format_identification(report: dict[str, Any], population: str = "") -> str:
     ])
 
 
-def open_set_split(images: Path, out: Path, people: set[str] | None = None) -> str:
+def open_set_split(images: Path, out: Path, people: set[str] | None = None, enroll: int = 1) -> str:
     """Symlink an open-set split of ``images/Identity/*`` into ``out/gallery`` and ``out/probes``.
 
-    Of the people (sorted by name, optionally only ``people``) with at least two images, every
-    other one is enrolled with the first image and the rest of their images become genuine
-    probes; the others, and everyone with a single image, are impostors (all their images probes).
-    Returns a one-line summary.
+    Of the people (sorted by name, optionally only ``people``) with more than ``enroll`` images,
+    every other one is enrolled with the first ``enroll`` images and the rest of their images
+    become genuine probes; the others, and everyone with fewer images, are impostors (all their
+    images probes). Returns a one-line summary.
     """
     identities = identity_images(images)
     if people is not None:
         identities = {name: paths for name, paths in identities.items() if name in people}
     if out.exists():
         raise BadInput(f"{out}: already exists (the split goes into a new folder)")
-    several = [name for name, paths in identities.items() if len(paths) >= 2]
+    several = [name for name, paths in identities.items() if len(paths) > enroll]
     enrolled = set(several[::2])
     counts = {"enrolled": 0, "genuine": 0, "impostor": 0}
 
@@ -202,14 +203,16 @@ def open_set_split(images: Path, out: Path, people: set[str] | None = None) -> s
 
     for name, paths in identities.items():
         if name in enrolled:
-            link("gallery", name, paths[0])
+            for path in paths[:enroll]:
+                link("gallery", name, path)
             counts["enrolled"] += 1
-            counts["genuine"] += len(paths) - 1
-            rest = paths[1:]
+            counts["genuine"] += len(paths) - enroll
+            rest = paths[enroll:]
         else:
             counts["impostor"] += len(paths)
             rest = paths
         for path in rest:
             link("probes", name, path)
-    return (f"{out}: {counts['enrolled']} people enrolled (first image), {counts['genuine']} genuine probes, "
+    first = "first image" if enroll == 1 else f"first {enroll} images"
+    return (f"{out}: {counts['enrolled']} people enrolled ({first}), {counts['genuine']} genuine probes, "
             f"{counts['impostor']} impostor probes of {len(identities) - counts['enrolled']} other people")

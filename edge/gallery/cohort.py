@@ -54,6 +54,30 @@ class CohortStore:
             return np.zeros((0, 0), np.float32)
         return self._codec.decode_many(blobs, [_CONTEXT] * len(blobs))
 
+    def forget_earlier_sightings(self, templates: np.ndarray, enrolled_at: np.ndarray,
+                                 min_score: float) -> int:
+        """Forget the faces that were an enrolled person's own visits before enrollment.
+
+        A row is forgotten when the person it scores best against (``templates``: (P, D) unit
+        rows) was enrolled after the row was kept (``enrolled_at``: (P,) unix seconds) and it
+        scores at least ``min_score`` (the door's cut) against them: the door would now name
+        that person, so it is no impostor, and keeping it would put a genuine score in the
+        impostor tail (a new colleague seen as a visitor would otherwise close the door for
+        everyone until the retention expires). Returns how many rows were forgotten.
+        """
+        with self._db.transaction() as db:
+            rows = db.execute("SELECT id, created, blob FROM cohort ORDER BY id").fetchall()
+            if not rows or not len(templates):
+                return 0
+            vectors = self._codec.decode_many([r[2] for r in rows], [_CONTEXT] * len(rows))
+            scores = vectors @ np.asarray(templates, np.float32).T
+            best = scores.argmax(axis=1)
+            created = np.array([r[1] for r in rows])
+            earlier = (scores[np.arange(len(rows)), best] >= min_score) & (created < enrolled_at[best])
+            doomed = [(rows[i][0],) for i in np.flatnonzero(earlier)]
+            db.executemany("DELETE FROM cohort WHERE id = ?", doomed)
+        return len(doomed)
+
     def __len__(self) -> int:
         return int(self._db.query("SELECT count(*) FROM cohort")[0][0])
 

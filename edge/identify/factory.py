@@ -74,6 +74,19 @@ def door_match_threshold(settings: Settings, gallery: GalleryStore) -> Callable[
     return lambda people: local().threshold(settings.access.max_false_accept, people).score
 
 
+def site_door_cut(settings: Settings) -> Callable[[SiteCalibration | None, int], float]:
+    """(site calibration in force, people) -> the local backend's cut for the door's policy: the
+    cut the site calibrator judges its cohort by (see ``SiteCalibrator.door_cut``)."""
+    from edge.identify.local.calibration import load_calibration
+    from edge.identify.local.policy import policy_threshold
+
+    config = next((c for c in settings.identify.backends if isinstance(c, LocalBackendConfig)),
+                  LocalBackendConfig())
+    shipped = load_calibration(config.calibration, settings.vision)
+    policy = settings.access.max_false_accept
+    return lambda site, people: policy_threshold(shipped, site, policy, people).score
+
+
 def build_enrollers(settings: Settings) -> list[Enroller]:
     """The configured cloud backends, which hold people too (for ``edge people`` and sync)."""
     return [build_cloud_backend(c) for c in settings.identify.backends if c.type != "local"]

@@ -24,7 +24,7 @@ from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
-from edge.identify.factory import build_backends, build_enrollers, door_match_threshold
+from edge.identify.factory import build_backends, build_enrollers, door_match_threshold, site_door_cut
 from edge.identify.local.recalibrate import SiteCalibrator, describe_site_folder
 from edge.identify.policy_check import policy_problems
 from edge.service import demo, watchdog
@@ -129,7 +129,7 @@ def site_calibration(settings: Settings, gallery: GalleryStore, analyzer: FaceAn
                          max_faces=config.cohort_max_faces, retention_s=config.cohort_retention_days * 86400)
     folder = describe_site_folder(analyzer, config.cohort_folder) if config.cohort_folder else None
     calibrator = SiteCalibrator(gallery, settings.site_calibration_path, cohort=cohort, site_faces=folder,
-                                interval_s=config.interval_s)
+                                interval_s=config.interval_s, door_cut=site_door_cut(settings))
     calibrator.refresh()
     return cohort, calibrator
 

@@ -122,6 +122,11 @@ def test_eval_identify_json(capsys: pytest.CaptureFixture[str], lfw: Path, tmp_p
     # people with two or more images, by name: Barack_Obama (enrolled), Joe_Biden (impostor)
     assert code == 0 and "1 people enrolled" in out
     assert sorted(p.name for p in (split / "gallery").iterdir()) == ["Barack_Obama"]
+    # two enrolled images each: only people with three or more images can be enrolled
+    code, out, _ = run_edge(capsys, "eval", "split", "--images", str(lfw), "--out", str(tmp_path / "two"),
+                            "--enroll", "2")
+    assert code == 0 and "(first 2 images)" in out
+    assert {len(list(d.iterdir())) for d in (tmp_path / "two" / "gallery").iterdir()} == {2}
     code, out, _ = run_edge(capsys, "eval", "identify", "--gallery", str(split / "gallery"), "--probes",
                        str(split / "probes"), "--far", "0.01", "--json")
     assert code == 0

@@ -128,3 +128,33 @@ def test_the_cohort_keeps_descriptors_only_within_its_bound_and_retention(tmp_pa
     assert len(blob) == 12 + DIM * 2 + 16  # nonce, a float16 vector, the tag: no image fits here
     assert vectors[4].astype("<f2").tobytes() not in blob  # sealed, not in the clear
     assert (tmp_path / "cohort.sqlite").stat().st_mode & 0o077 == 0
+
+
+def test_a_person_seen_as_a_stranger_before_enrollment_leaves_the_cohort(tmp_path: Path) -> None:
+    """Their earlier visits are genuine scores, not impostor ones: kept, the newcomer's own
+    faces would sit at the top of the impostor tail and raise the cut for everyone."""
+    population, now = Population(4), [1000.0]
+    with enrolled(tmp_path, population, 30) as store:
+        cohort = CohortStore(tmp_path / "cohort.sqlite", None, max_faces=5000, retention_s=1e9,
+                             clock=lambda: now[0])
+        for face in np.concatenate([population.faces(population.identity(), 1) for _ in range(300)]):
+            cohort.add(face)
+        newcomer = population.faces(population.identity(), 1)[0]
+        visits = unit(newcomer + np.random.default_rng(5).normal(size=(4, DIM)) * 0.02)
+        for face in visits:
+            cohort.add(face)
+        door_cut = lambda site, people: policy_threshold(SHIPPED, site, 1e-2, people).score  # noqa: E731
+        calibrator = SiteCalibrator(store, tmp_path / "site.json", cohort=cohort, door_cut=door_cut)
+        before = calibrator.refresh()
+        assert before.n_cohort == 304
+        store.add_person("new", "Newcomer", ["staff"], now=2000.0)
+        store.add_face("new", newcomer, "enrolled")
+        now[0] = 3000.0
+        cohort.add(visits[0])  # seen again after enrollment and not identified: kept
+        after = calibrator.refresh()
+        assert after.n_cohort == 301  # 4 earlier visits forgotten; the 300 strangers and the later one kept
+        assert len(cohort) == 301
+        contaminated = calibrate_site(store.snapshot().view(None), np.concatenate([cohort.vectors(), visits]))
+        assert after.table is not None and contaminated.table is not None
+        assert after.table.threshold_for(1e-4).score < contaminated.table.threshold_for(1e-4).score
+        cohort.close()

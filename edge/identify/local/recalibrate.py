@@ -18,6 +18,7 @@ import numpy as np
 from edge.capture.folder import IMAGE_SUFFIXES
 from edge.errors import BadImage
 from edge.gallery.cohort import CohortStore
+from edge.gallery.search import GroupView
 from edge.gallery.store import GalleryStore
 from edge.identify.local.site import (
     SiteCalibration,
@@ -51,13 +52,15 @@ class SiteCalibrator:
 
     def __init__(self, gallery: GalleryStore, path: Path, *, cohort: CohortStore | None = None,
                  site_faces: np.ndarray | None = None, groups: Sequence[str] | None = None,
-                 interval_s: float = 86400.0, clock: Callable[[], float] = time.time) -> None:
+                 interval_s: float = 86400.0, clock: Callable[[], float] = time.time,
+                 door_cut: Callable[[SiteCalibration | None, int], float] | None = None) -> None:
         self.gallery = gallery
         self.path = path
         self.cohort = cohort
         self.site_faces = site_faces
         self.groups = tuple(groups) if groups is not None else None
         self.interval_s = interval_s
+        self.door_cut = door_cut  # (calibration in force, people) -> the cut a grant needs
         self._clock = clock
         self._current = read_site_calibration(path)
         self._running = threading.Lock()
@@ -85,6 +88,7 @@ class SiteCalibrator:
     def refresh(self) -> SiteCalibration:
         """Calibrate now (blocking), keep and store the result."""
         view = self.gallery.snapshot().view(self.groups)
+        self._forget_earlier_sightings(view)
         calibration = calibrate_site(view, self._cohort_rows(view.matrix.shape[1] if view.n_persons else 0),
                                      now=self._clock())
         self._current = calibration
@@ -100,6 +104,19 @@ class SiteCalibrator:
             log.exception("site calibration failed")
         finally:
             self._running.release()
+
+    def _forget_earlier_sightings(self, view: GroupView) -> None:
+        """Cohort faces of people enrolled since they were kept are theirs, not impostors'
+        (:meth:`CohortStore.forget_earlier_sightings`), judged at the door's cut in force with
+        the site calibration."""
+        if self.cohort is None or self.door_cut is None or self._current is None or view.n_persons == 0:
+            return  # without a site calibration the shipped cut may be far too lenient to judge by
+        enrolled = {person.id: person.created for person in self.gallery.people()}
+        enrolled_at = np.array([enrolled.get(pid, 0.0) for pid in view.person_ids])
+        forgotten = self.cohort.forget_earlier_sightings(view.templates, enrolled_at,
+                                                         self.door_cut(self._current, view.n_persons))
+        if forgotten:
+            log.info("cohort: forgot %d faces of people enrolled after they were seen", forgotten)
 
     def _cohort_rows(self, dim: int) -> np.ndarray | None:
         parts = [rows for rows in (self.cohort.vectors() if self.cohort else None, self.site_faces)
