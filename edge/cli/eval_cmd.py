@@ -203,6 +203,45 @@ def identify(app: AppContext, gallery: Path, probes: tuple[Path, ...], per_perso
 
 
 @eval_cmd.command()
+@click.option("--gallery", type=FOLDER, required=True, multiple=True,
+              help="Folder of Identity/*.jpg to enroll; repeat to merge populations into one gallery.")
+@click.option("--probes", type=FOLDER, required=True, multiple=True,
+              help="Folder of Identity/*.jpg (enrolled identities and strangers); one per population.")
+@click.option("--per-person", type=click.IntRange(min=1), default=None, help="Enroll the first K images.")
+@click.option("--probe-frames", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Fuse up to K images of one identity into one probe.")
+@click.option("--rate", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=1e-4,
+              show_default=True, help="Per-comparison false-accept rate the cut is set for.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_app
+def normalization(app: AppContext, gallery: tuple[Path, ...], probes: tuple[Path, ...],
+                  per_person: int | None, probe_frames: int, rate: float, as_json: bool) -> None:
+    """Cohort score normalization (z-norm, t-norm) against raw scores, population by population."""
+    from edge.eval.embeddings import embed_set
+    from edge.eval.identify import enrolled_view, identity_images, make_probes
+    from edge.eval.normalization import format_normalization, normalization_report
+
+    enrolled: dict[str, list[Path]] = {}
+    for folder in gallery:
+        for name, images in identity_images(folder, per_person).items():
+            if name in enrolled:
+                raise BadInput(f"{folder}: identity {name!r} is in another gallery folder too")
+            enrolled[name] = images
+    populations = {folder: identity_images(folder) for folder in probes}
+    paths = [p for images in (*enrolled.values(), *(i for pop in populations.values() for i in pop.values()))
+             for p in images]
+    v = embed_set(_analyzer(app.settings.vision), paths).vectors
+    view = enrolled_view({name: [v[p] for p in images] for name, images in enrolled.items()})
+    probe_sets = {str(folder): make_probes({name: [v[p] for p in ps] for name, ps in images.items()},
+                                           probe_frames) for folder, images in populations.items()}
+    try:
+        report = normalization_report(view, probe_sets, rate)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    _emit(report, as_json, format_normalization(report))
+
+
+@eval_cmd.command()
 @click.option("--images", type=FOLDER, required=True, help="Folder of Identity/*.jpg (e.g. LFW).")
 @click.option("--out", type=FOLDER, required=True, help="New folder for gallery/ and probes/ (symlinks).")
 @click.option("--pairs", "pairs_file", type=FILE, default=None,
