@@ -21,7 +21,8 @@ class Threshold:
     score: float
     scale: str
     far: float
-    calibration: str = "documented"  # the table's source: vendor documents, "shipped", "site+shipped"
+    calibration: str = "documented"  # the table's source: "documented" (the vendor's), "configured"
+    # (an operator's table for a cloud), "shipped" or "site+shipped" (the local descriptor's)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,36 @@ def one_to_one_far(far_1ton: float, gallery_size: int) -> float:
     """The 1:1 rate each comparison must meet for a 1:N search to meet ``far_1ton``."""
     n = max(1, gallery_size)
     return -math.expm1(math.log1p(-far_1ton) / n)
+
+
+def table_source(configured: Sequence[Sequence[float]], documented: Sequence[Sequence[float]]) -> str:
+    """A cloud backend's calibration label: ``documented`` while its score table is the vendor's
+    (the default), ``configured`` once the operator set another."""
+    same = [tuple(map(float, row)) for row in configured] == [tuple(map(float, row)) for row in documented]
+    return "documented" if same else "configured"
+
+
+def door_threshold(table: FarTable, policy: float, gallery_size: int, *, table_comparisons: int = 1,
+                   min_score: float | None = None, calibration: str = "documented") -> Threshold:
+    """The cut on ``table`` for the door's policy, stating the 1:N rate it really stands for.
+
+    ``policy`` is the door's 1:N false-accept rate (FPIR) over ``gallery_size`` people searched
+    (docs/risk.md), so each comparison may pass at most ``one_to_one_far(policy, N)``. ``table``
+    states rates per comparison, or per search of ``table_comparisons`` entries (a vendor's 1:N
+    table for a gallery of that size, e.g. IAI's 10k). ``min_score``: the least score the API
+    ever returns a candidate at (SenseTime identifies above 0.6 only), a floor on the cut. The
+    returned ``far`` is always the 1:N rate over ``gallery_size``: what every event records as
+    ``false_accept``, whichever backend decided; a table that stops short gives a higher rate
+    than the policy (the caller must not grant on it, :func:`policy_allows`).
+    """
+    n = max(1, gallery_size)
+    per_comparison = one_to_one_far(policy, n)
+    cut = table.threshold_for(one_to_n_far(per_comparison, table_comparisons))
+    score, row_far = cut.score, cut.far
+    if min_score is not None and score < min_score:
+        score, row_far = min_score, table.far_for(min_score)
+    fpir = one_to_n_far(one_to_one_far(row_far, table_comparisons), n)
+    return Threshold(score, table.scale, fpir, calibration)
 
 
 def policy_allows(far: float, policy: float, accept_up_to: float | None = None) -> bool:

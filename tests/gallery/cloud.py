@@ -24,11 +24,13 @@ from starlette.routing import Route
 
 from edge.errors import BackendUnavailable, RemoteError
 from edge.identify.base import Candidate, Identification
-from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
+from edge.identify.matching import assign_rectangles
+from edge.identify.thresholds import FarTable, Threshold, door_threshold
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Face
 
 CLOUD_TABLE = FarTable.from_pairs("0-1", [(0.90, 1e-3), (0.93, 1e-5), (0.95, 1e-6)])
+MIN_IOU = 0.3
 
 
 @dataclass
@@ -119,6 +121,8 @@ def cloud_app(state: CloudState) -> Starlette:
 class CloudClient:
     """Backend + Enroller over HTTP; transport trouble is BackendUnavailable, a 4xx a RemoteError."""
 
+    cloud = True
+
     def __init__(self, url: str, groups: Sequence[str], name: str = "testcloud") -> None:
         self.name = name
         self.groups = list(groups)
@@ -144,17 +148,14 @@ class CloudClient:
     ) -> list[Identification]:
         results = self._call("POST", "/search", timeout=deadline_s,
                              json={"jpeg": self._jpeg(frame), "groups": self.groups})["results"]
-        answers = []
-        for face in faces:
-            best = max(results, default=None, key=lambda r: Box(*r["rect"]).iou(face.detection.box))
-            candidates = tuple(Candidate(c["id"], c["score"], c["name"]) for c in best["candidates"]) \
-                if best and Box(*best["rect"]).iou(face.detection.box) > 0.3 else ()
-            answers.append(Identification(candidates, self.name, "0-1"))
-        return answers
+        rects = [Box(*r["rect"]) for r in results]
+        assigned = assign_rectangles([face.detection.box for face in faces], rects, MIN_IOU)
+        return [Identification(tuple(Candidate(c["id"], c["score"], c["name"])
+                                     for c in (results[r]["candidates"] if r is not None else [])),
+                               self.name, "0-1") for r in assigned]
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        per_comparison = CLOUD_TABLE.threshold_for(one_to_one_far(max_false_accept, gallery_size))
-        return Threshold(per_comparison.score, "0-1", one_to_n_far(per_comparison.far, gallery_size))
+        return door_threshold(CLOUD_TABLE, max_false_accept, gallery_size)
 
     def create_person(self, person_id: str, name: str, groups: Sequence[str], jpeg: bytes) -> str:
         body = {"person_id": person_id, "name": name, "groups": list(groups),

@@ -1,4 +1,4 @@
-"""Search answers -> one Identification per detected face, paired by rectangle overlap."""
+"""Search answers -> one Identification per detected face, paired one-to-one by rectangle overlap."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from edge.identify.base import Candidate, Identification
 from edge.identify.iai.tables import SCALE
+from edge.identify.matching import assign_rectangles
 from edge.vision.types import Box, Face
 
 BACKEND_NAME = "iai"
@@ -52,24 +53,6 @@ def search_results(response: Any, *, by_group: bool, scale: float = 1.0) -> list
 def match_to_faces(
     faces: Sequence[Face], results: Sequence[Result], min_iou: float
 ) -> list[Identification]:
-    """Pair each detected face with at most one result, greedily by highest overlap."""
-    pairs = sorted(
-        (
-            (face.detection.box.iou(box), f, r)
-            for f, face in enumerate(faces)
-            for r, (box, _) in enumerate(results)
-        ),
-        reverse=True,
-    )
-    chosen: dict[int, int] = {}
-    used: set[int] = set()
-    for iou, f, r in pairs:
-        if iou < min_iou:
-            break
-        if f not in chosen and r not in used:
-            chosen[f] = r
-            used.add(r)
-    return [
-        Identification(results[chosen[f]][1] if f in chosen else (), BACKEND_NAME, SCALE)
-        for f in range(len(faces))
-    ]
+    """Each detected face with the candidates of the one result paired with it (or none)."""
+    assigned = assign_rectangles([face.detection.box for face in faces], [box for box, _ in results], min_iou)
+    return [Identification(results[r][1] if r is not None else (), BACKEND_NAME, SCALE) for r in assigned]

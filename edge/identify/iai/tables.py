@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
+from edge.identify.thresholds import FarTable, Threshold, door_threshold
 
 SCALE = "0-100"
 
@@ -66,9 +66,5 @@ def search_basis(version: str, gallery_size: int) -> tuple[FarTable, int]:
 def search_threshold(version: str, gallery_size: int, max_false_accept: float) -> Threshold:
     """The 1:N score for the policy's false-accept rate in a gallery of ``gallery_size`` faces
     (persons, for SearchPersons); the returned rate is the one the score really stands for."""
-    size = max(1, gallery_size)
-    table, comparisons = search_basis(version, size)
-    per_comparison = one_to_one_far(max_false_accept, size)
-    cut = table.threshold_for(one_to_n_far(per_comparison, comparisons))
-    real = one_to_n_far(one_to_one_far(cut.far, comparisons), size)
-    return Threshold(cut.score, cut.scale, real)
+    table, comparisons = search_basis(version, gallery_size)
+    return door_threshold(table, max_false_accept, gallery_size, table_comparisons=comparisons)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.identify.local.site import CalibrationSource, SiteCalibration, stricter
-from edge.identify.thresholds import FarTable, one_to_n_far, one_to_one_far, policy_allows
+from edge.identify.thresholds import FarTable, door_threshold, one_to_one_far, policy_allows
 
 
 @dataclass(frozen=True)
@@ -50,5 +50,5 @@ def policy_threshold(shipped: FarTable, site: SiteCalibration | None, policy: fl
     """The cut for ``policy`` (1:N) over ``n_people`` and the rate it really stands for."""
     table, source = calibrated_table(shipped, site)
     n = max(1, n_people)
-    cut = table.threshold_for(one_to_one_far(policy, n))
-    return PolicyThreshold(cut.score, cut.far, one_to_n_far(cut.far, n), policy, n, source)
+    cut = door_threshold(table, policy, n, calibration=source)
+    return PolicyThreshold(cut.score, one_to_one_far(cut.far, n), cut.far, policy, n, source)

@@ -1,9 +1,10 @@
 """The SenseTime v1 identification backend (and enroller).
 
 Identification needs a detection first: the frame (or a crop around each face) goes to
-``/face/detection``, the cloud's faces are matched to ours by rectangle overlap, and each matched
-``face_id`` is identified against the door's group. Scores are 0-1; the door's false-accept rate
-becomes a threshold through the documented table (0.6 -> 1e-3, ...).
+``/face/detection``, the cloud's faces are paired one-to-one with ours by rectangle overlap, and
+each paired ``face_id`` is identified against the door's group. Scores are 0-1; the door's 1:N
+false-accept rate becomes a threshold through the documented table (0.6 -> 1e-3 per comparison,
+...), like every backend's (:func:`edge.identify.thresholds.door_threshold`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import numpy as np
 from edge.config.secrets import resolve_secret
 from edge.errors import BackendUnavailable, BadInput, ConfigError
 from edge.identify.base import Candidate, Identification
+from edge.identify.matching import assign_rectangles
 from edge.identify.sensetime.client import SenseTimeClient
-from edge.identify.sensetime.config import SenseTimeBackendConfig
+from edge.identify.sensetime.config import SENSETIME_TABLE, SenseTimeBackendConfig
 from edge.identify.sensetime.results import DetectedFace
-from edge.identify.thresholds import FarTable, Threshold, one_to_one_far
+from edge.identify.thresholds import FarTable, Threshold, door_threshold, table_source
 from edge.vision.types import Box, Face
 
 SCALE = "0-1"
@@ -35,6 +37,7 @@ class SenseTimeBackend:
     def __init__(self, config: SenseTimeBackendConfig, client: SenseTimeClient | None = None) -> None:
         self.config = config
         self.table = FarTable.from_pairs(SCALE, config.score_table, f"{KEY}.score_table")
+        self.calibration = table_source(config.score_table, SENSETIME_TABLE)
         if client is None:
             secret = resolve_secret(config.api_secret, config.api_secret_file, f"{KEY}.api_secret")
             if not config.api_id or not secret:
@@ -70,15 +73,13 @@ class SenseTimeBackend:
         return results
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        """The documented table's cut for the 1:1 rate the policy needs in a gallery this size.
+        """The documented table's cut for the door's 1:N rate over ``gallery_size`` people.
 
         Identification never returns a candidate at or below 0.6, so a laxer cut is reported as
-        0.6 with the rate 0.6 really stands for.
+        0.6 with the 1:N rate 0.6 really stands for.
         """
-        threshold = self.table.threshold_for(one_to_one_far(max_false_accept, gallery_size))
-        if threshold.score < IDENTIFY_CUT:
-            return Threshold(IDENTIFY_CUT, SCALE, self.table.far_for(IDENTIFY_CUT))
-        return threshold
+        return door_threshold(self.table, max_false_accept, gallery_size, min_score=IDENTIFY_CUT,
+                              calibration=self.calibration)
 
     def _detect_frame(self, frame: np.ndarray, boxes: list[Box], end: float) -> list[DetectedFace | None]:
         detected = self.client.detect(_jpeg(frame), timeout_s=_left(end)).faces
@@ -152,18 +153,9 @@ class SenseTimeBackend:
 
 
 def match_faces(ours: list[Box], theirs: list[DetectedFace], min_iou: float) -> list[DetectedFace | None]:
-    """For each of our boxes the cloud face overlapping it most (each used once), or None."""
-    pairs = sorted(((a.iou(f.box), i, j) for i, a in enumerate(ours) for j, f in enumerate(theirs)),
-                   reverse=True)
-    matched: list[DetectedFace | None] = [None] * len(ours)
-    used: set[int] = set()
-    for iou, i, j in pairs:
-        if iou < min_iou:
-            break
-        if matched[i] is None and j not in used:
-            matched[i] = theirs[j]
-            used.add(j)
-    return matched
+    """For each of our boxes the cloud face paired with it (:mod:`edge.identify.matching`), or None."""
+    assigned = assign_rectangles(ours, [face.box for face in theirs], min_iou)
+    return [theirs[r] if r is not None else None for r in assigned]
 
 
 def _jpeg(image: np.ndarray) -> bytes:

@@ -1,10 +1,10 @@
 """The YouTu backend: the door's faces identified by the cloud (or the local emulator).
 
-Several faces: one ``multidentify`` on the frame, each returned ``face_rect`` matched to a
-detected face by overlap (IoU). One face: ``identify`` on a crop around it (a smaller upload).
-Scores are YouTu's 0-100; the threshold for the door's false-accept rate comes from the
-configured table (default: the stand-in documented in protocols.md), made stricter for the
-gallery size like every 1:N search.
+Several faces: one ``multidentify`` on the frame, each returned ``face_rect`` paired with at
+most one detected face by overlap (:mod:`edge.identify.matching`). One face: ``identify`` on a
+crop around it (a smaller upload). Scores are YouTu's 0-100; the threshold for the door's 1:N
+false-accept rate comes from the configured table (default: the stand-in documented in
+protocols.md) through :func:`edge.identify.thresholds.door_threshold`, like every backend's.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ import numpy as np
 
 from edge.errors import BackendUnavailable, BadImage
 from edge.identify.base import Candidate, Identification
-from edge.identify.thresholds import FarTable, Threshold, one_to_n_far, one_to_one_far
+from edge.identify.matching import assign_rectangles
+from edge.identify.thresholds import FarTable, Threshold, door_threshold, table_source
 from edge.identify.youtu import models
 from edge.identify.youtu.client import YoutuClient
-from edge.identify.youtu.config import YoutuBackendConfig
+from edge.identify.youtu.config import YOUTU_DEFAULT_TABLE, YoutuBackendConfig
 from edge.identify.youtu.errors import YoutuNoFace, YoutuNotFound
 from edge.vision.types import Box, Face
 
 SCALE = "0-100"
 MAX_UPLOAD_BYTES = 1_400_000  # under the 1.5 MB body limit, with room for the other fields
 JPEG_QUALITY = 90
-MIN_MATCH_IOU = 0.3  # a returned face_rect belongs to a detected face if they overlap this much
 CROP_MARGIN = 0.5  # of the face's size, on every side, for identify on one face
 
 
@@ -59,6 +59,7 @@ class YoutuBackend:
         self.config = config
         self.client = client or YoutuClient(config)
         self.table = FarTable.from_pairs(SCALE, config.score_table, key="youtu.score_table")
+        self.calibration = table_source(config.score_table, YOUTU_DEFAULT_TABLE)
         self.groups = list(config.group_ids)
 
     # -- Backend ---------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ class YoutuBackend:
     def _match(
         self, faces: Sequence[Face], answer: models.MultiIdentified, scale: float
     ) -> list[Identification]:
-        """Each detected face gets the candidates of the returned face_rect overlapping it most."""
+        """Each detected face gets the candidates of the one returned face_rect paired with it."""
         rects = [
             Box(
                 r.face_rect.x / scale,
@@ -94,13 +95,9 @@ class YoutuBackend:
             )
             for r in answer.results
         ]
-        matched = []
-        for face in faces:
-            overlaps = [face.detection.box.iou(rect) for rect in rects]
-            best = int(np.argmax(overlaps)) if overlaps else -1
-            usable = best >= 0 and overlaps[best] >= MIN_MATCH_IOU
-            matched.append(self._identification(answer.results[best].candidates if usable else []))
-        return matched
+        assigned = assign_rectangles([face.detection.box for face in faces], rects, self.config.min_iou)
+        return [self._identification(answer.results[r].candidates if r is not None else [])
+                for r in assigned]
 
     def _identification(self, candidates: Sequence[models.Candidate]) -> Identification:
         ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
@@ -112,9 +109,8 @@ class YoutuBackend:
         return Candidate(person_id, answer.confidence)
 
     def threshold(self, max_false_accept: float, gallery_size: int) -> Threshold:
-        """The score for the door's rate over ``gallery_size`` comparisons, and the rate it stands for."""
-        per_comparison = self.table.threshold_for(one_to_one_far(max_false_accept, gallery_size))
-        return Threshold(per_comparison.score, SCALE, one_to_n_far(per_comparison.far, gallery_size))
+        """The score for the door's 1:N rate over ``gallery_size`` people, and the rate it stands for."""
+        return door_threshold(self.table, max_false_accept, gallery_size, calibration=self.calibration)
 
     # -- Enroller --------------------------------------------------------------------------------
 

@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from edge.config.base import Section
+from edge.identify.plugin import BackendSection
 
 # protocols.md section 1: the successor API's 1:1 table for model 2.0, the closest documented
 # reference for YouTu's 0-100 scores.
 YOUTU_DEFAULT_TABLE: list[tuple[float, float]] = [(70.0, 1e-3), (80.0, 1e-4), (90.0, 1e-5)]
 
 
-class YoutuBackendConfig(Section):
+class YoutuBackendConfig(BackendSection):
     type: Literal["youtu"] = "youtu"
     base_url: str = Field(
         "https://recognition.image.myqcloud.com",
@@ -33,4 +33,7 @@ class YoutuBackendConfig(Section):
     score_table: list[tuple[float, float]] = Field(
         default_factory=lambda: list(YOUTU_DEFAULT_TABLE),
         description="(score 0-100, false-accept rate) points",
+    )
+    min_iou: float = Field(
+        0.3, gt=0, le=1, description="A returned face_rect must overlap a detected face this much"
     )
