@@ -1,19 +1,39 @@
 """``edge emulate <api>``: run a local server of a cloud face API on real HTTP.
 
-Each emulator adds one subcommand function below; its imports stay inside the function so that
-one emulator's dependencies never load for another.
+The subcommands are the ``emulator`` commands of the backend registry
+(:mod:`edge.identify.registry`); the three below are those of YouTu, IAI and SenseTime. Each
+command's imports stay inside its function so that one emulator's dependencies never load for
+another.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
 from edge.cli.main import AppContext, pass_app
+from edge.identify.registry import PLUGINS
 
 
-@click.group()
+class EmulatorGroup(click.Group):
+    """One subcommand per registered backend with an emulator, named by its ``type``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(p.type for p in PLUGINS if p.emulator)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = next((p.emulator for p in PLUGINS if p.type == cmd_name), None)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=EmulatorGroup)
 def emulate() -> None:
     """Local servers of the cloud face APIs (for tests, or on premises in place of the cloud)."""
 
@@ -67,7 +87,7 @@ def _secret_option(flag: str, envvar: str):  # noqa: ANN202 - a click decorator
                         help=f"Also from ${envvar} (keeps it out of the process list)")
 
 
-@emulate.command("youtu")
+@click.command("youtu")
 @_server_options(8081)
 @click.option("--appid", required=True, help="The one appid this server serves")
 @click.option("--secret-id", required=True)
@@ -109,7 +129,7 @@ def youtu(
     serve(server, host, port, tls)
 
 
-@emulate.command("iai")
+@click.command("iai")
 @_server_options(8083)
 @click.option("--secret-id", required=True)
 @_secret_option("--secret-key", "EDGE_IAI_SECRET_KEY")
@@ -137,7 +157,7 @@ def iai(
     serve(server.app, host, port, tls)
 
 
-@emulate.command("sensetime")
+@click.command("sensetime")
 @_server_options(8082)
 @click.option("--api-id", required=True, help="The one account this server serves")
 @_secret_option("--api-secret", "EDGE_SENSETIME_API_SECRET")

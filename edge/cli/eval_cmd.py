@@ -18,7 +18,6 @@ from edge.identify.local.calibration import (
     load_accuracy_threshold,
     load_calibration,
 )
-from edge.identify.local.config import LocalBackendConfig
 from edge.identify.thresholds import FarTable
 from edge.vision.config import VisionSettings
 
@@ -38,9 +37,7 @@ def _analyzer(vision: VisionSettings) -> FaceAnalyzer:
 
 def _calibration_file(settings: Settings, calibration: Path | None) -> Path | None:
     """``--calibration``, else the local backend's configured table (None: the one next to the model)."""
-    configured = next((b.calibration for b in settings.identify.backends
-                       if isinstance(b, LocalBackendConfig) and b.calibration is not None), None)
-    return calibration or configured
+    return calibration or settings.identify.local.calibration
 
 
 def _table(settings: Settings, calibration: Path | None) -> FarTable:

@@ -115,7 +115,7 @@ def embed(app: AppContext, image: Path, as_json: bool) -> None:
 
 
 def _calibration_path(settings: Settings) -> Path | None:
-    return next((b.calibration for b in settings.identify.backends if b.type == "local"), None)
+    return settings.identify.local.calibration
 
 
 @click.command()

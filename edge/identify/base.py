@@ -33,9 +33,15 @@ class Identification:
 
 
 class Backend(Protocol):
-    """Identifies the faces of one frame against the door's groups."""
+    """Identifies the faces of one frame against the door's groups.
+
+    ``cloud``: answers come over the network from a service that names people by its own ids
+    (the chain runs it under a deadline, counts it as the cloud being reached or not, and
+    teaches the local gallery from it); False for the on-device gallery search.
+    """
 
     name: str
+    cloud: bool
 
     def identify(
         self, frame: np.ndarray, faces: Sequence[Face], *, deadline_s: float

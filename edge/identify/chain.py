@@ -25,7 +25,6 @@ from edge.errors import BackendUnavailable, RemoteError
 from edge.identify.base import Backend, Identification
 from edge.identify.config import IdentifySettings
 from edge.identify.families import family_of
-from edge.identify.local.backend import LocalBackend
 from edge.vision.types import Face
 
 log = logging.getLogger(__name__)
@@ -137,7 +136,7 @@ CloudAnswerHook = Callable[[Backend, Sequence[Face], list[Identification]], obje
 class _Member:
     def __init__(self, backend: Backend, settings: IdentifySettings) -> None:
         self.backend = backend
-        self.is_cloud = not isinstance(backend, LocalBackend)
+        self.is_cloud = backend.cloud
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
         self.health = BackendHealth()
         self.executor = (

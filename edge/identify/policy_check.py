@@ -13,9 +13,10 @@ from pathlib import Path
 
 from edge.config.settings import Settings
 from edge.identify.local.calibration import load_calibration
-from edge.identify.local.config import LocalBackendConfig
 from edge.identify.local.policy import policy_threshold
 from edge.identify.local.site import read_site_calibration
+from edge.identify.plugin import BuildContext
+from edge.identify.registry import plugin_for
 from edge.identify.thresholds import policy_allows
 
 HINT = ("raise access.max_false_accept, set access.accept_false_accept_up_to to accept a weaker rate, "
@@ -35,21 +36,22 @@ def enrolled_people(gallery: Path) -> int:
 
 def backend_rates(settings: Settings) -> dict[str, tuple[float, str]]:
     """Backend type -> (the 1:N rate its threshold for the policy stands for, how it was found)."""
-    from edge.identify.factory import build_cloud_backend  # the cloud clients only when configured
+    from edge.identify.factory import build_backend  # the cloud clients only when configured
 
     policy = settings.access.max_false_accept
     people = max(1, enrolled_people(settings.gallery_path))
     site = read_site_calibration(settings.site_calibration_path) if settings.calibration.enabled else None
     rates: dict[str, tuple[float, str]] = {}
     for config in settings.identify.backends:
-        if isinstance(config, LocalBackendConfig):
-            cut = policy_threshold(load_calibration(config.calibration, settings.vision), site,
-                                   policy, people)
+        if plugin_for(config.type).cloud:
+            threshold = build_backend(config, BuildContext(settings)).threshold(policy, people)
+            rates[config.type] = (threshold.far, f"the {threshold.calibration} table gives "
+                                                 f"{threshold.score:g} for a 1:N rate of "
+                                                 f"{threshold.far:.2g} over {people} people")
+        else:  # the local table and the site's, read from their files (no gallery opened)
+            cut = policy_threshold(load_calibration(settings.identify.local.calibration, settings.vision),
+                                   site, policy, people)
             rates[config.type] = (cut.fpir, cut.describe())
-        else:
-            threshold = build_cloud_backend(config).threshold(policy, people)
-            rates[config.type] = (threshold.far, f"the vendor's table gives {threshold.score:g} for a 1:N "
-                                                 f"rate of {threshold.far:.2g} over {people} people")
     return rates
 
 

@@ -19,9 +19,8 @@ from edge.config.settings import Settings
 from edge.errors import BackendUnavailable, ConfigError, EdgeError, RemoteError
 from edge.events.connection import new_client
 from edge.identify.config import BackendConfig
-from edge.identify.iai.config import IaiBackendConfig
-from edge.identify.sensetime.config import SenseTimeBackendConfig
-from edge.identify.youtu.config import YoutuBackendConfig
+from edge.identify.families import Family, family_of
+from edge.identify.registry import plugin_for
 from edge.service.check import CheckResult
 
 MAX_SKEW_S = 300.0  # Tencent's current API rejects signatures more than 5 minutes off
@@ -85,73 +84,61 @@ def broker(settings: Settings) -> Iterator[CheckResult]:
 
 
 def backends(settings: Settings) -> Iterator[CheckResult]:
-    """A signed, harmless call to each configured cloud backend (nothing is created or changed)."""
+    """A harmless call to each configured backend (its registry record's ``check``: nothing is
+    created or changed); a vendor's refusal is reported by its error family."""
     for config in settings.identify.backends:
         name = f"backend {config.type}"
-        if config.type == "local":
-            yield CheckResult(name, "ok", "on-device (see models and gallery)")
-            continue
+        plugin = plugin_for(config.type)
         try:
-            detail = _probe(config)
+            detail = plugin.check(config)
         except ConfigError as exc:
             yield CheckResult(name, "fail", str(exc).replace("\n", "; "),
                               "set the backend's credentials in /etc/edge/edge.toml and /etc/edge/secrets")
+        except RemoteError as exc:
+            yield _refusal(name, exc)
         except BackendUnavailable as exc:
             yield CheckResult(name, "fail", f"unreachable: {exc}",
-                              f"check the network and the endpoint {_base_url(config)}")
-        except RemoteError as exc:
-            yield CheckResult(name, "fail", f"refused: {exc}", _remote_hint(exc))
+                              f"check the network and the endpoint {_endpoint(config)}")
         except EdgeError as exc:
             yield CheckResult(name, "fail", str(exc))
         else:
             yield CheckResult(name, "ok", detail)
 
 
-def _probe(config: BackendConfig) -> str:
-    if isinstance(config, YoutuBackendConfig):
-        from edge.identify.youtu.client import YoutuClient
-
-        with YoutuClient(config) as youtu:
-            groups = youtu.getgroupids()
-        return f"getgroupids answered: {len(groups)} groups"
-    if isinstance(config, IaiBackendConfig):
-        from edge.identify.iai.client import IaiApi
-
-        answer = IaiApi(config).call("GetGroupList", {"Offset": 0, "Limit": 1})
-        return f"GetGroupList answered: {answer.GroupNum} groups"
-    assert isinstance(config, SenseTimeBackendConfig)
-    return _sensetime_info(config)
-
-
-def _sensetime_info(config: SenseTimeBackendConfig) -> str:
-    """``/info/api``: the account's rate limit and quotas (the backend resolves the credentials)."""
-    from edge.identify.sensetime.backend import SenseTimeBackend
-
-    with SenseTimeBackend(config).client as client:
-        info = client.info_api()
-    return f"/info/api answered: rate limit {info.rate_limit}"
+def _refusal(name: str, exc: RemoteError) -> CheckResult:
+    """A documented error of the vendor, judged by its family (:mod:`edge.identify.families`)."""
+    family = family_of(exc)
+    if family is Family.RATE_LIMITED:
+        return CheckResult(name, "warn", f"rate-limited: {exc}",
+                           "the account's call rate or quota is used up: wait, or raise it in the vendor's "
+                           "console; meanwhile the door fails over to the next backend")
+    if family is Family.UNAVAILABLE:
+        return CheckResult(name, "fail", f"the service failed: {exc}",
+                           "a fault of the vendor's service: try again later; meanwhile the door fails over "
+                           "to the next backend")
+    if family is Family.UNAUTHORIZED:
+        return CheckResult(name, "fail", f"refused: {exc}", _credentials_hint(exc))
+    return CheckResult(name, "fail", f"refused: {exc}",
+                       "the endpoint answered, but not as this API: check the backend's endpoint setting")
 
 
-def _remote_hint(exc: RemoteError) -> str:
+def _credentials_hint(exc: RemoteError) -> str:
     code = str(exc.code)
-    if "SignatureExpire" in code or code == "9" or code == "KEY_EXPIRED":
+    if "SignatureExpire" in code or code == "9":  # IAI's and YouTu's "signature expired"
         return "the device clock is off (see the clock line): enable NTP with `timedatectl set-ntp true`"
     return ("check the backend's id and secret key (copy them again from the vendor's console "
             "into /etc/edge/secrets) and that the account is active")
 
 
-def _base_url(config: BackendConfig) -> str:
-    if isinstance(config, IaiBackendConfig):
-        return f"{config.scheme}://{config.endpoint}"
-    if isinstance(config, YoutuBackendConfig | SenseTimeBackendConfig):
-        return config.base_url
-    return ""
+def _endpoint(config: BackendConfig) -> str:
+    endpoint = plugin_for(config.type).endpoint
+    return endpoint(config) if endpoint is not None else ""
 
 
 def clock(settings: Settings) -> Iterator[CheckResult]:
     """Compare the local clock with the Date header of the reference (or the first cloud)."""
     url = settings.service.clock_reference_url or next(
-        (_base_url(b) for b in settings.identify.backends if b.type != "local"), None)
+        (_endpoint(b) for b in settings.identify.backends if plugin_for(b.type).endpoint), None)
     if url is None:
         yield CheckResult("clock", "skip", "no cloud backend and no service.clock_reference_url")
         return

@@ -31,9 +31,9 @@ from edge.errors import BackendUnavailable
 from edge.events.base import EventSink, FaceKeepingSink
 from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
+from edge.identify.base import Backend
 from edge.identify.chain import BackendChain, ChainAnswer
 from edge.identify.fusion import TrackFusion
-from edge.identify.local.backend import LocalBackend
 from edge.identify.thresholds import policy_allows
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
@@ -240,7 +240,7 @@ class Appliance:
             if best is None:
                 verdicts.append(Verdict(None, None))
                 continue
-            person_id = self._local_id(answer.backend_name, best.person_id)
+            person_id = self._local_id(answer.backend, best.person_id)
             match = Match(
                 backend=answer.backend_name,
                 score=round(best.score, 4),
@@ -267,10 +267,10 @@ class Appliance:
         """People one search compares against (the local gallery mirrors the cloud's groups)."""
         return max(1, self.gallery.snapshot().n_persons(None))
 
-    def _local_id(self, backend: str, person_id: str) -> str | None:
-        if backend == LocalBackend.name or self.gallery.person(person_id) is not None:
+    def _local_id(self, backend: Backend, person_id: str) -> str | None:
+        if not backend.cloud or self.gallery.person(person_id) is not None:
             return person_id
-        return self.gallery.person_for_remote(backend, person_id)
+        return self.gallery.person_for_remote(backend.name, person_id)
 
     def _publish(self, event: AccessEvent, image: np.ndarray, box: Box) -> None:
         log.info(

@@ -91,3 +91,18 @@ def test_missing_credentials_and_unreachable_cloud(tmp_path: Path) -> None:
     youtu, iai = run_checks(settings, ["backends"])
     assert youtu.status == "fail" and youtu.detail.startswith("unreachable") and closed in youtu.hint
     assert iai.status == "fail" and "secret_id: required" in iai.detail and "credentials" in iai.hint
+
+
+def test_a_rate_limited_cloud_is_a_warning_by_its_error_family(tmp_path: Path) -> None:
+    # one request a second: the doctor's second look lands inside the vendor's limit (YouTu 15)
+    youtu = build_youtu(load_settings(None), tmp_path / "youtu", APPID, {SECRET_ID: SECRET_KEY},
+                        max_requests_per_s=1.0)
+    with ServerThread(youtu) as running:
+        settings = load_settings(None, identify={"backends": [
+            {"type": "youtu", "base_url": running.url, "appid": APPID, "secret_id": SECRET_ID,
+             "secret_key": SECRET_KEY, "retries": 0}]})
+        first, = run_checks(settings, ["backends"])
+        second, = run_checks(settings, ["backends"])
+    assert first.status == "ok", first
+    assert second.status == "warn" and second.detail.startswith("rate-limited: 15"), second
+    assert "fails over" in second.hint

@@ -44,6 +44,7 @@ class IaiBackend:
     """Searches the door's groups with the frame (several faces per call) and manages persons."""
 
     name = BACKEND_NAME
+    cloud = True
 
     def __init__(self, config: IaiBackendConfig, api: IaiApi | None = None) -> None:
         self.config = config

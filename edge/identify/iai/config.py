@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from edge.config.base import Section
+from edge.identify.plugin import BackendSection
 
 
-class IaiBackendConfig(Section):
+class IaiBackendConfig(BackendSection):
     type: Literal["iai"] = "iai"
     endpoint: str = Field("iai.tencentcloudapi.com", description="host[:port]")
     scheme: Literal["https", "http"] = "https"

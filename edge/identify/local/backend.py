@@ -32,6 +32,7 @@ SCALE = "cosine"
 
 class LocalBackend:
     name = "local"
+    cloud = False
 
     def __init__(
         self,

@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from edge.config.base import Section
+from edge.identify.plugin import BackendSection
 
 
-class LocalBackendConfig(Section):
+class LocalBackendConfig(BackendSection):
     type: Literal["local"] = "local"
     calibration: Path | None = Field(
         None,

@@ -33,6 +33,7 @@ KEY = "identify.backends.sensetime"
 
 class SenseTimeBackend:
     name = "sensetime"
+    cloud = True
 
     def __init__(self, config: SenseTimeBackendConfig, client: SenseTimeClient | None = None) -> None:
         self.config = config

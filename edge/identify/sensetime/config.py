@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from edge.config.base import Section
+from edge.identify.plugin import BackendSection
 
 # protocols.md section 2: the documented threshold -> error-rate table (0-1 scale).
 SENSETIME_TABLE: list[tuple[float, float]] = [
@@ -15,7 +15,7 @@ SENSETIME_TABLE: list[tuple[float, float]] = [
 ]
 
 
-class SenseTimeBackendConfig(Section):
+class SenseTimeBackendConfig(BackendSection):
     type: Literal["sensetime"] = "sensetime"
     base_url: str = "https://v1-api.visioncloudapi.com"
     api_id: str = ""

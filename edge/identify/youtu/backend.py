@@ -54,6 +54,7 @@ def _crop(frame: np.ndarray, box: Box) -> np.ndarray:
 
 class YoutuBackend:
     name = "youtu"
+    cloud = True
 
     def __init__(self, config: YoutuBackendConfig, client: YoutuClient | None = None) -> None:
         self.config = config
