@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from edge.access.decision import DecisionEngine, Observation
-from edge.access.event import AccessEvent, Match
+from edge.access.event import AccessEvent
 from edge.access.tracker import Track, Tracker
 from edge.access.zone import DoorZone
 from edge.capture.base import Frame
@@ -31,10 +31,9 @@ from edge.errors import BackendUnavailable
 from edge.events.base import EventSink, FaceKeepingSink
 from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
-from edge.identify.base import Backend
-from edge.identify.chain import BackendChain, ChainAnswer
+from edge.identify.chain import BackendChain
 from edge.identify.fusion import TrackFusion
-from edge.identify.thresholds import policy_allows
+from edge.identify.verdict import Judge, Verdict
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
 from edge.vision.pad.base import PadFrame
@@ -69,13 +68,6 @@ def face_crop_jpeg(image: np.ndarray, box: Box) -> bytes:
     if not ok:
         raise ValueError("the face crop could not be encoded as JPEG")
     return encoded.tobytes()
-
-
-@dataclass
-class Verdict:
-    person_id: str | None  # named: the best candidate reached the policy's threshold
-    match: Match | None
-    policy_unreachable: bool = False  # the cut stands for a weaker rate than the door may grant on
 
 
 @dataclass(frozen=True)
@@ -114,11 +106,13 @@ class Appliance:
     engine: DecisionEngine = field(init=False)
     fusion: TrackFusion = field(init=False)
     pad: PadStage | None = field(init=False)
+    judge: Judge = field(init=False)
     _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         access = self.settings.access
         self.fusion = TrackFusion(access.window_frames, access.window_s)
+        self.judge = Judge(access, self.gallery, self._report_policy)
         self.tracker = Tracker(max_gap_s=max(1.0, self.settings.access.window_s))
         self.door_zone = DoorZone(self.settings.access.door_zone)
         self.engine = DecisionEngine(
@@ -212,7 +206,7 @@ class Appliance:
         finally:
             self._stage("identify", started)
             self._count_backend_errors()
-        return self._judge(answer)
+        return self.judge(answer)
 
     def _count_backend_errors(self) -> None:
         if not self.metrics:
@@ -223,37 +217,6 @@ class Appliance:
                 self.metrics.backend_error(name, new)
             self._failures_seen[name] = failures
 
-    def _judge(self, answer: ChainAnswer) -> list[Verdict]:
-        """Each face's best candidate against the deciding backend's threshold for the policy.
-
-        A threshold standing for a weaker 1:N rate than ``access.max_false_accept`` names nobody
-        (``policy_unreachable``) unless ``access.accept_false_accept_up_to`` accepts that rate.
-        """
-        access = self.settings.access
-        threshold = answer.backend.threshold(access.max_false_accept, self._gallery_size())
-        unreachable = not policy_allows(threshold.far, access.max_false_accept,
-                                        access.accept_false_accept_up_to)
-        self._report_policy(answer.backend_name, threshold.far, unreachable)
-        verdicts = []
-        for identification in answer.identifications:
-            best = identification.best
-            if best is None:
-                verdicts.append(Verdict(None, None))
-                continue
-            person_id = self._local_id(answer.backend, best.person_id)
-            match = Match(
-                backend=answer.backend_name,
-                score=round(best.score, 4),
-                scale=identification.scale,
-                threshold=round(threshold.score, 4),
-                false_accept=threshold.far,
-                calibration=threshold.calibration,
-                offline=answer.offline,
-            )
-            named = best.score >= threshold.score and person_id is not None and not unreachable
-            verdicts.append(Verdict(person_id if named else None, match, unreachable))
-        return verdicts
-
     def _report_policy(self, backend: str, far: float, unreachable: bool) -> None:
         if self.metrics is None:
             return
@@ -262,15 +225,6 @@ class Appliance:
             reason = (f"{backend}: the calibration stands for a 1:N false-accept rate of {far:.2g}, above "
                       f"access.max_false_accept {self.settings.access.max_false_accept:g}: nobody is let in")
             self.metrics.health.problem("policy_unreachable", reason if unreachable else None)
-
-    def _gallery_size(self) -> int:
-        """People one search compares against (the local gallery mirrors the cloud's groups)."""
-        return max(1, self.gallery.snapshot().n_persons(None))
-
-    def _local_id(self, backend: Backend, person_id: str) -> str | None:
-        if not backend.cloud or self.gallery.person(person_id) is not None:
-            return person_id
-        return self.gallery.person_for_remote(backend.name, person_id)
 
     def _publish(self, event: AccessEvent, image: np.ndarray, box: Box) -> None:
         log.info(

@@ -9,7 +9,8 @@ import numpy as np
 
 from edge.access.event import AccessEvent, Match
 from edge.capture.base import Frame
-from edge.service.runner import SeenFace, Verdict
+from edge.identify.verdict import Verdict
+from edge.service.runner import SeenFace
 from edge.ui.live import LiveView
 from edge.vision.types import Box
 
