@@ -64,7 +64,7 @@ def test_each_event_names_the_table_that_set_its_cut(tmp_path: Path, gallery: Ga
 
 
 def test_a_vendor_table_for_a_whole_search_is_read_at_its_own_gallery_size() -> None:
-    # a 1:N table stated for searches of 10,000 entries (IAI's): 1e-4 over 10,000 is its own row
+    # a 1:N table stated for searches of 10,000 entries: 1e-4 over 10,000 people is its own row
     table = FarTable.from_pairs("0-100", [(70, 1e-2), (80, 1e-3), (90, 1e-4)])
     cut = door_threshold(table, POLICY, 10_000, table_comparisons=10_000)
     assert cut.score == pytest.approx(90) and cut.far == pytest.approx(POLICY)
