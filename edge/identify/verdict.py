@@ -19,7 +19,7 @@ from edge.access.event import Match
 from edge.gallery.store import GalleryStore
 from edge.identify.base import Backend
 from edge.identify.chain import ChainAnswer
-from edge.identify.thresholds import policy_allows
+from edge.identify.thresholds import Threshold, policy_allows
 
 # backend name, the 1:N rate its threshold stands for, whether that rate is above the policy
 PolicyReport = Callable[[str, float, bool], None]
@@ -46,10 +46,8 @@ class Judge:
         self.report = report
 
     def __call__(self, answer: ChainAnswer) -> list[Verdict]:
-        access = self.access
-        threshold = answer.backend.threshold(access.max_false_accept, self.gallery_size())
-        unreachable = not policy_allows(threshold.far, access.max_false_accept,
-                                        access.accept_false_accept_up_to)
+        threshold, allowed = self.threshold(answer.backend)
+        unreachable = not allowed
         self.report(answer.backend_name, threshold.far, unreachable)
         verdicts = []
         for identification in answer.identifications:
@@ -70,6 +68,14 @@ class Judge:
             named = best.score >= threshold.score and person_id is not None and not unreachable
             verdicts.append(Verdict(person_id if named else None, match, unreachable))
         return verdicts
+
+    def threshold(self, backend: Backend) -> tuple[Threshold, bool]:
+        """The backend's cut for the policy over the people searched now, and whether the door
+        may grant on it (its 1:N rate meets the policy, or the rate the operator accepted)."""
+        access = self.access
+        threshold = backend.threshold(access.max_false_accept, self.gallery_size())
+        allowed = policy_allows(threshold.far, access.max_false_accept, access.accept_false_accept_up_to)
+        return threshold, allowed
 
     def gallery_size(self) -> int:
         """People one search compares against (the local gallery mirrors the cloud's groups)."""

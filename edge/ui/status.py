@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge.config.settings import Settings
-from edge.identify.thresholds import policy_allows
+from edge.identify.verdict import Judge
 from edge.service.check import CheckResult
 from edge.service.doctor import run_checks
 from edge.ui.parts import ConsoleParts
@@ -39,12 +39,12 @@ def _pad(settings: Settings, parts: ConsoleParts) -> dict[str, Any]:
 def summary(parts: ConsoleParts) -> dict[str, Any]:
     settings = parts.settings
     health = parts.health.report()
-    gallery_size = max(1, parts.enrollment.store.snapshot().n_persons(None))
+    judge = Judge(settings.access, parts.enrollment.store)
     far = settings.access.max_false_accept
     backend_health = parts.chain.health()
     backends = []
     for backend in parts.backends:
-        threshold = backend.threshold(far, gallery_size)
+        threshold, meets_policy = judge.threshold(backend)
         report = backend_health.get(backend.name)
         backends.append({
             "name": backend.name,
@@ -56,14 +56,14 @@ def summary(parts: ConsoleParts) -> dict[str, Any]:
             "scale": threshold.scale,
             "far": threshold.far,
             "calibration": threshold.calibration,
-            "meets_policy": policy_allows(threshold.far, far, settings.access.accept_false_accept_up_to),
+            "meets_policy": meets_policy,
         })
     return {
         "health": health,
         "backends": backends,
         "policy": {
             "max_false_accept": far,
-            "gallery_size": gallery_size,
+            "gallery_size": judge.gallery_size(),
             "groups": settings.access.groups,
             "window": f"{settings.access.min_frames} of {settings.access.window_frames} frames "
                       f"within {settings.access.window_s:g} s",
