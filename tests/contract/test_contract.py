@@ -13,9 +13,19 @@ from edge.identify.base import Backend, Identification
 from edge.identify.chain import BackendChain, ChainAnswer, CircuitState
 from edge.identify.config import IdentifySettings
 from edge.identify.families import Family, family_of
+from edge.identify.registry import PLUGINS
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Face
-from tests.contract.conftest import POLICY, Emulated, Harness, enroll, faces_of, photo, side_by_side
+from tests.contract.conftest import (
+    BACKENDS,
+    POLICY,
+    Emulated,
+    Harness,
+    enroll,
+    faces_of,
+    photo,
+    side_by_side,
+)
 
 DEADLINE_S = 5.0
 CHAIN = IdentifySettings(deadline_ms=5000, breaker_failures=2, breaker_reset_s=600)
@@ -34,6 +44,10 @@ def obama(analyzer: FaceAnalyzer) -> tuple[np.ndarray, list[Face]]:
 def needs_a_vendor(harness: Harness) -> None:
     if not harness.backend.cloud:
         pytest.skip("the gallery on the device has no vendor to refuse or fail")
+
+
+def test_every_registered_backend_is_under_contract() -> None:
+    assert sorted(BACKENDS) == sorted(p.type for p in PLUGINS)
 
 
 def test_answers_come_one_per_face_in_the_order_of_the_faces(
