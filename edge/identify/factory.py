@@ -37,9 +37,15 @@ def door_match_threshold(settings: Settings, gallery: GalleryStore) -> Callable[
 
     @functools.cache  # the calibration is read at the first call: commands that never ask need none
     def local() -> Backend:
-        return LOCAL.build(settings.identify.local, BuildContext(settings, gallery))
+        return door_local_backend(settings, gallery)
 
     return lambda people: local().threshold(settings.access.max_false_accept, people).score
+
+
+def door_local_backend(settings: Settings, gallery: GalleryStore) -> Backend:
+    """The configured local backend, or one on the shipped calibration in a cloud-only setup
+    (no site calibration, which only ever raises the cut)."""
+    return LOCAL.build(settings.identify.local, BuildContext(settings, gallery))
 
 
 def site_door_cut(settings: Settings) -> Callable[[SiteCalibration | None, int], float]:

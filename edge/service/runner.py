@@ -106,13 +106,13 @@ class Appliance:
     engine: DecisionEngine = field(init=False)
     fusion: TrackFusion = field(init=False)
     pad: PadStage | None = field(init=False)
-    judge: Judge = field(init=False)
+    _judge: Judge = field(init=False)
     _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         access = self.settings.access
         self.fusion = TrackFusion(access.window_frames, access.window_s)
-        self.judge = Judge(access, self.gallery, self._report_policy)
+        self._judge = Judge(access, self.gallery, self._report_policy)
         self.tracker = Tracker(max_gap_s=max(1.0, self.settings.access.window_s))
         self.door_zone = DoorZone(self.settings.access.door_zone)
         self.engine = DecisionEngine(
@@ -206,7 +206,7 @@ class Appliance:
         finally:
             self._stage("identify", started)
             self._count_backend_errors()
-        return self.judge(answer)
+        return self._judge(answer)
 
     def _count_backend_errors(self) -> None:
         if not self.metrics:
