@@ -8,8 +8,11 @@ import pytest
 
 from edge.config.settings import load_settings
 from edge.errors import ConfigError
+from edge.gallery.store import GalleryStore
+from edge.identify.factory import build_backends
 from edge.identify.registry import PLUGINS, plugin_for
 from edge.service.doctor import run_checks
+from tests.identify.test_door_threshold import settings as door_settings
 from tests.support.cli import run_edge
 
 
@@ -23,8 +26,12 @@ def test_every_registered_backend_is_a_choice_of_the_settings_and_nothing_else_i
         plugin_for("facepp")
 
 
-def test_only_the_local_backend_is_on_the_device() -> None:
+def test_only_the_local_backend_is_on_the_device(tmp_path: Path) -> None:
     assert [p.type for p in PLUGINS if not p.cloud] == ["local"]
+    # the record and what it builds agree (the chain asks the built backend)
+    settings = door_settings(tmp_path)
+    built = build_backends(settings, GalleryStore(tmp_path / "gallery.sqlite"))
+    assert [(b.name, b.cloud) for b in built] == [(p.type, p.cloud) for p in PLUGINS]
     assert not load_settings(None).identify.has_cloud
     assert load_settings(None, identify={"backends": [{"type": "iai"}, {"type": "local"}]}).identify.has_cloud
 
