@@ -111,7 +111,8 @@ def _refusal(name: str, exc: RemoteError) -> CheckResult:
     if family is Family.RATE_LIMITED:
         return CheckResult(name, "warn", f"rate-limited: {exc}",
                            "the account's call rate or quota is used up: wait, or raise it in the vendor's "
-                           "console; meanwhile the door fails over to the next backend")
+                           "console (and run the doctor again: the key may not have been checked); "
+                           "meanwhile the door fails over to the next backend")
     if family is Family.UNAVAILABLE:
         return CheckResult(name, "fail", f"the service failed: {exc}",
                            "a fault of the vendor's service: try again later; meanwhile the door fails over "
