@@ -1,0 +1,141 @@
+"""``edge bench --cloud BACKEND --cloud-latency-ms MS``: the loop asking a slow cloud per track.
+
+The bundled clip (one person, the demo's enrolled driver, 4 s at 30 frames per second) is played
+in real time ``plays`` times, each play a fresh appliance (a new approach), with the chain
+``[BACKEND, local]`` against that backend's emulator served on loopback with ``MS`` added to
+every request; then the same plays on the local backend alone, for the frame rate to compare with.
+The demo people are enrolled in a scratch gallery and in the emulator, as ``edge people add`` does.
+
+Reported: ``cloud_calls_per_approach`` (mean cloud calls per track, from the appliance's
+``edge_cloud_calls_per_track`` metric) and its maximum, ``grant_ms_p50`` / ``grant_ms_p95`` (first
+sighting to grant, over the plays' grants: the events' ``latency_ms``, capture time of the first
+frame to capture time of the deciding frame), ``fps`` (frames processed per second while the calls
+were made) beside ``fps_local``, and each play's decisions.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import SecretStr
+
+from edge.config.settings import Settings
+from edge.emulators.common import ServerThread
+from edge.emulators.latency import with_latency
+from edge.errors import BadInput
+from edge.eval.bench import BENCH_CLIP
+from edge.gallery.store import GalleryStore
+from edge.identify.config import BackendConfig
+from edge.identify.factory import build_cloud_backend
+from edge.identify.local.config import LocalBackendConfig
+from edge.service.demo import seed_demo_gallery
+from edge.service.loop_bench import Played, play_clip
+from edge.vision.pipeline import FaceAnalyzer
+
+CLOUD_PLAYS = 5
+EMULATED = ("youtu",)
+GROUPS = ["default"]  # the demo people's group
+_APPID, _SECRET_ID, _SECRET_KEY = "1250000000", "AKIDBENCH", "bench-secret-key"  # the emulator's own
+
+
+@contextmanager
+def emulated_cloud(backend: str, settings: Settings, state: Path, latency_ms: float
+                   ) -> Iterator[BackendConfig]:
+    """The emulator of ``backend`` on a free loopback port, ``latency_ms`` late; its backend config."""
+    if backend != "youtu":
+        raise BadInput(f"--cloud {backend}: the cloud bench runs {', '.join(EMULATED)}")
+    from edge.emulators.youtu.app import build
+    from edge.identify.youtu.config import YoutuBackendConfig
+
+    app = build(settings, state, _APPID, {_SECRET_ID: _SECRET_KEY})
+    with ServerThread(with_latency(app, latency_ms)) as server:
+        yield YoutuBackendConfig(base_url=server.url, appid=_APPID, secret_id=_SECRET_ID,
+                                 secret_key=SecretStr(_SECRET_KEY), group_ids=GROUPS)
+
+
+def _calls(played: Played) -> tuple[float, float]:
+    """(calls, tracks asked about) of one play, from its ``edge_cloud_calls_per_track`` metric."""
+    registry = played.metrics.registry
+    calls = registry.get_sample_value("edge_cloud_calls_per_track_sum") or 0.0
+    tracks = registry.get_sample_value("edge_cloud_calls_per_track_count") or 0.0
+    return calls, tracks
+
+
+def _most_calls(played: Played) -> float | None:
+    """The smallest bucket bound holding every track's calls (exact up to 5 calls)."""
+    registry = played.metrics.registry
+    tracks = registry.get_sample_value("edge_cloud_calls_per_track_count") or 0.0
+    for bound in ("1.0", "2.0", "3.0", "4.0", "5.0", "10.0", "20.0"):
+        if (registry.get_sample_value("edge_cloud_calls_per_track_bucket", {"le": bound}) or 0.0) >= tracks:
+            return float(bound) if tracks else None
+    return None
+
+
+def _fps(plays: list[Played]) -> float:
+    return round(sum(p.frames_processed for p in plays) / sum(p.elapsed_s for p in plays), 2)
+
+
+def bench_cloud(settings: Settings, backend: str, latency_ms: float, plays: int = CLOUD_PLAYS,
+                clip: Path = BENCH_CLIP) -> dict[str, Any]:
+    """The figures above for ``plays`` real-time plays of ``clip`` with and without the cloud."""
+    with tempfile.TemporaryDirectory(prefix="edge-cloud-bench-") as scratch:
+        state = Path(scratch)
+        (state / "cloud").mkdir()
+        with emulated_cloud(backend, settings, state / "cloud", latency_ms) as cloud:
+            service = {"state_dir": state / "edge", "health_port": 0}
+            local_only = settings.model_copy(update={
+                "service": settings.service.model_copy(update=service),
+                "mqtt": settings.mqtt.model_copy(update={"enabled": False}),
+                "gallery": settings.gallery.model_copy(update={"path": None, "encryption_key_file": None}),
+                "identify": settings.identify.model_copy(update={"backends": [LocalBackendConfig()]}),
+                "calibration": settings.calibration.model_copy(update={"enabled": False}),
+            })
+            chain = [cloud, LocalBackendConfig()]
+            with_cloud = local_only.model_copy(update={
+                "identify": local_only.identify.model_copy(update={"backends": chain}),
+            })
+            enroller = build_cloud_backend(cloud)
+            with GalleryStore.from_settings(with_cloud) as gallery:
+                seed_demo_gallery(gallery, FaceAnalyzer(settings.vision), with_cloud, [enroller])
+            cloud_plays = [play_clip(with_cloud, clip) for _ in range(plays)]
+            local_plays = [play_clip(local_only, clip) for _ in range(plays)]
+    calls, tracks = (sum(values) for values in zip(*map(_calls, cloud_plays)))
+    grants = [e.latency_ms for p in cloud_plays for e in p.events
+              if e.decision == "granted" and e.latency_ms is not None]
+    most = [m for m in map(_most_calls, cloud_plays) if m is not None]
+    return {
+        "cloud": backend,
+        "cloud_latency_ms": latency_ms,
+        "clip": clip.name,
+        "plays": plays,
+        "cloud_calls": int(calls),
+        "tracks": int(tracks),
+        "cloud_calls_per_approach": round(calls / tracks, 2) if tracks else None,
+        "cloud_calls_per_approach_max": max(most) if most else None,
+        "grants": len(grants),
+        "grant_ms_p50": round(float(np.percentile(grants, 50)), 1) if grants else None,
+        "grant_ms_p95": round(float(np.percentile(grants, 95)), 1) if grants else None,
+        "fps": _fps(cloud_plays),
+        "fps_local": _fps(local_plays),
+        "decisions": [[f"{e.decision}:{e.reason}:{e.person_id or '-'}" for e in p.events]
+                      for p in cloud_plays],
+    }
+
+
+def format_cloud_bench(figures: dict[str, Any]) -> str:
+    """The figures as lines for a terminal."""
+    return "\n".join([
+        f"{figures['cloud']} emulator answering {figures['cloud_latency_ms']:g} ms late, "
+        f"{figures['plays']} real-time plays of {figures['clip']}",
+        f"cloud calls per approach: {figures['cloud_calls_per_approach']} "
+        f"(max {figures['cloud_calls_per_approach_max']}; {figures['cloud_calls']} calls, "
+        f"{figures['tracks']} tracks)",
+        f"first sighting to grant: p50 {figures['grant_ms_p50']} ms, p95 {figures['grant_ms_p95']} ms "
+        f"({figures['grants']} grants)",
+        f"frames per second: {figures['fps']} with the cloud, {figures['fps_local']} local only",
+    ])
