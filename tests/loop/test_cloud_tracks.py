@@ -1,0 +1,220 @@
+"""The cloud asked once per track, off the loop (issue #21 item 1): the real loop, the real YouTu
+backend and the YouTu emulator on loopback answering late, real models on the fixture photos.
+
+Frames are handed to ``Appliance.process`` as a camera at 15 frames per second would (monotonic
+capture times, the next frame when it is due or as soon as the loop is free), so the loop's pace
+while a call is in flight is measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import SecretStr
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from edge.access.event import AccessEvent
+from edge.capture.base import Frame
+from edge.config.settings import Settings
+from edge.emulators.common import ServerThread
+from edge.emulators.latency import AddedLatency
+from edge.emulators.youtu.app import build
+from edge.events.memory import ListSink
+from edge.gallery.enroll import Enrollment
+from edge.gallery.store import GalleryStore
+from edge.identify.chain import BackendChain
+from edge.identify.factory import build_backends
+from edge.identify.local.config import LocalBackendConfig
+from edge.identify.youtu.backend import YoutuBackend
+from edge.identify.youtu.config import YoutuBackendConfig
+from edge.service.metrics import Metrics
+from edge.service.runner import Appliance
+from edge.vision.pipeline import FaceAnalyzer
+from tests.loop.conftest import FACES, frame_of, loop_settings
+from tests.support.mosquitto import free_port
+
+APPID, SECRET_ID, SECRET_KEY = "1250000000", "AKIDLOOPTEST", "loop-test-secret"
+OBAMA = FACES / "Barack_Obama" / "3.jpg"  # not an enrollment photo
+BIDEN = FACES / "Joe_Biden" / "2.jpg"  # enrolled, but not in the door's cloud group
+CAMERA_FPS = 15.0
+
+
+class CountedRequests:
+    """ASGI middleware counting the requests by path (the calls the cloud would bill)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.paths: Counter[str] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.paths[scope["path"]] += 1
+        await self.app(scope, receive, send)
+
+    @property
+    def searches(self) -> int:
+        return self.paths["/face/identify"] + self.paths["/face/multidentify"]
+
+
+@dataclass
+class Cloud:
+    url: str
+    latency: AddedLatency
+    requests: CountedRequests
+    gallery: GalleryStore
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory, analyzer: FaceAnalyzer) -> Iterator[Cloud]:
+    """The YouTu emulator (the CLI's own build) and a gallery mirroring it: Obama in the door's
+    group 'default', Biden in 'visitors' only."""
+    state = tmp_path_factory.mktemp("cloud")
+    settings = loop_settings(state)
+    requests = CountedRequests(build(settings, state, APPID, {SECRET_ID: SECRET_KEY}))
+    latency = AddedLatency(requests, 0.0)
+    with ServerThread(latency) as server:
+        gallery = GalleryStore(state / "gallery.sqlite")
+        youtu = YoutuBackend(youtu_config(server.url))
+        enrollment = Enrollment(gallery, analyzer, settings.gallery, [youtu])
+        for person_id, name, group, photo in [("obama", "Barack Obama", "default", "1.jpg"),
+                                              ("biden", "Joe Biden", "visitors", "1.jpg")]:
+            accepted, _ = enrollment.examine_files([FACES / name.replace(" ", "_") / photo])
+            report = enrollment.add(person_id, name, [group], accepted)
+            assert not report.cloud_errors
+        youtu.client.close()
+        yield Cloud(server.url, latency, requests, gallery)
+        gallery.close()
+
+
+def youtu_config(url: str, secret_key: str = SECRET_KEY) -> YoutuBackendConfig:
+    return YoutuBackendConfig(base_url=url, appid=APPID, secret_id=SECRET_ID,
+                              secret_key=SecretStr(secret_key), group_ids=["default"], retries=0)
+
+
+def door(tmp_path: Path, backends: list[object], **identify: object) -> Settings:
+    settings = loop_settings(tmp_path)
+    return settings.model_copy(update={"identify": settings.identify.model_copy(
+        update={"backends": backends, "deadline_ms": 3000, **identify})})
+
+
+@dataclass
+class Played:
+    events: list[AccessEvent]
+    took_s: list[float]  # each frame's processing
+    decided_at: int | None  # index of the frame that brought the first event
+
+
+def play(appliance: Appliance, frames: list[np.ndarray], seconds: float) -> Played:
+    """The frames, cycled, to ``appliance.process`` at the camera's pace for ``seconds``."""
+    events: list[AccessEvent] = []
+    took: list[float] = []
+    decided_at = None
+    start = time.monotonic()
+    index = 0
+    while time.monotonic() - start < seconds:
+        due = start + index / CAMERA_FPS
+        time.sleep(max(0.0, due - time.monotonic()))
+        captured = time.monotonic()
+        new = appliance.process(Frame(frames[index % len(frames)], index, captured))
+        took.append(time.monotonic() - captured)
+        if new and decided_at is None:
+            decided_at = index
+        events += new
+        index += 1
+    return Played(events, took, decided_at)
+
+
+def appliance_for(settings: Settings, analyzer: FaceAnalyzer, gallery: GalleryStore,
+                  metrics: Metrics | None = None) -> Appliance:
+    return Appliance(settings, analyzer, BackendChain(build_backends(settings, gallery), settings.identify),
+                     gallery, [ListSink()], metrics)
+
+
+def outcomes(played: Played) -> list[tuple[str, str, str | None]]:
+    return [(e.decision, e.reason, e.person_id) for e in played.events]
+
+
+def faces(photo: Path) -> list[np.ndarray]:
+    return [frame_of(photo, shift=2 * i) for i in range(5)]
+
+
+def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyzer: FaceAnalyzer,
+                                                          cloud: Cloud) -> None:
+    cloud.latency.seconds = 1.0
+    before = cloud.requests.searches
+    metrics = Metrics()
+    appliance = appliance_for(door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()]),
+                              analyzer, cloud.gallery, metrics)
+    try:
+        played = play(appliance, faces(OBAMA), seconds=2.5)
+    finally:
+        appliance.chain.close()
+    assert outcomes(played) == [("granted", "recognized", "obama")]
+    match = played.events[0].match
+    assert match is not None and (match.backend, match.offline) == ("youtu", False)
+    assert cloud.requests.searches - before == 1  # 2.5 s of frames of one face: one search
+    # the loop never waited for the cloud: every frame took a fraction of the call, and the frames
+    # before the answer were processed at the camera's pace (15/s over the 1 s call, give or take load)
+    assert max(played.took_s) < 0.5
+    assert played.decided_at is not None and played.decided_at >= 5
+    assert played.events[0].latency_ms is not None and played.events[0].latency_ms >= 1000
+    assert len(played.took_s) - played.decided_at >= 5  # frames after the grant cost no call
+    youtu = {"backend": "youtu"}
+    assert metrics.registry.get_sample_value("edge_cloud_call_seconds_count", youtu) == 1
+    assert (metrics.registry.get_sample_value("edge_cloud_call_seconds_sum", youtu) or 0) >= 1.0
+
+
+def test_a_track_that_shows_another_face_is_asked_about_again(tmp_path: Path, analyzer: FaceAnalyzer,
+                                                              cloud: Cloud) -> None:
+    """Biden's face (not in the door's cloud group: nobody) and then, in the same place, Obama's:
+    the tracker keeps one track, the frames stop matching the face the cloud was asked about, and
+    the cloud is asked again, with the new face."""
+    cloud.latency.seconds = 0.3
+    before = cloud.requests.searches
+    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0)
+    appliance = appliance_for(settings, analyzer, cloud.gallery)
+    try:
+        first = play(appliance, faces(BIDEN), seconds=1.2)
+        then = play(appliance, faces(OBAMA), seconds=1.5)
+    finally:
+        appliance.chain.close()
+    assert len({e.track for e in first.events + then.events}) == 1
+    assert outcomes(first) + outcomes(then) == [("denied", "unknown", None),
+                                                ("granted", "recognized", "obama")]
+    assert cloud.requests.searches - before == 2
+
+
+@pytest.mark.parametrize("trouble", ["refused", "unreachable"])
+def test_a_failing_cloud_grants_nobody_without_a_local_gallery(tmp_path: Path, analyzer: FaceAnalyzer,
+                                                               cloud: Cloud, trouble: str) -> None:
+    """Cloud only: a cloud that refuses the door's credentials, or cannot be reached, answers
+    nothing, and nothing else may: no grant, and the loop keeps its pace."""
+    cloud.latency.seconds = 0.0
+    url = cloud.url if trouble == "refused" else f"http://127.0.0.1:{free_port()}"
+    config = youtu_config(url, secret_key="not-the-secret" if trouble == "refused" else SECRET_KEY)
+    appliance = appliance_for(door(tmp_path, [config], cloud_reask_s=0.5), analyzer, cloud.gallery)
+    try:
+        played = play(appliance, faces(OBAMA), seconds=1.5)
+    finally:
+        appliance.chain.close()
+    assert played.events == []
+    assert max(played.took_s) < 0.5
+
+
+def test_an_unreachable_cloud_leaves_the_track_to_the_local_gallery(tmp_path: Path, analyzer: FaceAnalyzer,
+                                                                    cloud: Cloud) -> None:
+    settings = door(tmp_path, [youtu_config(f"http://127.0.0.1:{free_port()}"), LocalBackendConfig()])
+    appliance = appliance_for(settings, analyzer, cloud.gallery)
+    try:
+        played = play(appliance, faces(OBAMA), seconds=1.5)
+    finally:
+        appliance.chain.close()
+    assert outcomes(played) == [("granted", "recognized", "obama")]
+    match = played.events[0].match
+    assert match is not None and (match.backend, match.offline) == ("local", True)
