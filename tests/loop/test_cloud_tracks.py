@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from pydantic import SecretStr
@@ -218,3 +219,24 @@ def test_an_unreachable_cloud_leaves_the_track_to_the_local_gallery(tmp_path: Pa
     assert outcomes(played) == [("granted", "recognized", "obama")]
     match = played.events[0].match
     assert match is not None and (match.backend, match.offline) == ("local", True)
+
+
+def two_faces(left: Path, right: Path) -> np.ndarray:
+    """A 640x480 frame with both photos' faces, side by side."""
+    halves = [cv2.resize(frame_of(photo)[:, 160:480], (320, 480)) for photo in (left, right)]
+    return np.hstack(halves)
+
+
+def test_tracks_new_in_one_frame_share_one_call(tmp_path: Path, analyzer: FaceAnalyzer, cloud: Cloud) -> None:
+    cloud.latency.seconds = 0.3
+    before = Counter(cloud.requests.paths)
+    frame = two_faces(BIDEN, OBAMA)
+    assert len([f for f in analyzer.analyze(frame) if f.quality.ok]) == 2
+    appliance = appliance_for(door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()]),
+                              analyzer, cloud.gallery)
+    try:
+        played = play(appliance, [frame], seconds=1.0)
+    finally:
+        appliance.chain.close()
+    assert cloud.requests.paths - before == Counter({"/face/multidentify": 1})
+    assert ("granted", "recognized", "biden") not in outcomes(played)
