@@ -374,7 +374,7 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
               help="onnxruntime threads per model (default: vision.threads).")
 @click.option("--quick", is_flag=True, help="A few repeats and searches, 10 frames (a smoke test).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-@click.option("--cloud", type=click.Choice(["youtu"]),
+@click.option("--cloud", type=click.Choice(["youtu", "iai", "sensetime"]),
               help="Instead: the loop on the bundled clip asking this cloud's emulator per track.")
 @click.option("--cloud-latency-ms", type=click.FloatRange(0), default=300.0, show_default=True,
               help="With --cloud: the emulator answers this much later.")

@@ -17,13 +17,14 @@ alternate, with the cloud and local only, so both see the same load on a shared 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import SecretStr
+from starlette.types import ASGIApp
 
 from edge.config.settings import Settings
 from edge.emulators.common import ServerThread
@@ -39,24 +40,55 @@ from edge.service.loop_bench import Played, play_clip
 from edge.vision.pipeline import FaceAnalyzer
 
 CLOUD_PLAYS = 5
-EMULATED = ("youtu",)
 GROUPS = ["default"]  # the demo people's group
-_APPID, _SECRET_ID, _SECRET_KEY = "1250000000", "AKIDBENCH", "bench-secret-key"  # the emulator's own
+_ID, _SECRET = "AKIDBENCH", "bench-secret-key"  # the emulator's own credentials
+_APPID = "1250000000"
+
+Emulated = tuple[ASGIApp, Callable[[str], BackendConfig]]  # the app, and url -> the backend's config
+
+
+def _youtu(settings: Settings, state: Path) -> Emulated:
+    from edge.emulators.youtu.app import build
+    from edge.identify.youtu.config import YoutuBackendConfig
+
+    return build(settings, state, _APPID, {_ID: _SECRET}), lambda url: YoutuBackendConfig(
+        base_url=url, appid=_APPID, secret_id=_ID, secret_key=SecretStr(_SECRET), group_ids=GROUPS)
+
+
+def _iai(settings: Settings, state: Path) -> Emulated:
+    from edge.emulators.iai.app import build
+    from edge.identify.iai.config import IaiBackendConfig
+
+    return build(settings.vision, state, {_ID: _SECRET}).app, lambda url: IaiBackendConfig(
+        endpoint=url.removeprefix("http://"), scheme="http", secret_id=_ID, secret_key=SecretStr(_SECRET),
+        group_ids=GROUPS)
+
+
+def _sensetime(settings: Settings, state: Path) -> Emulated:
+    from edge.emulators.sensetime.app import create_app
+    from edge.emulators.sensetime.engine import VisionEngine
+    from edge.emulators.sensetime.settings import EmulatorSettings
+    from edge.identify.sensetime.config import SenseTimeBackendConfig
+
+    app = create_app(EmulatorSettings(_ID, _SECRET, state), VisionEngine(settings.vision))
+    return app, lambda url: SenseTimeBackendConfig(base_url=url, api_id=_ID, api_secret=SecretStr(_SECRET),
+                                                   group_id=GROUPS[0])
+
+
+EMULATED: dict[str, Callable[[Settings, Path], Emulated]] = {
+    "youtu": _youtu, "iai": _iai, "sensetime": _sensetime,
+}
 
 
 @contextmanager
 def emulated_cloud(backend: str, settings: Settings, state: Path, latency_ms: float
                    ) -> Iterator[BackendConfig]:
     """The emulator of ``backend`` on a free loopback port, ``latency_ms`` late; its backend config."""
-    if backend != "youtu":
+    if backend not in EMULATED:
         raise BadInput(f"--cloud {backend}: the cloud bench runs {', '.join(EMULATED)}")
-    from edge.emulators.youtu.app import build
-    from edge.identify.youtu.config import YoutuBackendConfig
-
-    app = build(settings, state, _APPID, {_SECRET_ID: _SECRET_KEY})
+    app, config = EMULATED[backend](settings, state)
     with ServerThread(with_latency(app, latency_ms)) as server:
-        yield YoutuBackendConfig(base_url=server.url, appid=_APPID, secret_id=_SECRET_ID,
-                                 secret_key=SecretStr(_SECRET_KEY), group_ids=GROUPS)
+        yield config(server.url)
 
 
 def _calls(played: Played) -> tuple[float, float]:
