@@ -150,8 +150,8 @@ def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyz
     cloud.latency.seconds = 1.0
     before = cloud.requests.searches
     metrics = Metrics()
-    appliance = appliance_for(door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()]),
-                              analyzer, cloud.gallery, metrics)
+    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.5)
+    appliance = appliance_for(settings, analyzer, cloud.gallery, metrics)
     try:
         played = play(appliance, faces(OBAMA), seconds=2.5)
     finally:
@@ -159,7 +159,7 @@ def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyz
     assert outcomes(played) == [("granted", "recognized", "obama")]
     match = played.events[0].match
     assert match is not None and (match.backend, match.offline) == ("youtu", False)
-    assert cloud.requests.searches - before == 1  # 2.5 s of frames of one face: one search
+    assert cloud.requests.searches - before == 1  # 2.5 s of one face: one search (granted: not re-asked)
     # the loop never waited for the cloud: every frame took a fraction of the call, and the frames
     # before the answer were processed at the camera's pace (15/s over the 1 s call, give or take load)
     assert max(played.took_s) < 0.5
@@ -189,6 +189,20 @@ def test_a_track_that_shows_another_face_is_asked_about_again(tmp_path: Path, an
     assert outcomes(first) + outcomes(then) == [("denied", "unknown", None),
                                                 ("granted", "recognized", "obama")]
     assert cloud.requests.searches - before == 2
+
+
+def test_a_track_nobody_was_named_for_is_asked_again_after_the_interval(
+        tmp_path: Path, analyzer: FaceAnalyzer, cloud: Cloud) -> None:
+    cloud.latency.seconds = 0.0
+    before = cloud.requests.searches
+    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.6)
+    appliance = appliance_for(settings, analyzer, cloud.gallery)
+    try:
+        played = play(appliance, faces(BIDEN), seconds=1.5)
+    finally:
+        appliance.chain.close()
+    assert outcomes(played) == [("denied", "unknown", None)]
+    assert 2 <= cloud.requests.searches - before <= 3  # at 0 s, 0.6 s and perhaps 1.2 s
 
 
 @pytest.mark.parametrize("trouble", ["refused", "unreachable"])
