@@ -142,7 +142,7 @@ class NoAnswer:
 
 def _answered(answer: ChainAnswer | NoAnswer) -> ChainAnswer:
     if isinstance(answer, NoAnswer):
-        raise BackendUnavailable("no backend answered: " + "; ".join(answer.problems))
+        raise BackendUnavailable("no backend answered: " + ("; ".join(answer.problems) or "none to ask"))
     return answer
 
 

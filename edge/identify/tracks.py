@@ -117,6 +117,8 @@ class _Answer:
 
 @dataclass
 class _Track(Generic[T]):
+    """What is known and asked about one track."""
+
     best: tuple[np.ndarray, TrackFace] | None = None  # best usable frame since the last call
     call: _Call | None = None
     answer: _Answer | None = None
@@ -166,7 +168,7 @@ class CloudTracks(Generic[T]):
         self._tracks[track].held.append((item, own))
 
     def settle(self, track: int) -> None:
-        """The track is decided for good (granted): never ask about it again."""
+        """The track is decided for good (granted, or judged an attack): never ask about it again."""
         if track in self._tracks:
             self._tracks[track].settled = True
 
@@ -193,6 +195,7 @@ class CloudTracks(Generic[T]):
             one = ChainAnswer([result.identifications[call.index]], result.backend, result.offline)
             ruling = CloudSaid(one, same_face=True)
         state.answer = _Answer(ruling, call.reference, now)
+        state.disagreeing = 0  # counted against the new reference from now on
 
     def _same_face(self, answer: _Answer, own: np.ndarray) -> bool:
         return float(own @ answer.reference) >= self._cut

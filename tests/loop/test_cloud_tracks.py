@@ -77,9 +77,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory, analyzer: FaceAnalyzer) -> I
     group 'default', Biden in 'visitors' only."""
     state = tmp_path_factory.mktemp("cloud")
     settings = loop_settings(state)
-    requests = CountedRequests(build(settings, state, APPID, {SECRET_ID: SECRET_KEY}))
-    latency = AddedLatency(requests, 0.0)
-    with ServerThread(latency) as server:
+    latency = AddedLatency(build(settings, state, APPID, {SECRET_ID: SECRET_KEY}), 0.0)
+    requests = CountedRequests(latency)  # counted as they arrive
+    with ServerThread(requests) as server:
         gallery = GalleryStore(state / "gallery.sqlite")
         youtu = YoutuBackend(youtu_config(server.url))
         enrollment = Enrollment(gallery, analyzer, settings.gallery, [youtu])
@@ -111,14 +111,21 @@ class Played:
     decided_at: int | None  # index of the frame that brought the first event
 
 
-def play(appliance: Appliance, frames: list[np.ndarray], seconds: float) -> Played:
-    """The frames, cycled, to ``appliance.process`` at the camera's pace for ``seconds``."""
+def play(appliance: Appliance, frames: list[np.ndarray], *, seconds: float = 0.0, at_least: int = 0,
+         then_frames: int | None = None, max_s: float = 20.0) -> Played:
+    """The frames, cycled, to ``appliance.process`` at the camera's pace for at least ``seconds``
+    and ``at_least`` frames; with ``then_frames``, also until the first event and that many frames
+    after it (at most ``max_s``: the machine may be loaded, so the tests count frames)."""
     events: list[AccessEvent] = []
     took: list[float] = []
     decided_at = None
     start = time.monotonic()
     index = 0
-    while time.monotonic() - start < seconds:
+    while True:
+        elapsed = time.monotonic() - start
+        waiting = then_frames is not None and (decided_at is None or index - 1 - decided_at < then_frames)
+        if elapsed >= max_s or (elapsed >= seconds and index >= at_least and not waiting):
+            break
         due = start + index / CAMERA_FPS
         time.sleep(max(0.0, due - time.monotonic()))
         captured = time.monotonic()
@@ -147,28 +154,28 @@ def faces(photo: Path) -> list[np.ndarray]:
 
 def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyzer: FaceAnalyzer,
                                                           cloud: Cloud) -> None:
-    cloud.latency.seconds = 1.0
+    cloud.latency.seconds = 2.0
     before = cloud.requests.searches
     metrics = Metrics()
-    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.5)
+    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.3)
     appliance = appliance_for(settings, analyzer, cloud.gallery, metrics)
     try:
-        played = play(appliance, faces(OBAMA), seconds=2.5)
+        played = play(appliance, faces(OBAMA), then_frames=5)
     finally:
         appliance.chain.close()
     assert outcomes(played) == [("granted", "recognized", "obama")]
     match = played.events[0].match
     assert match is not None and (match.backend, match.offline) == ("youtu", False)
-    assert cloud.requests.searches - before == 1  # 2.5 s of one face: one search (granted: not re-asked)
-    # the loop never waited for the cloud: every frame took a fraction of the call, and the frames
-    # before the answer were processed at the camera's pace (15/s over the 1 s call, give or take load)
-    assert max(played.took_s) < 0.5
-    assert played.decided_at is not None and played.decided_at >= 5
-    assert played.events[0].latency_ms is not None and played.events[0].latency_ms >= 1000
-    assert len(played.took_s) - played.decided_at >= 5  # frames after the grant cost no call
+    # one search for the track, also over the 5 frames after the grant (re-asks due every 0.3 s)
+    assert cloud.requests.searches - before == 1
+    # the loop never waited for the cloud: no frame took the call's 2 s, and frames went on being
+    # processed while it was in flight (a loop waiting for it would decide on its first or second)
+    assert max(played.took_s) < 2.0
+    assert played.decided_at is not None and played.decided_at >= 3
+    assert played.events[0].latency_ms is not None and played.events[0].latency_ms >= 2000
     youtu = {"backend": "youtu"}
     assert metrics.registry.get_sample_value("edge_cloud_call_seconds_count", youtu) == 1
-    assert (metrics.registry.get_sample_value("edge_cloud_call_seconds_sum", youtu) or 0) >= 1.0
+    assert (metrics.registry.get_sample_value("edge_cloud_call_seconds_sum", youtu) or 0) >= 2.0
 
 
 def test_a_track_that_shows_another_face_is_asked_about_again(tmp_path: Path, analyzer: FaceAnalyzer,
@@ -181,8 +188,8 @@ def test_a_track_that_shows_another_face_is_asked_about_again(tmp_path: Path, an
     settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0)
     appliance = appliance_for(settings, analyzer, cloud.gallery)
     try:
-        first = play(appliance, faces(BIDEN), seconds=1.2)
-        then = play(appliance, faces(OBAMA), seconds=1.5)
+        first = play(appliance, faces(BIDEN), then_frames=0)
+        then = play(appliance, faces(OBAMA), then_frames=0)
     finally:
         appliance.chain.close()
     assert len({e.track for e in first.events + then.events}) == 1
@@ -198,11 +205,12 @@ def test_a_track_nobody_was_named_for_is_asked_again_after_the_interval(
     settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.6)
     appliance = appliance_for(settings, analyzer, cloud.gallery)
     try:
-        played = play(appliance, faces(BIDEN), seconds=1.5)
+        played = play(appliance, faces(BIDEN), seconds=2.0, then_frames=0)
     finally:
         appliance.chain.close()
     assert outcomes(played) == [("denied", "unknown", None)]
-    assert 2 <= cloud.requests.searches - before <= 3  # at 0 s, 0.6 s and perhaps 1.2 s
+    searches = cloud.requests.searches - before
+    assert 2 <= searches <= 4 and searches < len(played.took_s)  # every 0.6 s or so, not every frame
 
 
 @pytest.mark.parametrize("trouble", ["refused", "unreachable"])
@@ -215,11 +223,10 @@ def test_a_failing_cloud_grants_nobody_without_a_local_gallery(tmp_path: Path, a
     config = youtu_config(url, secret_key="not-the-secret" if trouble == "refused" else SECRET_KEY)
     appliance = appliance_for(door(tmp_path, [config], cloud_reask_s=0.5), analyzer, cloud.gallery)
     try:
-        played = play(appliance, faces(OBAMA), seconds=1.5)
+        played = play(appliance, faces(OBAMA), seconds=1.0, at_least=8)
     finally:
         appliance.chain.close()
-    assert played.events == []
-    assert max(played.took_s) < 0.5
+    assert played.events == []  # 8 frames, more than a K-of-M window: no decision
 
 
 def test_an_unreachable_cloud_leaves_the_track_to_the_local_gallery(tmp_path: Path, analyzer: FaceAnalyzer,
@@ -227,7 +234,7 @@ def test_an_unreachable_cloud_leaves_the_track_to_the_local_gallery(tmp_path: Pa
     settings = door(tmp_path, [youtu_config(f"http://127.0.0.1:{free_port()}"), LocalBackendConfig()])
     appliance = appliance_for(settings, analyzer, cloud.gallery)
     try:
-        played = play(appliance, faces(OBAMA), seconds=1.5)
+        played = play(appliance, faces(OBAMA), then_frames=0)
     finally:
         appliance.chain.close()
     assert outcomes(played) == [("granted", "recognized", "obama")]
