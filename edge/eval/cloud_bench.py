@@ -33,8 +33,9 @@ from edge.errors import BadInput
 from edge.eval.bench import BENCH_CLIP
 from edge.gallery.store import GalleryStore
 from edge.identify.config import BackendConfig
-from edge.identify.factory import build_cloud_backend
+from edge.identify.factory import build_backend
 from edge.identify.local.config import LocalBackendConfig
+from edge.identify.plugin import BuildContext
 from edge.service.demo import seed_demo_gallery
 from edge.service.loop_bench import Played, play_clip
 from edge.vision.pipeline import FaceAnalyzer
@@ -142,7 +143,7 @@ def bench_cloud(settings: Settings, backend: str, latency_ms: float, plays: int 
             with_cloud = local_only.model_copy(update={
                 "identify": local_only.identify.model_copy(update={"backends": chain}),
             })
-            enroller = build_cloud_backend(cloud)
+            enroller = build_backend(cloud, BuildContext(with_cloud))
             with GalleryStore.from_settings(with_cloud) as gallery:
                 seed_demo_gallery(gallery, FaceAnalyzer(settings.vision), with_cloud, [enroller])
             cloud_plays, local_plays = [], []
