@@ -39,6 +39,7 @@ from edge.service.runner import Appliance
 from edge.vision.pipeline import FaceAnalyzer
 from tests.loop.conftest import FACES, frame_of, loop_settings
 from tests.support.mosquitto import free_port
+from tests.support.print_attack import FIXTURE_CLIP
 
 APPID, SECRET_ID, SECRET_KEY = "1250000000", "AKIDLOOPTEST", "loop-test-secret"
 OBAMA = FACES / "Barack_Obama" / "3.jpg"  # not an enrollment photo
@@ -160,13 +161,13 @@ def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyz
     settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.3)
     appliance = appliance_for(settings, analyzer, cloud.gallery, metrics)
     try:
-        played = play(appliance, faces(OBAMA), then_frames=5)
+        played = play(appliance, faces(OBAMA), then_frames=10)
     finally:
         appliance.chain.close()
     assert outcomes(played) == [("granted", "recognized", "obama")]
     match = played.events[0].match
     assert match is not None and (match.backend, match.offline) == ("youtu", False)
-    # one search for the track, also over the 5 frames after the grant (re-asks due every 0.3 s)
+    # one search for the track, also over the 10 frames after the grant (re-asks due every 0.3 s)
     assert cloud.requests.searches - before == 1
     # the loop never waited for the cloud: no frame took the call's 2 s, and frames went on being
     # processed while it was in flight (a loop waiting for it would decide on its first or second)
@@ -261,3 +262,29 @@ def test_tracks_new_in_one_frame_share_one_call(tmp_path: Path, analyzer: FaceAn
         appliance.chain.close()
     assert cloud.requests.paths - before == Counter({"/face/multidentify": 1})
     assert ("granted", "recognized", "biden") not in outcomes(played)
+
+
+def clip_frames(clip: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(clip))
+    frames = []
+    while (read := capture.read())[0]:
+        frames.append(read[1])
+    capture.release()
+    return frames
+
+
+def test_a_printed_photo_the_cloud_names_is_still_an_attack(tmp_path: Path, analyzer: FaceAnalyzer,
+                                                            cloud: Cloud) -> None:
+    """PAD judges the track on the frames it sees now: the cloud naming Obama (its answer arriving
+    while the frames are held) does not open the door to his printed photo."""
+    cloud.latency.seconds = 0.3
+    before = cloud.requests.searches
+    settings = door(tmp_path, [youtu_config(cloud.url), LocalBackendConfig()], cloud_reask_s=0.3)
+    settings.vision.pad = settings.vision.pad.model_copy(update={"enabled": True})
+    appliance = appliance_for(settings, analyzer, cloud.gallery)
+    try:
+        played = play(appliance, clip_frames(FIXTURE_CLIP), then_frames=10)
+    finally:
+        appliance.chain.close()
+    assert outcomes(played) == [("denied", "presentation_attack", "obama")]
+    assert cloud.requests.searches - before == 1  # judged an attack: never asked about again
