@@ -372,7 +372,8 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
 @click.command(name="bench")
 @click.option("--threads", type=click.IntRange(1, 64), default=None,
               help="onnxruntime threads per model (default: vision.threads).")
-@click.option("--quick", is_flag=True, help="A few repeats and searches, 10 frames (a smoke test).")
+@click.option("--quick", is_flag=True,
+              help="A few repeats and searches, 10 frames (a smoke test); with --cloud, one play.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.option("--cloud", type=click.Choice(["youtu", "iai", "sensetime"]),
               help="Instead: the loop on the bundled clip asking this cloud's emulator per track.")
