@@ -50,6 +50,10 @@ def _server_options(default_port: int):  # noqa: ANN202 - a stack of click decor
         command = click.option(
             "--port", default=default_port, show_default=True, type=click.IntRange(0, 65535)
         )(command)
+        command = click.option(
+            "--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0),
+            help="Answer every request this much later, like a distant cloud",
+        )(command)
         for flag, what in (("--tls-key", "its private key"), ("--tls-cert", "a PEM certificate (chain)")):
             command = click.option(
                 flag, type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -117,16 +121,18 @@ def youtu(
     max_requests_per_s: float,
     bucket: str | None,
     url_allow: tuple[str, ...],
+    latency_ms: float,
 ) -> None:
     """The legacy Tencent YouTu face API (POST /face/<action>)."""
     from edge.emulators.common import serve
+    from edge.emulators.latency import with_latency
     from edge.emulators.youtu.app import build
 
     server = build(app.settings, data_dir, appid, {secret_id: secret_key}, persons_per_group,
                    max_requests_per_s, bucket, url_allow)
     tls = _tls(tls_cert, tls_key)
     click.echo(f"youtu emulator for appid {appid} on {_url(host, port, tls)} (state in {data_dir})")
-    serve(server, host, port, tls)
+    serve(with_latency(server, latency_ms), host, port, tls)
 
 
 @click.command("iai")
@@ -144,17 +150,18 @@ def youtu(
 @pass_app
 def iai(
     app: AppContext, host: str, tls_cert: Path | None, tls_key: Path | None, port: int, data_dir: Path,
-    secret_id: str, secret_key: str, rate_limit: float, url_allow: tuple[str, ...],
+    secret_id: str, secret_key: str, rate_limit: float, url_allow: tuple[str, ...], latency_ms: float,
 ) -> None:
     """Tencent Cloud face recognition, API 2020-03-03 (TC3-HMAC-SHA256 signed POST /)."""
     from edge.emulators.common import serve
     from edge.emulators.iai.app import build
+    from edge.emulators.latency import with_latency
 
     server = build(app.settings.vision, data_dir, {secret_id: secret_key}, rate_limit=rate_limit or None,
                    url_allow=url_allow)
     tls = _tls(tls_cert, tls_key)
     click.echo(f"iai emulator on {_url(host, port, tls)} (state in {data_dir})")
-    serve(server.app, host, port, tls)
+    serve(with_latency(server.app, latency_ms), host, port, tls)
 
 
 @click.command("sensetime")
@@ -190,9 +197,11 @@ def sensetime(
     quota: tuple[str, ...],
     train_delay: float,
     url_allow: tuple[str, ...],
+    latency_ms: float,
 ) -> None:
     """The SenseTime face API v1 (seed 004): /info, /face, /person, /group, /faceset."""
     from edge.emulators.common import serve
+    from edge.emulators.latency import with_latency
     from edge.emulators.sensetime.app import create_app
     from edge.emulators.sensetime.engine import VisionEngine
     from edge.emulators.sensetime.settings import EmulatorSettings, RateLimit
@@ -208,4 +217,4 @@ def sensetime(
     )
     tls = _tls(tls_cert, tls_key)
     click.echo(f"sensetime emulator on {_url(host, port, tls)} (state in {data_dir})")
-    serve(create_app(settings, VisionEngine(app.settings.vision)), host, port, tls)
+    serve(with_latency(create_app(settings, VisionEngine(app.settings.vision)), latency_ms), host, port, tls)

@@ -372,15 +372,29 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
 @click.command(name="bench")
 @click.option("--threads", type=click.IntRange(1, 64), default=None,
               help="onnxruntime threads per model (default: vision.threads).")
-@click.option("--quick", is_flag=True, help="A few repeats and searches, 10 frames (a smoke test).")
+@click.option("--quick", is_flag=True,
+              help="A few repeats and searches, 10 frames (a smoke test); with --cloud, one play.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--cloud", type=click.Choice(["youtu", "iai", "sensetime"]),
+              help="Instead: the loop on the bundled clip asking this cloud's emulator per track.")
+@click.option("--cloud-latency-ms", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="With --cloud: the emulator answers this much later.")
 @pass_app
-def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool) -> None:
-    """Latency per stage, 1:N search, frames per second on the bundled clip, peak memory."""
-    from edge.eval.bench import format_bench, run_bench
-
+def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool, cloud: str | None,
+              cloud_latency_ms: float) -> None:
+    """Latency per stage, 1:N search, frames per second on the bundled clip, peak memory; or, with
+    --cloud, cloud calls per approach, first sighting to grant and frames per second."""
     vision = app.settings.vision
     if threads is not None:
         vision = vision.model_copy(update={"threads": threads})
+    if cloud is not None:
+        from edge.eval.cloud_bench import CLOUD_PLAYS, bench_cloud, format_cloud_bench
+
+        settings = app.settings.model_copy(update={"vision": vision})
+        cloud_figures = bench_cloud(settings, cloud, cloud_latency_ms, plays=1 if quick else CLOUD_PLAYS)
+        _emit(cloud_figures, as_json, format_cloud_bench(cloud_figures))
+        return
+    from edge.eval.bench import format_bench, run_bench
+
     figures = run_bench(_analyzer(vision), quick=quick, pad=vision.pad)
     _emit(figures, as_json, format_bench(figures))

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from enum import Enum
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _HEALTH_WINDOW = 50
 _WORKERS_PER_BACKEND = 2
+_TRACK_CALLERS = 4  # per-track cloud calls waiting on the cloud at once (each at most one deadline)
 
 
 class CircuitState(str, Enum):
@@ -130,6 +131,21 @@ class ChainAnswer:
         return self.backend.name
 
 
+@dataclass(frozen=True)
+class NoAnswer:
+    """No backend of those asked answered: why, each; ``offline`` when a cloud was out of reach
+    (rather than refusing the request)."""
+
+    problems: tuple[str, ...]
+    offline: bool
+
+
+def _answered(answer: ChainAnswer | NoAnswer) -> ChainAnswer:
+    if isinstance(answer, NoAnswer):
+        raise BackendUnavailable("no backend answered: " + ("; ".join(answer.problems) or "none to ask"))
+    return answer
+
+
 CloudAnswerHook = Callable[[Backend, Sequence[Face], list[Identification]], object]
 
 
@@ -158,16 +174,42 @@ class BackendChain:
         self._members = [_Member(b, settings) for b in backends]
         self._deadline_s = settings.deadline_ms / 1000.0
         self._on_cloud_answer = on_cloud_answer
+        self._callers: ThreadPoolExecutor | None = None
 
     @property
     def has_cloud(self) -> bool:
         return any(m.is_cloud for m in self._members)
 
+    @property
+    def cloud_first(self) -> bool:
+        """True when a cloud backend is asked first: it is asked per track (edge.identify.tracks)."""
+        return self._members[0].is_cloud
+
     def identify(self, frame: np.ndarray, faces: Sequence[Face]) -> ChainAnswer:
         """The first answer in order; raises BackendUnavailable when no backend answered."""
-        cloud_missed = False
+        return _answered(self._first_answer(self._members, frame, faces))
+
+    def identify_cloud(self, frame: np.ndarray, faces: Sequence[Face]) -> ChainAnswer | NoAnswer:
+        """The first answer of the cloud backends alone, in order, or why none answered."""
+        return self._first_answer([m for m in self._members if m.is_cloud], frame, faces)
+
+    def submit_cloud(self, frame: np.ndarray, faces: Sequence[Face]) -> Future[ChainAnswer | NoAnswer]:
+        """:meth:`identify_cloud` on a worker thread: the caller looks at the future, never waits."""
+        if self._callers is None:
+            self._callers = ThreadPoolExecutor(_TRACK_CALLERS, thread_name_prefix="cloud-track")
+        return self._callers.submit(self.identify_cloud, frame, faces)
+
+    def identify_local(self, frame: np.ndarray, faces: Sequence[Face], *, offline: bool) -> ChainAnswer:
+        """The first answer of the on-device backends, for faces the cloud did not answer about;
+        ``offline``: because a cloud was out of reach. Raises BackendUnavailable when none answered
+        (a cloud-only chain)."""
+        local = [m for m in self._members if not m.is_cloud]
+        return _answered(self._first_answer(local, frame, faces, cloud_missed=offline))
+
+    def _first_answer(self, members: Sequence[_Member], frame: np.ndarray, faces: Sequence[Face],
+                      cloud_missed: bool = False) -> ChainAnswer | NoAnswer:
         problems: list[str] = []
-        for member in self._members:
+        for member in members:
             name = member.backend.name
             if not member.breaker.allow():
                 problems.append(f"{name}: circuit open")
@@ -199,7 +241,7 @@ class BackendChain:
             if member.is_cloud:
                 self._teach(member.backend, faces, identifications)
             return ChainAnswer(identifications, member.backend, offline=cloud_missed and not member.is_cloud)
-        raise BackendUnavailable("no backend answered: " + "; ".join(problems))
+        return NoAnswer(tuple(problems), offline=cloud_missed)
 
     def _call(self, member: _Member, frame: np.ndarray, faces: Sequence[Face]) -> list[Identification]:
         if member.executor is None:
@@ -211,6 +253,8 @@ class BackendChain:
         except FutureTimeout as exc:
             future.cancel()
             raise BackendUnavailable(f"no answer within {self._deadline_s * 1000:.0f} ms") from exc
+        except CancelledError as exc:  # a per-track call still waiting when the chain closed
+            raise BackendUnavailable("the backend chain was closed") from exc
 
     def _teach(self, backend: Backend, faces: Sequence[Face], identifications: list[Identification]) -> None:
         if self._on_cloud_answer is None:
@@ -232,6 +276,8 @@ class BackendChain:
         return {m.backend.name: m.health.report(m.breaker.state) for m in self._members}
 
     def close(self) -> None:
+        if self._callers is not None:
+            self._callers.shutdown(wait=False, cancel_futures=True)
         for member in self._members:
             if member.executor is not None:
                 member.executor.shutdown(wait=False, cancel_futures=True)

@@ -29,6 +29,12 @@ class IdentifySettings(Section):
     deadline_ms: int = Field(800, gt=0, description="Deadline of one cloud call")
     breaker_failures: int = Field(3, ge=1, description="Failures that open a backend's circuit")
     breaker_reset_s: float = Field(30.0, gt=0, description="Wait before probing an open circuit")
+    cloud_reask_s: float = Field(
+        3.0, ge=0,
+        description="A cloud first in the chain is asked once per track; again after this long (with "
+                    "the track's best frame since), or when the track's face stops matching the one "
+                    "it was asked about. 0 = only then",
+    )
 
     @property
     def has_cloud(self) -> bool:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from edge.capture.config import OpenCVSourceConfig
 from edge.config.settings import Settings
 from edge.gallery.enroll import Enrollment
 from edge.gallery.store import GalleryStore
+from edge.identify.base import Enroller
 from edge.vision.pipeline import FaceAnalyzer
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,12 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"service": service, "gallery": gallery, "ui": ui})
 
 
-def seed_demo_gallery(store: GalleryStore, analyzer: FaceAnalyzer, settings: Settings) -> None:
-    """Enroll the bundled demo people once (nothing is touched if they are there)."""
+def seed_demo_gallery(store: GalleryStore, analyzer: FaceAnalyzer, settings: Settings,
+                      enrollers: Sequence[Enroller] = ()) -> None:
+    """Enroll the bundled demo people once (nothing is touched if they are there), also in
+    ``enrollers`` (clouds)."""
     manifest = json.loads((DEMO_DIR / "people.json").read_text(encoding="utf-8"))
-    enrollment = Enrollment(store, analyzer, settings.gallery)
+    enrollment = Enrollment(store, analyzer, settings.gallery, enrollers)
     for entry in manifest["people"]:
         if store.person(entry["id"]) is not None:
             continue

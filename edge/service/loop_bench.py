@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from edge.access.event import AccessEvent
 from edge.capture.config import OpenCVSourceConfig
 from edge.config.settings import Settings
 from edge.events.memory import ListSink
 from edge.service.main import assemble
+from edge.service.metrics import Metrics
 
 
-def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Played:
+    """One play of a clip through the loop."""
+
+    events: list[AccessEvent]
+    frames_processed: int
+    frames_dropped: int
+    elapsed_s: float
+    metrics: Metrics
+
+
+def play_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> Played:
     """Play ``clip`` through the loop; ``realtime=False`` processes every frame as fast as it can.
 
     Unknown-face events are not rate-limited here, so every track's decision latency counts.
@@ -36,14 +50,20 @@ def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict
         processed = running.appliance.run(running.reader, threading.Event())
         elapsed = time.perf_counter() - started
         dropped = running.reader.stats.dropped
-    latencies = [e.latency_ms for e in sink.events if e.latency_ms is not None]
+    return Played(sink.events, processed, dropped, elapsed, running.metrics)
+
+
+def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict[str, Any]:
+    """:func:`play_clip`'s frame rate, decisions and first-sighting-to-decision latencies."""
+    played = play_clip(settings, clip, realtime=realtime)
+    latencies = [e.latency_ms for e in played.events if e.latency_ms is not None]
     return {
         "clip": clip.name,
         "realtime": realtime,
-        "frames_processed": processed,
-        "frames_dropped": dropped,
-        "fps": round(processed / elapsed, 2) if elapsed else None,
-        "decisions": [f"{e.decision}:{e.reason}:{e.person_id or '-'}" for e in sink.events],
+        "frames_processed": played.frames_processed,
+        "frames_dropped": played.frames_dropped,
+        "fps": round(played.frames_processed / played.elapsed_s, 2) if played.elapsed_s else None,
+        "decisions": [f"{e.decision}:{e.reason}:{e.person_id or '-'}" for e in played.events],
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
     }

@@ -20,6 +20,7 @@ STAGES = ("detect", "describe", "identify", "pad", "decide")
 # Seconds: from a fast detector pass (~4 ms) to a slow cloud call (deadline 0.8 s and beyond).
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 FPS_WINDOW_S = 10.0
+CALLS_PER_TRACK_BUCKETS = (1, 2, 3, 4, 5, 10, 20)
 
 
 class Metrics:
@@ -49,6 +50,13 @@ class Metrics:
         self._false_accept = Gauge("edge_false_accept_in_force", "The 1:N false-accept rate the deciding "
                                    "backend's threshold stands for (above the policy: nobody is let in)",
                                    ["backend"], registry=r)
+        self._cloud_call = Histogram("edge_cloud_call_seconds", "One per-track cloud call, from sending to "
+                                     "its answer, by the backend that answered ('none': no cloud did); "
+                                     "its count is the calls made", ["backend"], buckets=LATENCY_BUCKETS,
+                                     registry=r)
+        self._track_calls = Histogram("edge_cloud_calls_per_track", "Cloud calls one track (one approach "
+                                      "of one face) cost, observed when it ends",
+                                      buckets=CALLS_PER_TRACK_BUCKETS, registry=r)
         self._sink_errors = Counter("edge_sink_errors", "Events an event sink failed to take "
                                     "(audit log, outbox, JSON lines)", ["sink"], registry=r)
 
@@ -91,6 +99,14 @@ class Metrics:
     def backend_error(self, name: str, count: int = 1) -> None:
         """``count`` more failed calls to backend ``name`` (timeouts, refusals, 5xx)."""
         self._backend_errors.labels(backend=name).inc(count)
+
+    def cloud_call(self, backend: str | None, seconds: float) -> None:
+        """A per-track cloud call took ``seconds``; ``backend`` answered it (None: no cloud did)."""
+        self._cloud_call.labels(backend=backend or "none").observe(seconds)
+
+    def track_calls(self, calls: int) -> None:
+        """A track that ended cost ``calls`` cloud calls."""
+        self._track_calls.observe(calls)
 
     def sink_failed(self, name: str, error: str | None) -> None:
         """Event sink ``name`` failed to take an event (``error``), or took one again (None).

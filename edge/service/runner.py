@@ -3,8 +3,9 @@
 Per frame: detect and describe (vision) -> track -> quality gates -> identify through the
 backend chain -> presentation attacks (PAD, per track) -> one observation per tracked face ->
 the multi-frame decision -> events to the
-sinks. The capture thread (``FrameReader``) keeps only the newest frame, so a slow cloud call
-delays the next decision, never the camera.
+sinks. The capture thread (``FrameReader``) keeps only the newest frame. With a cloud backend
+first in the chain, the cloud is asked per track, off the loop's thread
+(:mod:`edge.identify.tracks`): the loop never waits for it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from edge.events.base import EventSink, FaceKeepingSink
 from edge.gallery.cohort import CohortStore
 from edge.gallery.store import GalleryStore
 from edge.identify.chain import BackendChain
+from edge.identify.factory import door_local_backend
 from edge.identify.fusion import TrackFusion
+from edge.identify.thresholds import policy_allows
+from edge.identify.tracks import CloudSaid, CloudTracks, Held, OnDevice, TrackFace
 from edge.identify.verdict import Judge, Verdict
 from edge.service.metrics import Metrics
 from edge.service.watchdog import Heartbeat
@@ -70,6 +74,11 @@ def face_crop_jpeg(image: np.ndarray, box: Box) -> bytes:
     return encoded.tobytes()
 
 
+Identity = Verdict | Held | None  # None: no backend answered, the frame says nothing about who it is
+Released = dict[int, list[tuple[Observation, Verdict]]]  # track -> its held frames, now judged
+FINAL = ("granted", "presentation_attack")  # decisions after which a track is never asked about again
+
+
 @dataclass(frozen=True)
 class SeenFace:
     """One face of a frame as the loop saw it, for a live viewer."""
@@ -90,6 +99,13 @@ class FrameViewer(Protocol):
     def show(self, frame: Frame, faces: list[SeenFace]) -> None: ...
 
 
+def _described(face: Face) -> np.ndarray:
+    """A usable face's descriptor (the analyzer describes every face the quality gates pass)."""
+    if face.embedding is None:
+        raise ValueError("a usable face without a descriptor")
+    return face.embedding
+
+
 @dataclass
 class Appliance:
     settings: Settings
@@ -107,6 +123,7 @@ class Appliance:
     fusion: TrackFusion = field(init=False)
     pad: PadStage | None = field(init=False)
     _judge: Judge = field(init=False)
+    cloud: CloudTracks[Observation] | None = field(init=False)  # per-track cloud calls, when a cloud is first
     _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -125,6 +142,22 @@ class Appliance:
         pad = self.settings.vision.pad
         self.pad = (PadStage.from_settings(pad, load_offset(site_path(pad, self.settings.service.state_dir)))
                     if pad.enabled else None)
+        self.cloud = self._cloud_tracks() if self.chain.cloud_first else None
+
+    def _cloud_tracks(self) -> CloudTracks[Observation]:
+        """Per-track cloud calls; a frame shows the face the cloud was asked about when their
+        descriptors pass the local calibration's cut for one comparison at the door's policy (a cut
+        that cannot meet the policy verifies nothing: the cloud's answers then grant nobody)."""
+        access = self.settings.access
+        cut = door_local_backend(self.settings, self.gallery).threshold(access.max_false_accept, 1)
+        same_face_cut = cut.score
+        if not policy_allows(cut.far, access.max_false_accept, access.accept_false_accept_up_to):
+            log.error("the local calibration's one-to-one cut stands for a false-accept rate of %.2g, above "
+                      "access.max_false_accept %g: frames cannot be verified against the cloud's answers",
+                      cut.far, access.max_false_accept)
+            same_face_cut = float("inf")
+        return CloudTracks(self.chain, same_face_cut, reask_s=self.settings.identify.cloud_reask_s,
+                           disagree_frames=access.min_frames, observer=self.metrics)
 
     # -- one frame ---------------------------------------------------------------------------
     def process(self, frame: Frame) -> list[AccessEvent]:
@@ -133,19 +166,32 @@ class Appliance:
         self.engine.forget_tracks(set(self.tracker.tracks))
         self.fusion.forget(set(self.tracker.tracks))
         usable = [i for i, face in enumerate(faces) if face.quality.ok]
+        own = {i: _described(faces[i]) for i in usable}  # each usable face's own descriptor, before fusion
         faces = [self._fused(face, track, frame.time) if i in usable else face
                  for i, (face, track) in enumerate(zip(faces, tracks))]
-        verdicts = self._identify(frame, [faces[i] for i in usable])
+        released: Released = {}
+        if self.cloud is None:
+            verdicts = self._identify(frame, [faces[i] for i in usable])
+            identities: list[Identity] = list(verdicts) if verdicts is not None else [None] * len(usable)
+        else:
+            self.cloud.forget(set(self.tracker.tracks))
+            identities, released = self._identify_tracks(
+                frame, [TrackFace(tracks[i].id, faces[i], own[i]) for i in usable])
         pad = self._pad(frame, faces, [t.id for t in tracks])
         height, width = frame.image.shape[:2]
         at_door = self.door_zone.at_door([f.detection.box for f in faces], width, height)
         started = time.perf_counter()
-        events = []
+        events: list[tuple[AccessEvent, Box]] = []
         seen: list[SeenFace] = []
         for index, (face, track) in enumerate(zip(faces, tracks)):
-            verdict = verdicts[usable.index(index)] if index in usable and verdicts else None
+            identity = identities[usable.index(index)] if index in usable else None
+            verdict = identity if isinstance(identity, Verdict) else None
             seen.append(SeenFace(face.detection.box, track.id, index in usable, verdict))
-            if index in usable and verdicts is None:
+            for held, judged in released.get(track.id, []):  # decided now: this face, PAD's verdict now
+                self._observe(replace(held, time=frame.time, box=face.detection.box, pad=pad[index],
+                                      at_door=at_door[index], person_id=judged.person_id, match=judged.match,
+                                      policy_unreachable=judged.policy_unreachable), face, events)
+            if index in usable and identity is None:
                 continue  # no backend answered: this frame says nothing about who it is
             observation = Observation(
                 time=frame.time,
@@ -160,17 +206,27 @@ class Appliance:
                 policy_unreachable=verdict.policy_unreachable if verdict else False,
                 at_door=at_door[index],
             )
-            event = self.engine.observe(observation)
-            if event is not None:
-                events.append((event, face.detection.box))
-                if event.reason == "unknown" and self.cohort is not None and face.embedding is not None:
-                    self.cohort.add(face.embedding)  # a face the door never identified: its population
+            if isinstance(identity, Held) and self.cloud is not None:
+                self.cloud.hold(track.id, observation, own[index])
+                continue  # the cloud's answer about this track is on its way
+            self._observe(observation, face, events)
         for event, box in events:
             self._publish(event, frame.image, box)
         self._stage("decide", started)
         if self.viewer is not None and self.viewer.watching:
             self.viewer.show(frame, seen)
         return [event for event, _ in events]
+
+    def _observe(self, observation: Observation, face: Face, events: list[tuple[AccessEvent, Box]]) -> None:
+        """One observation into the decision; its event, if any, onto ``events``."""
+        event = self.engine.observe(observation)
+        if event is None:
+            return
+        events.append((event, face.detection.box))
+        if event.reason == "unknown" and self.cohort is not None and face.embedding is not None:
+            self.cohort.add(face.embedding)  # a face the door never identified: its population
+        if self.cloud is not None and (event.decision in FINAL or event.reason in FINAL):
+            self.cloud.settle(observation.track.id)
 
     def _fused(self, face: Face, track: Track, now: float) -> Face:
         """The face with its track's fused descriptor (quality-weighted by the detector's score):
@@ -207,6 +263,38 @@ class Appliance:
             self._stage("identify", started)
             self._count_backend_errors()
         return self._judge(answer)
+
+    def _identify_tracks(self, frame: Frame, faces: list[TrackFace]) -> tuple[list[Identity], Released]:
+        """Each usable face's identity from its track's cloud answer (held while the first call is
+        in flight; the device's answer when no cloud answered), and the held frames now judged."""
+        assert self.cloud is not None
+        started = time.perf_counter()
+        steps = self.cloud.rule(frame.image, faces)
+        identities: list[Identity] = []
+        for face, step in zip(faces, steps):
+            ruling = step.ruling
+            if isinstance(ruling, OnDevice):
+                identities.append(self._identify_on_device(frame, face.face, ruling.offline))
+            else:
+                identities.append(ruling if isinstance(ruling, Held) else self._cloud_verdict(ruling))
+        released = {face.track: [(held, self._cloud_verdict(said)) for held, said in step.released]
+                    for face, step in zip(faces, steps) if step.released}
+        self._stage("identify", started)
+        self._count_backend_errors()
+        return identities, released
+
+    def _identify_on_device(self, frame: Frame, face: Face, offline: bool) -> Verdict | None:
+        try:
+            return self._judge(self.chain.identify_local(frame.image, [face], offline=offline))[0]
+        except BackendUnavailable as exc:
+            log.warning("no identification for this face: %s", exc)
+            return None
+
+    def _cloud_verdict(self, said: CloudSaid) -> Verdict:
+        """The cloud's verdict on the track, for a frame; a frame that does not show the face the
+        cloud was asked about gets neither its name nor its score."""
+        verdict = self._judge(said.answer)[0]
+        return verdict if said.same_face else Verdict(None, None, verdict.policy_unreachable)
 
     def _count_backend_errors(self) -> None:
         if not self.metrics:
@@ -280,4 +368,6 @@ class Appliance:
                     self.metrics.circuit(name, state)
                 if self.backlog:
                     self.metrics.outbox_depth(self.backlog())
+        if self.cloud is not None:
+            self.cloud.forget(set())  # the loop is over: so are its tracks
         return processed

@@ -213,3 +213,16 @@ def test_calibrate_site_measures_this_doors_people_and_cohort(
     assert document["rows"] == [] and document["meets_policy"]  # too few faces: the shipped table alone
     stored = json.loads((tmp_path / "state" / "site_calibration.json").read_text())
     assert stored["gallery"] == document["gallery"] and "embedding" not in out
+
+
+def test_bench_cloud_asks_once_per_approach(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled clip against the YouTu emulator answering 300 ms late (issue #21 item 6): the
+    driver is granted on the cloud's answer, after one call."""
+    code, out, _ = run_edge(capsys, "bench", "--cloud", "youtu", "--cloud-latency-ms", "300", "--quick",
+                            "--json")
+    assert code == 0
+    figures = json.loads(out)
+    assert figures["decisions"] == [["granted:recognized:carphone-driver"]]
+    assert (figures["cloud_calls"], figures["tracks"], figures["cloud_calls_per_approach_max"]) == (1, 1, 1.0)
+    assert figures["grant_ms_p50"] >= 300  # the grant waited for the cloud's answer
+    assert figures["fps"] > 0 and figures["fps_local"] > 0

@@ -22,9 +22,10 @@ def free_port() -> int:
 
 
 def test_emulate_youtu_serves_and_keeps_state_in_its_data_dir(tmp_path: Path) -> None:
+    """... and answers --latency-ms late, like a distant cloud."""
     port = free_port()
     command = [sys.executable, "-m", "edge", "emulate", "youtu", "--port", str(port), "--appid", APPID,
-               "--secret-id", SECRET_ID, "--data", str(tmp_path)]  # fmt: skip
+               "--secret-id", SECRET_ID, "--data", str(tmp_path), "--latency-ms", "300"]  # fmt: skip
     env = {**os.environ, "EDGE_YOUTU_SECRET_KEY": SECRET_KEY}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -39,7 +40,9 @@ def test_emulate_youtu_serves_and_keeps_state_in_its_data_dir(tmp_path: Path) ->
                 time.sleep(0.1)
         with YoutuClient(youtu_config(url)) as client:
             client.newperson("cli-person", ["cli"], photo("Joe_Biden/1"))
+            started = time.monotonic()
             assert client.getpersonids("cli") == ["cli-person"]
+            assert time.monotonic() - started >= 0.3
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
