@@ -16,9 +16,9 @@ RECT = {"left": INT, "top": INT, "right": INT, "bottom": INT}
 DOCUMENTED: dict[str, dict[str, object]] = {
     "/info/api": {"status": STR, "api_id": STR, "rate_limit": STR, "quota": OBJ, "usage": OBJ},
     "/face/detection": {"status": STR, "image_id": STR, "width": INT, "height": INT,
-                        "faces": [{"face_id": STR, "rect": RECT, "eye_dist": NUM}]},
+                        "faces": [{"face_id": STR, "rect": RECT, "eye_dist": INT}]},
     "/info/image": {"status": STR, "image_id": STR, "width": INT, "height": INT, "faces": LIST},
-    "/info/face": {"status": STR, "face_id": STR, "rect": OBJ, "eye_dist": NUM, "image_id": STR},
+    "/info/face": {"status": STR, "face_id": STR, "rect": OBJ, "eye_dist": INT, "image_id": STR},
     "/person/create": {"status": STR, "person_id": STR, "name": STR, "face_count": INT},
     "/person/add_face": {"status": STR, "person_id": STR, "added_count": INT, "face_count": INT},
     "/person/remove_face": {"status": STR, "person_id": STR, "removed_count": INT, "face_count": INT},

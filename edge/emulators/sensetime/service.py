@@ -34,8 +34,9 @@ def _rect(face: StoredFace, as_text: bool) -> dict[str, Any]:
 
 
 def face_json(face: StoredFace, *, info: bool = False) -> dict[str, Any]:
-    """A face as detection shows it; ``/info/*`` gives rect values as strings (a quirk kept)."""
-    return {"face_id": face.face_id, "rect": _rect(face, info), "eye_dist": round(face.eye_dist, 1)}
+    """A face as detection shows it; ``/info/*`` gives rect values as strings (a quirk kept).
+    ``eye_dist`` is whole pixels (an integer in the SDKs' face model, ``STFaces.eye_dist``)."""
+    return {"face_id": face.face_id, "rect": _rect(face, info), "eye_dist": round(face.eye_dist)}
 
 
 class SenseTimeService:
@@ -202,7 +203,7 @@ class SenseTimeService:
             rect = {"left": round(box.x), "top": round(box.y), "right": round(box.x + box.w),
                     "bottom": round(box.y + box.h)}
             face_id = self.store.add_face(image_id, rect, seen.eye_dist, seen.keypoints, seen.embedding, now)
-            faces.append({"face_id": face_id, "rect": rect, "eye_dist": round(seen.eye_dist, 1)})
+            faces.append({"face_id": face_id, "rect": rect, "eye_dist": round(seen.eye_dist)})
         body: dict[str, Any] = {"image_id": image_id, "width": width, "height": height, "faces": faces}
         if user_data is not None:
             body["user_data"] = user_data
