@@ -165,6 +165,51 @@ def test_compare_face_scores_the_largest_faces(client: IaiClient) -> None:
     assert legacy.FaceModelVersion == "2.0" and legacy.Score >= same.Score  # 2.0's scale sits higher
 
 
+def test_compare_mask_face_is_documented_for_model_3_only(client: IaiClient) -> None:
+    pair = {"ImageA": b64(photo(f"{BIDEN}/1")), "ImageB": b64(photo(f"{BIDEN}/2"))}
+    masked = call(client, "CompareMaskFace", **pair)
+    assert masked.FaceModelVersion == "3.0" and masked.Score == call(client, "CompareFace", **pair).Score
+    assert error_code(client, "CompareMaskFace", FaceModelVersion="2.0", **pair) == (
+        "InvalidParameterValue.FaceModelVersionIllegal"
+    )
+
+
+def test_detect_face_similarity_judges_at_its_documented_fixed_cut_of_70(client: IaiClient) -> None:
+    biden = b64(photo(f"{BIDEN}/1"))
+    same = call(client, "DetectFaceSimilarity", ImageA=biden, ImageB=b64(photo(f"{BIDEN}/2")))
+    other = call(client, "DetectFaceSimilarity", ImageA=biden, ImageB=b64(photo(f"{COLLINS}/1")))
+    assert same.Score >= 70 > other.Score
+
+
+def test_a_group_is_upgraded_to_model_3_listed_and_reverted(client: IaiClient) -> None:
+    call(client, "CreateGroup", GroupId="old", GroupName="Old", FaceModelVersion="2.0")
+    call(client, "CreatePerson", GroupId="old", PersonId="joe", PersonName="Joe",
+         Image=b64(photo(f"{BIDEN}/1")))
+    probe = {"GroupIds": ["old"], "Image": b64(photo(f"{BIDEN}/2"))}
+    assert error_code(client, "SearchPersons", **probe) == "InvalidParameterValue.FaceModelVersionIllegal"
+    job = call(client, "UpgradeGroupFaceModelVersion", GroupId="old").JobId
+    result = call(client, "GetUpgradeGroupFaceModelVersionResult", JobId=job)
+    assert (result.GroupId, result.FromFaceModelVersion, result.ToFaceModelVersion, result.Status,
+            result.Progress, result.EndTimestamp) == ("old", "2.0", "3.0", 1, 100.0, 0)
+    assert call(client, "GetGroupInfo", GroupId="old").FaceModelVersion == "3.0"
+    assert call(client, "SearchPersons", **probe).Results[0].Candidates[0].PersonId == "joe"
+    assert error_code(client, "UpgradeGroupFaceModelVersion", GroupId="old") == (
+        "FailedOperation.GroupCannotUpgrade"
+    )
+    listed = call(client, "GetUpgradeGroupFaceModelVersionJobList", Limit=1000)
+    assert job in [info.JobId for info in listed.JobInfos] and listed.JobNum >= 1
+    call(client, "RevertGroupFaceModelVersion", JobId=job)
+    assert call(client, "GetGroupInfo", GroupId="old").FaceModelVersion == "2.0"
+    assert call(client, "GetUpgradeGroupFaceModelVersionResult", JobId=job).Status == 2
+    assert error_code(client, "RevertGroupFaceModelVersion", JobId=job) == (
+        "FailedOperation.JobCannnotRollback"
+    )
+    assert error_code(client, "GetUpgradeGroupFaceModelVersionResult", JobId="nope") == (
+        "FailedOperation.UpgradeJobIdNotExist"
+    )
+    call(client, "DeleteGroup", GroupId="old")
+
+
 def test_detect_face_finds_every_face(client: IaiClient) -> None:
     frame = side_by_side(f"{BIDEN}/2", f"{OBAMA}/4")
     found = call(client, "DetectFace", Image=b64(jpeg(frame)), MaxFaceNum=5)

@@ -56,6 +56,13 @@ def test_every_action_answers_only_fields_of_the_sdk_model(server_url: str) -> N
         run("VerifyFace", PersonId="c1", Image=OBAMA_2)
         run("VerifyPerson", PersonId="c1", Image=OBAMA_2)
         run("CompareFace", ImageA=OBAMA_1, ImageB=OBAMA_2)
+        run("CompareMaskFace", ImageA=OBAMA_1, ImageB=OBAMA_2)
+        run("DetectFaceSimilarity", ImageA=OBAMA_1, ImageB=OBAMA_2)
+        run("CreateGroup", GroupId="old", GroupName="old", FaceModelVersion="2.0")
+        job = run("UpgradeGroupFaceModelVersion", GroupId="old").JobId
+        run("GetUpgradeGroupFaceModelVersionResult", JobId=job)
+        run("GetUpgradeGroupFaceModelVersionJobList")
+        run("RevertGroupFaceModelVersion", JobId=job)
         run("DetectFace", Image=OBAMA_1, NeedFaceAttributes=1, NeedQualityDetection=1)
         run("DeleteFace", PersonId="c1", FaceIds=[face])
         run("DeletePersonFromGroup", GroupId="conf2", PersonId="c1")
@@ -64,6 +71,7 @@ def test_every_action_answers_only_fields_of_the_sdk_model(server_url: str) -> N
     assert set(answers) == set(ACTIONS)
     assert not unknown, unknown
     assert isinstance(answers["GetPersonListNum"].PersonNum, int)
+    assert isinstance(answers["GetUpgradeGroupFaceModelVersionJobList"].JobInfos[0].StartTime, int)
     assert answers["GetGroupInfo"].GroupExDescriptions == ["badge"]
     assert answers["GetPersonGroupInfo"].PersonGroupInfos[0].PersonExDescriptions == ["7"]
     person = answers["SearchPersons"].Results[0].Candidates[0]

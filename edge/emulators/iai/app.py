@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.fetch import UrlFetcher
-from edge.emulators.iai import groups, matching, people, signing
+from edge.emulators.iai import groups, matching, people, signing, versions
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
@@ -67,7 +67,13 @@ ACTIONS: dict[str, Action] = {
     "VerifyFace": matching.verify_face,
     "VerifyPerson": matching.verify_person,
     "CompareFace": matching.compare_face,
+    "CompareMaskFace": matching.compare_mask_face,
+    "DetectFaceSimilarity": matching.detect_face_similarity,
     "DetectFace": matching.detect_face,
+    "UpgradeGroupFaceModelVersion": versions.upgrade_group_face_model_version,
+    "GetUpgradeGroupFaceModelVersionResult": versions.get_upgrade_group_face_model_version_result,
+    "GetUpgradeGroupFaceModelVersionJobList": versions.get_upgrade_group_face_model_version_job_list,
+    "RevertGroupFaceModelVersion": versions.revert_group_face_model_version,
 }
 
 

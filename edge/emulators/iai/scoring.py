@@ -24,6 +24,11 @@ from collections.abc import Sequence
 from edge.identify.iai.tables import one_to_one_table, search_basis
 from edge.identify.thresholds import FarTable
 
+# DetectFaceSimilarity documents one row: "70 or more is the same person; the fixed cut 70 lets
+# one impostor in 10,000 pass". Its slope is not documented; the 3.0 1:1 table's (10 points a
+# decade, 40/50/60 -> 1e-3/1e-4/1e-5) is borrowed, so 60 -> 1e-3 and 80 -> 1e-5 are assumptions.
+SIMILARITY_TABLE = FarTable.from_pairs("0-100", [(60, 1e-3), (70, 1e-4), (80, 1e-5)])
+
 
 def _continued(xs: Sequence[float], ys: Sequence[float], x: float) -> float:
     """Piecewise-linear y(x) through the points (xs ascending), continued along the end segments."""
@@ -52,6 +57,10 @@ class Scorer:
     def score(self, cosine: float, version: str) -> float:
         """The 1:1 score of a pair with this cosine, for a group of this model version."""
         return _score_for(one_to_one_table(version), self.log_far(cosine))
+
+    def similarity_score(self, cosine: float) -> float:
+        """DetectFaceSimilarity's score of a pair with this cosine (:data:`SIMILARITY_TABLE`)."""
+        return _score_for(SIMILARITY_TABLE, self.log_far(cosine))
 
     def search_score(self, cosine: float, version: str, gallery_size: int) -> float:
         """The score of a search hit with this cosine among ``gallery_size`` entries."""

@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS faces (
     person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
     embedding BLOB NOT NULL, created_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS faces_by_person ON faces(person_id);
+CREATE TABLE IF NOT EXISTS upgrade_jobs (  -- UpgradeGroupFaceModelVersion
+    job_id TEXT PRIMARY KEY, group_id TEXT NOT NULL, from_version TEXT NOT NULL,
+    to_version TEXT NOT NULL, start_ms INTEGER NOT NULL, status INTEGER NOT NULL);
 """
 
 
@@ -56,6 +59,16 @@ class Group:
     version: str
     created_ms: int
     ex_descriptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UpgradeJob:
+    job_id: str
+    group_id: str
+    from_version: str
+    to_version: str
+    start_ms: int
+    status: int  # 1 upgraded, 2 reverted (the emulator's upgrades finish at once)
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,34 @@ class Store(SqliteState):
                 else:
                     db.execute("DELETE FROM group_fields WHERE group_id = ? AND idx = ?", (group_id, idx))
                     db.execute("DELETE FROM member_fields WHERE group_id = ? AND idx = ?", (group_id, idx))
+
+    def upgrade_group(self, group_id: str, to_version: str, status: int) -> UpgradeJob:
+        """A finished upgrade job: the group's model version becomes ``to_version``."""
+        with self.transaction() as db:
+            (from_version,) = db.execute("SELECT version FROM groups WHERE group_id = ?",
+                                         (group_id,)).fetchone()
+            job = UpgradeJob(secrets.token_hex(16), group_id, from_version, to_version, _now_ms(), status)
+            db.execute("INSERT INTO upgrade_jobs VALUES (?, ?, ?, ?, ?, ?)", astuple(job))
+            db.execute("UPDATE groups SET version = ? WHERE group_id = ?", (to_version, group_id))
+        return job
+
+    def revert_upgrade(self, job: UpgradeJob, status: int) -> None:
+        """The group back on the job's ``from_version``; the job marked ``status``."""
+        with self.transaction() as db:
+            db.execute("UPDATE groups SET version = ? WHERE group_id = ?", (job.from_version, job.group_id))
+            db.execute("UPDATE upgrade_jobs SET status = ? WHERE job_id = ?", (status, job.job_id))
+
+    def upgrade_job(self, job_id: str) -> UpgradeJob | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM upgrade_jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return UpgradeJob(*row) if row else None
+
+    def upgrade_jobs(self, offset: int, limit: int) -> tuple[list[UpgradeJob], int]:
+        with self.transaction() as db:
+            rows = db.execute("SELECT * FROM upgrade_jobs ORDER BY start_ms, job_id LIMIT ? OFFSET ?",
+                              (limit, offset)).fetchall()
+            (total,) = db.execute("SELECT COUNT(*) FROM upgrade_jobs").fetchone()
+        return [UpgradeJob(*row) for row in rows], total
 
     def delete_group(self, group_id: str) -> None:
         """The group and the persons in no other group (with their faces)."""
