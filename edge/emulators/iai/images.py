@@ -53,13 +53,14 @@ def decode_image_bytes(data: bytes, name: str) -> np.ndarray:
 def image_param(
     params: Mapping[str, Any], fetcher: UrlFetcher, name: str = "Image", url_name: str = "Url"
 ) -> np.ndarray:
-    """The image of ``name`` (base64), else the one at ``url_name`` (the base64 one wins)."""
-    encoded = params.get(name)
-    if encoded:
-        return decode_base64_image(encoded, name)
+    """The image at ``url_name``, else the base64 one of ``name``: given both, only the Url is used
+    (the SDK's request models of 2020-03-03, e.g. ``SearchFacesRequest.Url``)."""
     url = params.get(url_name)
     if url:
         return decode_image_bytes(download(fetcher, url, url_name), url_name)
+    encoded = params.get(name)
+    if encoded:
+        return decode_base64_image(encoded, name)
     raise ApiError("InvalidParameterValue.ImageEmpty", f"{name} is empty.")
 
 

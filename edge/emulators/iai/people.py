@@ -138,10 +138,12 @@ def _too_many_faces() -> ApiError:
 
 def create_face(svc: Service, params: Params) -> Params:
     person = svc.person(p.person_id(params))
-    key = "Images" if params.get("Images") else "Urls"  # base64 images win over URLs
-    images = params.get(key) or []
-    if not isinstance(images, list) or not images:
+    key = "Urls" if params.get("Urls") else "Images"  # given both, only Urls are used (documented)
+    images = params.get(key)
+    if not images:
         raise ApiError("MissingParameter", "The request is missing the required parameter Images.")
+    if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
+        raise ApiError("InvalidParameter", f"{key} must be a list of strings.")
     if len(images) > MAX_IMAGES_PER_CREATE_FACE:
         raise ApiError("InvalidParameterValue.UploadFaceNumExceed", "At most 4 images per call.")
     if len(person.face_ids) + len(images) > MAX_FACES_PER_PERSON:
