@@ -111,12 +111,12 @@ def vision() -> VisionSettings:
     return VisionSettings()
 
 
-@pytest.fixture(scope="module")
-def youtu_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    folder = tmp_path_factory.mktemp("youtu")
+@contextmanager
+def youtu_emulator(vision: VisionSettings, folder: Path, limits: Limits) -> Iterator[Target]:
+    """The YouTu emulator over ``folder`` with ``limits``, as a :class:`Target`."""
     store = YoutuStore(folder / "youtu.sqlite")
     engine = YoutuEngine.shipped(vision, FarTable.from_pairs("0-100", YOUTU_DEFAULT_TABLE))
-    service = YoutuService(store, engine, Limits(faces_per_person=3))
+    service = YoutuService(store, engine, limits)
     verifier = SignatureVerifier(youtu.APPID, {youtu.SECRET_ID: youtu.SECRET_KEY}, first_use=store.first_use)
     with ServerThread(youtu_app(service, verifier)) as server, \
             _target("youtu", server.url, folder / "youtu.sqlite", _youtu_sign, lambda e: f"/face/{e}",
@@ -126,11 +126,19 @@ def youtu_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="module")
-def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    folder = tmp_path_factory.mktemp("sensetime")
+def youtu_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    with youtu_emulator(vision, tmp_path_factory.mktemp("youtu"), Limits(faces_per_person=3)) as target:
+        yield target
+
+
+@contextmanager
+def sensetime_emulator(vision: VisionSettings, folder: Path, faces_per_person: int | None = None
+                       ) -> Iterator[Target]:
+    """The SenseTime emulator over ``folder`` (its quotas, unless ``faces_per_person`` is given)."""
     settings = EmulatorSettings(sensetime.API_ID, sensetime.API_SECRET, folder, RateLimit.parse("100000q/1s"),
                                 train_delay_s=0.1)
-    settings.quota["faces_per_person"] = 3
+    if faces_per_person is not None:
+        settings.quota["faces_per_person"] = faces_per_person
     app = sensetime_app(settings, SenseTimeEngine(vision))
     assert isinstance(app, BoundedBody) and isinstance(app.app, Starlette)
     paths = [route.path for route in app.app.routes if isinstance(route, Route) and "{" not in route.path]
@@ -141,8 +149,14 @@ def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    folder = tmp_path_factory.mktemp("iai")
+def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    with sensetime_emulator(vision, tmp_path_factory.mktemp("sensetime"), faces_per_person=3) as target:
+        yield target
+
+
+@contextmanager
+def iai_emulator(vision: VisionSettings, folder: Path) -> Iterator[Target]:
+    """The IAI emulator over ``folder``, as a :class:`Target`."""
     scorer = Scorer(load_calibration(None, vision))
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, folder, FaceAnalyzer(vision), scorer)
     with ServerThread(server.app) as running, \
@@ -150,3 +164,9 @@ def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory)
                     list(ACTIONS)) as target:
         yield target
     server.close()
+
+
+@pytest.fixture(scope="module")
+def iai_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    with iai_emulator(vision, tmp_path_factory.mktemp("iai")) as target:
+        yield target
