@@ -78,7 +78,7 @@ def modify_group(svc: Service, params: Params) -> Params:
     name = p.text(params, "GroupName", required=False, max_len=p.NAME_MAX_LEN)
     if name and name != group.name and svc.store.group_named(name):
         raise ApiError("InvalidParameterValue.GroupNameAlreadyExist", f"Group name {name!r} is taken.")
-    tag = p.text(params, "Tag", required=False, max_len=40)
+    tag = p.group_tag(params)
     fields = _indexed(params, "GroupExDescriptionInfos", "GroupExDescriptionIndex", "GroupExDescription",
                       EX_DESCRIPTION_NAME_CHARS, "InvalidParameterValue.GroupExDescriptionsTooLong")
     svc.store.modify_group(group.group_id, name or None, tag, fields)

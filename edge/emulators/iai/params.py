@@ -91,6 +91,17 @@ def person_id(params: Mapping[str, Any]) -> str:
     )
 
 
+GROUP_TAG_MAX_LEN = 40  # CreateGroupRequest.Tag / ModifyGroupRequest.Tag: [0, 40] characters
+
+
+def group_tag(params: Mapping[str, Any]) -> str:
+    """A group's optional ``Tag``; over 40 characters is ``GroupTagTooLong``."""
+    tag = params.get("Tag")
+    if isinstance(tag, str) and len(tag) > GROUP_TAG_MAX_LEN:
+        raise ApiError("InvalidParameterValue.GroupTagTooLong", f"Tag is over {GROUP_TAG_MAX_LEN} chars.")
+    return text(params, "Tag", required=False, max_len=GROUP_TAG_MAX_LEN)
+
+
 def model_version(params: Mapping[str, Any]) -> str:
     version = text(params, "FaceModelVersion", required=False) or DEFAULT_MODEL_VERSION
     if version not in MODEL_VERSIONS:

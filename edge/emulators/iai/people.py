@@ -57,7 +57,7 @@ def _name(params: Params, key: str, too_long_code: str) -> str:
 def create_group(svc: Service, params: Params) -> Params:
     name = _name(params, "GroupName", "InvalidParameterValue.GroupNameTooLong")
     group_id = p.group_id(params)
-    tag = p.text(params, "Tag", required=False, max_len=40)
+    tag = p.group_tag(params)
     version = p.model_version(params)
     ex_descriptions = groups_.group_ex_descriptions(params)
     if svc.store.group(group_id):

@@ -263,6 +263,15 @@ def iai_probes(iai: Iai) -> list[Probe]:
             **{**iai.happy("CreatePerson"), "PersonId": "a-obama"},
         ),
     )
+    for action in ("CreateGroup", "ModifyGroup"):
+        p.add(
+            action,
+            "limits",
+            "a Tag over 40 characters is GroupTagTooLong",
+            lambda action=action: iai.code(
+                action, "InvalidParameterValue.GroupTagTooLong", **{**iai.happy(action), "Tag": "t" * 41}
+            ),
+        )
     p.add(
         "CreateGroup",
         "errors",

@@ -344,6 +344,16 @@ def _sensetime_specific_probes(p: Probes, st: SenseTime) -> None:
     p.add(
         "/face/detection",
         "params",
+        "exif_orientation is answered when asked",
+        lambda: expect(
+            type(st.ok("/face/detection", {"file": OBAMA_3}, exif_orientation=1).get("exif_orientation"))
+            is int,
+            "no exif_orientation",
+        ),
+    )
+    p.add(
+        "/face/detection",
+        "params",
         "url is fetched, user_data echoed",
         lambda: expect(
             st.ok("/face/detection", url=st.url("obama.jpg"), user_data="u").get("user_data") == "u",

@@ -193,7 +193,7 @@ def _youtu_client_probes(p: Probes, yt: Youtu) -> None:
         "addgroupids": lambda: c.addgroupids(yt.biden, [new_id("g")]),
         "delgroupids": lambda: c.delgroupids(fresh(), ["audit-c2"]),
         "verify": lambda: c.verify(yt.obama, OBAMA_2),
-        "identify": lambda: c.identify(["audit-staff"], OBAMA_2),
+        "identify": lambda: _identify_in_two_groups(yt),
         "multidentify": lambda: c.multidentify(["audit-staff"], OBAMA_2),
         "compare": lambda: c.compare(OBAMA_1, OBAMA_2),
     }
@@ -452,3 +452,13 @@ def _other_appid(yt: Youtu) -> None:
         yt.target.url + "/face/getgroupids", json={"appid": "1"}, headers={"authorization": other}
     ).json()
     expect(body["code"] == 10, body)
+
+
+def _identify_in_two_groups(yt: Youtu) -> None:
+    """Seed 001 documents one group_id per identify: the client makes one call per group and
+    merges the candidates."""
+    other = new_id("g")
+    collins = yt.person(COLLINS, groups=[other])
+    found = yt.client.identify(["audit-staff", other], COLLINS)
+    staff = len(yt.client.getpersonids("audit-staff"))
+    expect(found.candidates[0].person_id == collins and found.group_size == staff + 1, found)
