@@ -111,6 +111,17 @@ def test_server_refuses_with_the_seed_codes(header: str, body_appid: str, code: 
     assert caught.value.code == code
 
 
+def test_a_server_with_a_bucket_refuses_another_with_16() -> None:
+    """The older host (service.image.myqcloud.com) serves one bucket; the recognition host's
+    signatures may leave ``b`` empty."""
+    verifier = SignatureVerifier("1250000000", KEYS, clock=lambda: NOW, bucket="tencentyun")
+    verifier.verify(hand_signed(GOOD.replace("b=", "b=tencentyun")), "1250000000")
+    verifier.verify(hand_signed(GOOD), "1250000000")
+    with pytest.raises(YoutuAuthError) as caught:
+        verifier.verify(hand_signed(GOOD.replace("b=", "b=otherbucket")), "1250000000")
+    assert caught.value.code == 16
+
+
 def test_single_use_signature_is_refused_the_second_time_with_13() -> None:
     verifier = SignatureVerifier("1250000000", KEYS, clock=lambda: NOW)
     once = hand_signed("a=1250000000&b=&k=AKIDEXAMPLE&e=0&t=1700000000&r=5&f=face")
