@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from edge.emulators.body import BoundedBody
-from edge.emulators.common import ServerThread
+from edge.emulators.common import ServerThread, TlsFiles
 from edge.emulators.iai.app import ACTIONS, IaiServer
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.sensetime.app import create_app as sensetime_app
@@ -68,7 +69,12 @@ class Target:
     sign: Callable[[str, bytes], Credentials]
     path: Callable[[str], str]
     endpoints: list[str]
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=60))
+    cafile: Path | None = None  # the certificate to trust when the emulator serves HTTPS
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        verify = ssl.create_default_context(cafile=str(self.cafile)) if self.cafile else True
+        self.http = httpx.Client(timeout=60, verify=verify)
 
     def send(self, endpoint: str, body: bytes | dict[str, object] = b"",
              content_type: str = "application/json", signed: bool = True) -> httpx.Response:
@@ -155,13 +161,13 @@ def sensetime_target(vision: VisionSettings, tmp_path_factory: pytest.TempPathFa
 
 
 @contextmanager
-def iai_emulator(vision: VisionSettings, folder: Path) -> Iterator[Target]:
-    """The IAI emulator over ``folder``, as a :class:`Target`."""
+def iai_emulator(vision: VisionSettings, folder: Path, tls: TlsFiles | None = None) -> Iterator[Target]:
+    """The IAI emulator over ``folder``, as a :class:`Target`; over HTTPS with ``tls``."""
     scorer = Scorer(load_calibration(None, vision))
     server = IaiServer({iai.SECRET_ID: iai.SECRET_KEY}, folder, FaceAnalyzer(vision), scorer)
-    with ServerThread(server.app) as running, \
+    with ServerThread(server.app, tls=tls) as running, \
             _target("iai", running.url, folder / "iai.sqlite", _iai_sign, lambda e: "/",
-                    list(ACTIONS)) as target:
+                    list(ACTIONS), tls.cert if tls else None) as target:
         yield target
     server.close()
 

@@ -2,7 +2,9 @@
 (``tests/emulators/audit/``).
 
 ``.venv/bin/pytest tests/emulators/test_audit.py -q -s -p no:cacheprovider`` prints the table and
-the score. The emulators run with their documented limits (not the small ones other tests use).
+the score. The emulators run with their documented limits (not the small ones other tests use);
+IAI over HTTPS, so the official SDK passes every emulated action unmodified over TLS (issue #20,
+"Must show").
 The test fails when a cell fails that is not a known gap, and when a known gap starts passing
 (so the list below stays the truth).
 """
@@ -18,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from edge.emulators.common import ServerThread
+from edge.emulators.tls import self_signed
 from edge.emulators.youtu.service import Limits
 from edge.vision.config import VisionSettings
 from tests.emulators.audit import run
@@ -58,13 +61,18 @@ def test_every_cell_of_the_audit_passes_but_the_known_gaps(
     with (
         youtu_emulator(vision, tmp_path_factory.mktemp("youtu"), Limits()) as youtu,
         sensetime_emulator(vision, tmp_path_factory.mktemp("sensetime")) as sensetime,
-        iai_emulator(vision, tmp_path_factory.mktemp("iai")) as iai,
+        iai_emulator(
+            vision, tmp_path_factory.mktemp("iai"), self_signed(tmp_path_factory.mktemp("tls"))
+        ) as iai,
     ):
-        report = run([
-            *youtu_probes(Youtu(youtu, url)),
-            *sensetime_probes(SenseTime(sensetime, url)),
-            *iai_probes(Iai(iai, url)),
-        ])
+        assert iai.url.startswith("https://")
+        report = run(
+            [
+                *youtu_probes(Youtu(youtu, url)),
+                *sensetime_probes(SenseTime(sensetime, url)),
+                *iai_probes(Iai(iai, url)),
+            ]
+        )
     print("\n" + report.table())
     failing = report.failing_cells()
     unexpected = {cell: problems for cell, problems in failing.items() if cell not in KNOWN_GAPS}

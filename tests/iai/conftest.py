@@ -45,9 +45,13 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def sdk_client(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY) -> IaiClient:
-    """The official SDK client talking plain HTTP to ``url`` (``http://127.0.0.1:PORT``)."""
-    http = HttpProfile(protocol="http", endpoint=url.removeprefix("http://"), reqTimeout=30)
+def sdk_client(url: str, secret_id: str = SECRET_ID, secret_key: str = SECRET_KEY,
+               cafile: Path | None = None) -> IaiClient:
+    """The official SDK client talking to ``url`` (``http://127.0.0.1:PORT``, or ``https://``
+    trusting the certificate ``cafile``)."""
+    scheme, _, endpoint = url.partition("://")
+    http = HttpProfile(protocol=scheme, endpoint=endpoint, reqTimeout=30,
+                       certification=str(cafile) if cafile else None)
     return IaiClient(Credential(secret_id, secret_key), "ap-guangzhou", ClientProfile(httpProfile=http))
 
 

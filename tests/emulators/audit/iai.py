@@ -58,7 +58,7 @@ class Iai:
     def __init__(self, target: Target, image_url: Callable[[str], str]) -> None:
         self.target = target
         self.url = image_url
-        self.sdk = sdk_client(target.url)
+        self.sdk = sdk_client(target.url, cafile=target.cafile)  # over HTTPS when the target is
         self.ok("CreateGroup", GroupId="a-staff", GroupName="a-staff", GroupExDescriptions=["badge"])
         self.ok("CreateGroup", GroupId="a-spare", GroupName="a-spare")  # fresh persons, kept out of a-staff
         self.ok("CreatePerson", GroupId="a-staff", PersonId="a-obama", PersonName="O", Image=b64(OBAMA_1))
