@@ -191,19 +191,28 @@ def test_a_removal_skips_what_is_not_there(emulator: Emulator, client: SenseTime
     assert (removed["removed_count"], removed["person_count"], removed["name"]) == (1, 0, "d")
 
 
-def test_face_ids_expire_after_five_days_unless_attached(start_emulator: Callable[..., Any]) -> None:
+def test_face_ids_are_valid_five_days_then_can_only_be_removed(start_emulator: Callable[..., Any]) -> None:
+    """Seed 004: 5 days' validity, then removal only; the person keeps what it holds until then."""
     with start_emulator() as emulator, emulator.client() as client:
         loose, kept, in_set = (client.detect(photo(n)).faces[0].face_id
                                for n in ("Barack_Obama/1", "Barack_Obama/2", "Joe_Biden/1"))
-        client.person_create("kept", [kept])
-        client.faceset_create("set", [in_set])
+        person = client.person_create("kept", [kept])
+        faceset = client.faceset_create("set", [in_set])
         emulator.clock.advance(5 * 86400 - 60)
         assert client.info_face(loose).face.face_id == loose
         emulator.clock.advance(120)
-        with pytest.raises(InvalidId, match="expired") as error:
-            client.verify_faces(loose, kept)
-        assert error.value.status == "INVALID_FACE"
-        assert client.verify_faces(kept, in_set).confidence >= 0
+        for expired in (loose, kept, in_set):
+            with pytest.raises(InvalidId, match="expired") as error:
+                client.verify_faces(expired, expired)
+            assert error.value.status == "INVALID_FACE"
+        with pytest.raises(InvalidId, match="expired"):
+            client.person_create("again", [kept])
+        fresh = client.detect(photo("Barack_Obama/3")).faces[0].face_id
+        client.train(person_ids=[person])
+        assert client.verify_person(fresh, person).same_person  # the held face still counts
+        client.person_remove_face(person, [kept])
+        client.faceset_remove_face(faceset, [in_set])
+        assert not client.info_person(person).face_ids and not client.info_faceset(faceset).face_ids
 
 
 # ---- images ----------------------------------------------------------------------------------

@@ -55,14 +55,19 @@ class SenseTimeService:
     # ---- lookups ---------------------------------------------------------------------------
 
     def face(self, face_id: str, status: str = "INVALID_FACE") -> StoredFace:
-        """The live face; ``status`` (``INVALID_FACE2`` for a verification's second face) if it is
-        unknown, or detected over 5 days ago and held by no person or faceset."""
+        """The face, usable as a probe or to add; ``status`` (``INVALID_FACE2`` for a
+        verification's second face) if it is unknown or was detected over 5 days ago.
+
+        Seed 004: a face id is valid 5 days, then it can only be removed. A person or faceset
+        that holds it keeps it (its descriptor still counts for them, protocols.md section 2) until
+        it is removed; a face held by nobody is forgotten."""
         face = self.store.face(face_id)
         if face is None:
             raise api_error(status, f"face_id not found: {face_id}")
-        if self.clock() > face.created + self.settings.face_ttl_s and not self.store.attached(face_id):
-            self.store.forget_face(face_id)
-            raise api_error(status, f"face_id expired: {face_id}")
+        if not self._alive(face):
+            if not self.store.attached(face_id):
+                self.store.forget_face(face_id)
+            raise api_error(status, f"face_id expired (5 days; it can only be removed): {face_id}")
         return face
 
     def entity(self, kind: str, entity_id: str) -> sqlite3.Row:
@@ -132,7 +137,7 @@ class SenseTimeService:
         return ok(**body)
 
     def _alive(self, face: StoredFace) -> bool:
-        return self.clock() <= face.created + self.settings.face_ttl_s or self.store.attached(face.face_id)
+        return self.clock() <= face.created + self.settings.face_ttl_s
 
     def info_face(self, p: Params) -> Answer:
         face = self.face(p.required("face_id"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from edge.errors import ConfigError
 
 DEFAULT_RATE_LIMIT = "50q/10s"
-FACE_TTL_S = 5 * 86400.0  # a face_id not attached to a person or faceset expires after 5 days
+FACE_TTL_S = 5 * 86400.0  # a face_id is valid 5 days; then it can only be removed (seed 004)
 TASK_TTL_S = 86400.0  # task ids live 24 h
 QUOTA_KEYS = ("calls", "persons", "groups", "facesets", "faces_per_person", "persons_per_group",
               "faces_per_faceset")

@@ -140,7 +140,7 @@ class Store(SqliteState):
         return [_face(row) for row in self.query(f"SELECT * FROM faces WHERE {sql} ORDER BY created", args)]
 
     def attached(self, face_id: str) -> bool:
-        """True when a person or faceset holds the face (then it never expires)."""
+        """True when a person or faceset holds the face (it is kept there until removed)."""
         rows = self.query(
             "SELECT 1 FROM faces WHERE face_id = ? AND person_id IS NOT NULL "
             "UNION SELECT 1 FROM faceset_faces WHERE face_id = ?", (face_id, face_id))
