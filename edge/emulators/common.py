@@ -22,9 +22,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 _START_TIMEOUT_S = 10.0
@@ -51,10 +52,25 @@ class _HeaderDeadline(H11Protocol):
             self.transport.close()
 
 
+def origin_form(app: ASGIApp) -> ASGIApp:
+    """``app`` also answering absolute-form request targets (``POST http://host/face/x``), which a
+    server must accept (RFC 9112, section 3.2.2) and which clients send through an HTTP proxy:
+    the path is the URL's path. uvicorn passes the whole URL on as the path."""
+
+    async def with_origin_form(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(("http://", "https://")):
+            raw = scope.get("raw_path") or scope["path"].encode("latin-1")
+            scope = {**scope, "path": urlsplit(scope["path"]).path or "/",
+                     "raw_path": urlsplit(raw.decode("latin-1")).path.encode("latin-1") or b"/"}
+        await app(scope, receive, send)
+
+    return with_origin_form
+
+
 def _config(app: ASGIApp, host: str, port: int, tls: TlsFiles | None) -> uvicorn.Config:
     # No uvicorn access log: it would print every query string, which may carry credentials.
     return uvicorn.Config(
-        app, host=host, port=port, access_log=False, log_config=None, http=_HeaderDeadline,
+        origin_form(app), host=host, port=port, access_log=False, log_config=None, http=_HeaderDeadline,
         ssl_certfile=str(tls.cert) if tls else None, ssl_keyfile=str(tls.key) if tls else None,
     )
 
