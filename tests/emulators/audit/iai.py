@@ -55,6 +55,9 @@ def b64(data: bytes) -> str:
 
 
 class Iai:
+    """The IAI emulator as the audit drives it: raw signed calls, the official SDK, two persons
+    in ``a-staff`` (with a custom field), a finished upgrade job."""
+
     def __init__(self, target: Target, image_url: Callable[[str], str]) -> None:
         self.target = target
         self.url = image_url

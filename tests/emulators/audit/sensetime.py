@@ -62,6 +62,9 @@ SENSETIME_OPTIONAL_IDS = {
 
 
 class SenseTime:
+    """The SenseTime emulator as the audit drives it: raw calls, the project's client, detected
+    faces, a trained person, group and faceset."""
+
     def __init__(self, target: Target, image_url: Callable[[str], str]) -> None:
         self.target = target
         self.url = image_url

@@ -42,6 +42,9 @@ YOUTU_OVER_BODY = 1_500_001  # seeds: at most 1.5 MB, decimal
 
 
 class Youtu:
+    """The YouTu emulator as the audit drives it: raw calls, the project's client, two enrolled
+    persons in ``audit-staff``."""
+
     def __init__(self, target: Target, image_url: Callable[[str], str]) -> None:
         self.target = target
         self.url = image_url
@@ -275,6 +278,7 @@ def _youtu_specific_probes(p: Probes, yt: Youtu) -> None:
             extra: dict[str, object] = {}
             if url is not None:
                 extra[url_field] = [url] if url_field == "urls" else url
+            # with no upload left, a part of no meaning keeps the request multipart
             return yt.call(action, files or {"unused": b""}, **fields, **extra)[0]
 
         p.add(
