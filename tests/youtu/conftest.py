@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from edge.emulators.common import ServerThread
+from edge.emulators.common import ServerThread, TlsFiles
 from edge.emulators.youtu.app import create_app
 from edge.emulators.youtu.engine import FaceEngine, VisionEngine
 from edge.emulators.youtu.service import Limits, YoutuService
@@ -37,11 +37,13 @@ def engine() -> VisionEngine:
 
 
 @contextmanager
-def running_emulator(engine: FaceEngine, data_dir: Path, limits: Limits) -> Iterator[ServerThread]:
+def running_emulator(engine: FaceEngine, data_dir: Path, limits: Limits,
+                     tls: TlsFiles | None = None) -> Iterator[ServerThread]:
     store = Store(data_dir / "youtu.sqlite")
     service = YoutuService(store, engine, limits)
+    app = create_app(service, SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}))
     try:
-        with ServerThread(create_app(service, SignatureVerifier(APPID, {SECRET_ID: SECRET_KEY}))) as running:
+        with ServerThread(app, tls=tls) as running:
             yield running
     finally:
         store.close()

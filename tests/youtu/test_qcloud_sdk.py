@@ -1,9 +1,11 @@
 """The official legacy Python SDK (``qcloud-image`` 1.0.0, unmodified) against the emulator.
 
-The SDK always talks to ``service.image.myqcloud.com``; here it reaches the emulator as it would
-through an HTTP proxy (``HTTP_PROXY``, honoured by its ``requests``), so the emulator sees the
-absolute-form request targets a server must accept. Every face call of the seeds that the SDK
-exposes runs, with uploads and with a URL: newperson, delperson, addface, delface, setinfo,
+The SDK always talks to ``service.image.myqcloud.com``. It reaches the emulator two ways, as a
+site could route it: over HTTP through a proxy (``HTTP_PROXY``, honoured by its ``requests``; the
+emulator sees the absolute-form request targets a server must accept), and over HTTPS (the
+documents' scheme) with Tencent's host name resolved to the emulator, which presents a
+certificate for that name (``REQUESTS_CA_BUNDLE`` trusts it). Every face call of the seeds that the
+SDK exposes runs, with uploads and with a URL: newperson, delperson, addface, delface, setinfo,
 getinfo, getgroupids, getpersonids, getfaceids, getfaceinfo, identify, verify, compare (the SDK
 has no addgroupids, delgroupids or multidentify).
 """
@@ -11,24 +13,50 @@ has no addgroupids, delgroupids or multidentify).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import qcloud_image
+import urllib3.util.connection
 from qcloud_image import CIBuffer, CIBuffers, CIUrl
 
 from edge.emulators.common import ServerThread
-from tests.youtu.conftest import APPID, SECRET_ID, SECRET_KEY, photo
+from edge.emulators.tls import self_signed
+from edge.emulators.youtu.engine import VisionEngine
+from edge.emulators.youtu.service import Limits
+from tests.youtu.conftest import APPID, SECRET_ID, SECRET_KEY, photo, running_emulator
 from tests.youtu.test_wire import image_host  # noqa: F401 - a fixture
 
 OBAMA_1, OBAMA_2, BIDEN_1 = photo("Barack_Obama/1"), photo("Barack_Obama/2"), photo("Joe_Biden/1")
+SDK_HOST = "service.image.myqcloud.com"  # the SDK's only host (qcloud_image/conf.py)
 
 
-@pytest.fixture
-def sdk(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> Iterator[qcloud_image.Client]:
-    monkeypatch.setenv("HTTP_PROXY", server.url)
+@pytest.fixture(params=["http-proxy", "https"])
+def sdk(request: pytest.FixtureRequest, engine: VisionEngine, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[qcloud_image.Client]:
+    """The SDK reaching a fresh emulator by HTTP through a proxy, or by HTTPS at Tencent's name."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the photos' host, fetched directly by the emulator
-    yield qcloud_image.Client(APPID, SECRET_ID, SECRET_KEY, "tencentyun")
+    client = qcloud_image.Client(APPID, SECRET_ID, SECRET_KEY, "tencentyun")
+    if request.param == "http-proxy":
+        with running_emulator(engine, tmp_path, Limits()) as server:
+            monkeypatch.setenv("HTTP_PROXY", server.url)
+            yield client
+        return
+    tls = self_signed(tmp_path / "tls", SDK_HOST)
+    with running_emulator(engine, tmp_path, Limits(), tls=tls) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls.cert))
+        resolve = urllib3.util.connection.create_connection
+
+        def to_emulator(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            """Tencent's host name at port 443 resolved to the emulator (a hosts-file entry)."""
+            host, port = address
+            return resolve((server.host, server.port) if (host, port) == (SDK_HOST, 443) else address,
+                           *args, **kwargs)
+
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", to_emulator)
+        client.use_https()
+        yield client
 
 
 def data(answer: dict[str, Any]) -> dict[str, Any]:
