@@ -4,6 +4,7 @@ timeouts, answers whatever their HTTP status. Each scenario is a small real HTTP
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -118,6 +119,16 @@ def test_transient_codes_give_up_after_the_retries(scripted, make_client, code: 
     with pytest.raises(errors.YoutuTransient) as raised:
         make_client(url, retries=1).getgroupids()
     assert raised.value.code == code and len(script.calls) == 2
+
+
+def test_retries_stop_before_the_call_would_outlive_its_deadline(scripted, make_client) -> None:
+    """Waits of 0.3 then 0.6 s: within a 0.5 s budget the second retry would start too late."""
+    script, url = scripted(lambda n: failing(213))
+    client = make_client(url, retries=5, backoff_s=0.3, timeout_s=0.5)
+    started = time.monotonic()
+    with pytest.raises(errors.YoutuTransient):
+        client.getgroupids()
+    assert len(script.calls) == 2 and time.monotonic() - started < 0.5
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import numpy as np
 import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -225,6 +226,16 @@ def test_signature_problems_over_http(server: ServerThread) -> None:
             appid=APPID, bucket="", secret_id=SECRET_ID, secret_key="guess", now=now, expiry=now + 60, rand=1
         )
         assert answer(bare.post("/face/getgroupids", json=body, headers={"Authorization": forged}))[0] == 14
+
+
+def test_the_clients_signature_is_verified_by_the_emulator(server: ServerThread) -> None:
+    """The client signs through its httpx.Auth; the emulator checks the HMAC with its key."""
+    with YoutuClient(youtu_config(server.url)) as signed:
+        assert isinstance(signed.getgroupids(), list)
+    with YoutuClient(youtu_config(server.url, secret_key=SecretStr("guess"))) as forged, \
+            pytest.raises(errors.YoutuAuthError) as refused:
+        forged.getgroupids()
+    assert refused.value.code == 14
 
 
 def test_unknown_paths_and_methods_get_the_envelope(http: httpx.Client) -> None:

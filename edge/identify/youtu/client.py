@@ -14,13 +14,20 @@ from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential,
+)
 
 from edge.config.secrets import resolve_secret
 from edge.errors import BackendUnavailable, ConfigError
 from edge.identify.youtu import models
 from edge.identify.youtu.config import YoutuBackendConfig
 from edge.identify.youtu.errors import YoutuNotFound, YoutuTransient, error_for
-from edge.identify.youtu.signature import SignatureSource
+from edge.identify.youtu.signature import SignatureSource, YoutuAuth
 
 Image = bytes | str  # bytes = upload, str = URL the service downloads
 Data = TypeVar("Data", bound=BaseModel)
@@ -84,7 +91,7 @@ class YoutuClient:
         if problems:
             raise ConfigError(problems)
         self._config = config
-        self._signature = SignatureSource(
+        signature = SignatureSource(
             appid=config.appid,
             bucket=config.bucket,
             secret_id=config.secret_id,
@@ -92,7 +99,10 @@ class YoutuClient:
             ttl_s=config.signature_ttl_s,
         )
         self._http = httpx.Client(
-            base_url=config.base_url.rstrip("/"), timeout=config.timeout_s, transport=transport
+            base_url=config.base_url.rstrip("/"),
+            auth=YoutuAuth(signature),
+            timeout=config.timeout_s,
+            transport=transport,
         )
 
     def close(self) -> None:
@@ -237,32 +247,24 @@ class YoutuClient:
         return self._body(session_id).set("group_ids", list(group_ids))
 
     def _call(self, action: str, body: _Body, data_type: type[Data], timeout: float | None = None) -> Data:
-        """Send with retries of transient codes (exponential backoff) within the time budget."""
+        """Send, retrying transient codes (``retries`` times, waits from ``backoff_s`` doubling) as
+        long as the next attempt would start within the call's time budget."""
         budget = timeout if timeout is not None else self._config.timeout_s
         deadline = time.monotonic() + budget
-        delay = self._config.backoff_s
-        attempt = 0
-        while True:
-            try:
-                return self._send(action, body, data_type, deadline)
-            except YoutuTransient:
-                attempt += 1
-                if attempt > self._config.retries or time.monotonic() + delay >= deadline:
-                    raise
-                time.sleep(delay)
-                delay *= 2
+        retrying = Retrying(
+            retry=retry_if_exception_type(YoutuTransient),
+            wait=wait_exponential(multiplier=self._config.backoff_s),
+            stop=stop_after_attempt(self._config.retries + 1) | stop_before_delay(budget),
+            reraise=True,
+        )
+        return retrying(self._send, action, body, data_type, deadline)
 
     def _send(self, action: str, body: _Body, data_type: type[Data], deadline: float) -> Data:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BackendUnavailable(f"youtu {action}: no time left for the request")
         try:
-            response = self._http.post(
-                f"/face/{action}",
-                headers={"Authorization": self._signature.current()},
-                timeout=remaining,
-                **body.httpx_arguments(),
-            )
+            response = self._http.post(f"/face/{action}", timeout=remaining, **body.httpx_arguments())
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"youtu {action}: timed out after {remaining:.1f} s") from exc
         except httpx.TransportError as exc:

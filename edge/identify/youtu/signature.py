@@ -13,8 +13,10 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+
+import httpx
 
 from edge.identify.youtu.errors import error_for
 
@@ -63,6 +65,18 @@ class SignatureSource:
                     **self._fields, now=now, expiry=self._expiry, rand=secrets.randbelow(10**10)
                 )
             return self._value
+
+
+class YoutuAuth(httpx.Auth):
+    """httpx's extension point for credentials: every request carries the current multi-use
+    signature as its ``Authorization`` header (protocols.md section 1)."""
+
+    def __init__(self, source: SignatureSource) -> None:
+        self._source = source
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._source.current()
+        yield request
 
 
 @dataclass(frozen=True)
