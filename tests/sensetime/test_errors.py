@@ -66,8 +66,11 @@ def test_bad_or_missing_credentials_are_401(emulator: Emulator) -> None:
     assert_error(httpx.get(f"{emulator.url}/info/api", params={"api_id": API_ID, "api_secret": "x"}),
                  401, "UNAUTHORIZED")
     assert_error(httpx.post(f"{emulator.url}/info/api"), 401, "UNAUTHORIZED")
-    with SenseTimeClient(API_ID, "wrong", base_url=emulator.url) as client, pytest.raises(AuthError):
-        client.info_api()
+    with SenseTimeClient(API_ID, "wrong", base_url=emulator.url) as client:
+        for call in (client.info_api, lambda: client.group_create("g"),
+                     lambda: client.detect(photo("Eileen_Collins/1"))):  # GET, form and multipart POST
+            with pytest.raises(AuthError):
+                call()
 
 
 def test_unknown_paths_and_methods_are_404(emulator: Emulator, client: SenseTimeClient) -> None:

@@ -75,8 +75,11 @@ def test_the_secret_never_reaches_the_clients_log(
     caplog.set_level(logging.DEBUG)
     with SenseTimeClient(API_ID, API_SECRET, base_url=emulator.url) as client:
         client.info_api()  # a GET: the credentials travel in the query string
-        client.group_create("logged")
+        client.group_create("logged")  # an urlencoded POST: in the body, which the emulator reads
+        client.detect(photo("Eileen_Collins/1"))  # a multipart POST: in the body too
     # (the emulator's own access log is off; pytest hooks into it anyway, so look at the client's)
     lines = [r.getMessage() for r in caplog.records if r.name.startswith(("httpx", "httpcore", "edge"))]
     assert any(line.startswith("HTTP Request: GET") and "api_secret=%2A%2A%2A" in line for line in lines)
+    posts = [line for line in lines if line.startswith("HTTP Request: POST")]
+    assert len(posts) == 2 and not any("api_" in line for line in posts)  # never in a POST's URL
     assert not any(API_SECRET in line for line in lines)

@@ -1,9 +1,10 @@
 """Client of the SenseTime face API v1 (seed 004) over httpx.
 
-Every call carries ``api_id``/``api_secret``: POSTs in the form body (multipart when a file is
-uploaded), GETs in the query string as the API requires; httpx's request log line is masked so the
-secret never reaches a log. One deadline covers a whole call: waiting for a rate-limit window,
-retrying after ``403 RATE_LIMIT_EXCEEDED``, and polling ``/info/task`` after a ``202``.
+Every call carries ``api_id``/``api_secret``, added by :class:`.auth.SenseTimeCredentials`: POSTs
+in the form body (multipart when a file is uploaded), GETs in the query string as the API requires;
+httpx's request log line is masked so the secret never reaches a log. One deadline covers a whole
+call: waiting for a rate-limit window, retrying after ``403 RATE_LIMIT_EXCEEDED``, and polling
+``/info/task`` after a ``202``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from edge.errors import BackendUnavailable
+from edge.identify.sensetime.auth import SenseTimeCredentials
 from edge.identify.sensetime.errors import (
     RateLimitExceeded,
     SenseTimeError,
@@ -104,13 +106,13 @@ class SenseTimeClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._credentials = {"api_id": api_id, "api_secret": api_secret}
         self.timeout_s = timeout_s
         self.poll_interval_s = poll_interval_s
         self._clock = clock
         self._sleep = sleep
         self._window = _Window()
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport)
+        self._http = httpx.Client(base_url=base_url.rstrip("/"),
+                                  auth=SenseTimeCredentials(api_id, api_secret), transport=transport)
 
     def close(self) -> None:
         self._http.close()
@@ -167,7 +169,7 @@ class SenseTimeClient:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise BackendUnavailable(f"SenseTime {path}: deadline passed")
-        fields = {**self._credentials, **_encode(params)}
+        fields = _encode(params)
         try:
             if method == "GET":
                 return self._http.get(path, params=fields, timeout=remaining)
