@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from edge.config.settings import Settings
-from edge.eval.bench import bench_frame
+from edge.eval.bench.device import bench_frame
 from edge.eval.calibrate import all_pair_scores
-from edge.eval.detection import time_per_call
+from edge.eval.bench.timing import time_per_call
 from edge.eval.embeddings import embed_set
 from edge.eval.metrics import best_threshold
 from edge.eval.pairs import Pair, read_pairs

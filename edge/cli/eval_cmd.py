@@ -1,4 +1,4 @@
-"""``edge eval pairs|identify|detect|split``, ``edge calibrate``, ``edge bench``: measuring instruments."""
+"""``edge eval pairs|identify|detect|split|pad``, ``edge calibrate``: measuring instruments."""
 
 from __future__ import annotations
 
@@ -260,16 +260,24 @@ def split(images: Path, out: Path, pairs_file: Path | None, enroll: int) -> None
 @click.option("--images", type=FOLDER, default=None, help="Folder the TSV's image paths are relative to "
               "(default: the TSV's own folder).")
 @click.option("--annotations", type=FILE, required=True, help="TSV: image x y w h (a header line).")
+@click.option("--negative", "negatives", type=FILE, multiple=True,
+              help="A photo that holds no face: every detection on it is false (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @pass_app
-def detect(app: AppContext, images: Path | None, annotations: Path, as_json: bool) -> None:
-    """Detection recall and precision at IoU 0.5 and 0.4, by face width."""
-    from edge.eval.detection import detection_by_size, format_detection
+def detect(app: AppContext, images: Path | None, annotations: Path, negatives: tuple[Path, ...],
+           as_json: bool) -> None:
+    """Detection recall and precision at IoU 0.5 and 0.4, by face width; faces on negatives."""
+    from edge.eval.detection import detection_by_size, faces_on_negatives, format_detection
 
     analyzer = _analyzer(app.settings.vision)
-    report = detection_by_size(analyzer.detect, annotations, root=images,
-                               max_pixels=app.settings.vision.max_image_pixels)
-    _emit(report, as_json, format_detection(report))
+    pixels = app.settings.vision.max_image_pixels
+    report: dict[str, Any] = detection_by_size(analyzer.detect, annotations, root=images, max_pixels=pixels)
+    text = format_detection(report)
+    if negatives:
+        found = faces_on_negatives(analyzer.detect, negatives, max_pixels=pixels)
+        text += "\nfaces on the negatives: " + ", ".join(f"{name} {n}" for name, n in found.items())
+        report = {**report, "negatives": found}
+    _emit(report, as_json, text)
 
 
 @eval_cmd.command(name="pad")
@@ -367,34 +375,3 @@ def _calibrate_site(settings: Settings, cohort: Path | None, as_json: bool) -> N
     lines += [f"{t:9.4f}  {f:12.2e}" for t, f in calibration.rows]
     lines += [cut.describe(), f"wrote {settings.site_calibration_path}"]
     click.echo("\n".join(lines))
-
-
-@click.command(name="bench")
-@click.option("--threads", type=click.IntRange(1, 64), default=None,
-              help="onnxruntime threads per model (default: vision.threads).")
-@click.option("--quick", is_flag=True,
-              help="A few repeats and searches, 10 frames (a smoke test); with --cloud, one play.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
-@click.option("--cloud", type=click.Choice(["youtu", "iai", "sensetime"]),
-              help="Instead: the loop on the bundled clip asking this cloud's emulator per track.")
-@click.option("--cloud-latency-ms", type=click.FloatRange(0), default=300.0, show_default=True,
-              help="With --cloud: the emulator answers this much later.")
-@pass_app
-def bench_cmd(app: AppContext, threads: int | None, quick: bool, as_json: bool, cloud: str | None,
-              cloud_latency_ms: float) -> None:
-    """Latency per stage, 1:N search, frames per second on the bundled clip, peak memory; or, with
-    --cloud, cloud calls per approach, first sighting to grant and frames per second."""
-    vision = app.settings.vision
-    if threads is not None:
-        vision = vision.model_copy(update={"threads": threads})
-    if cloud is not None:
-        from edge.eval.cloud_bench import CLOUD_PLAYS, bench_cloud, format_cloud_bench
-
-        settings = app.settings.model_copy(update={"vision": vision})
-        cloud_figures = bench_cloud(settings, cloud, cloud_latency_ms, plays=1 if quick else CLOUD_PLAYS)
-        _emit(cloud_figures, as_json, format_cloud_bench(cloud_figures))
-        return
-    from edge.eval.bench import format_bench, run_bench
-
-    figures = run_bench(_analyzer(vision), quick=quick, pad=vision.pad)
-    _emit(figures, as_json, format_bench(figures))

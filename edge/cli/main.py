@@ -19,6 +19,7 @@ from edge.log import setup_logging
 
 # name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
+    "bench": "edge.cli.bench_cmd:bench",
     "config": "edge.cli.config_cmd:config",
     "doctor": "edge.cli.doctor_cmd:doctor",
     "door": "edge.cli.door_cmd:door",
@@ -27,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "people": "edge.cli.people_cmd:people",
     "run": "edge.cli.run_cmd:run",
     "ui": "edge.cli.ui_cmd:ui",
-    **{name: f"edge.cli.eval_cmd:{name}_cmd" for name in ("eval", "calibrate", "bench")},
+    **{name: f"edge.cli.eval_cmd:{name}_cmd" for name in ("eval", "calibrate")},
     **{name: f"edge.cli.vision_cmds:{name}" for name in ("compare", "detect", "embed")},
 }
 

@@ -1,6 +1,6 @@
 """An emulator that answers like a distant cloud: every HTTP request waits a fixed time first.
 
-``edge emulate ... --latency-ms 300`` and ``edge bench --cloud-latency-ms`` wrap the emulator's
+``edge emulate ... --latency-ms 300`` and ``edge bench cloud --latency-ms`` wrap the emulator's
 ASGI app in :class:`AddedLatency`. The wait is an ``asyncio.sleep`` before the app sees the
 request, so concurrent requests wait side by side (as round trips to a far cloud do) rather than
 one after another.

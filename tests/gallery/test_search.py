@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge.errors import ModelError
-from edge.gallery.bench import budget, search_figures, store_figures
+from edge.eval.bench.gallery import budget, search_figures, store_figures
 from edge.gallery.store import GalleryStore
 from edge.identify.local.backend import LocalBackend
 from edge.identify.thresholds import FarTable
@@ -45,7 +45,7 @@ def test_search_ranks_people_by_their_template_within_the_groups(tmp_path: Path)
 
 
 def test_benchmark_figures_are_sane_on_small_galleries(tmp_path: Path) -> None:
-    """Shapes and sizes only: time budgets are the benchmark's (edge/gallery/bench.py), since a
+    """Shapes and sizes only: time budgets are the benchmark's (edge/eval/bench/gallery.py), since a
     busy test machine is not a slow device."""
     search = search_figures(2_000, queries=20)
     assert 0 < search.median_ms <= search.p95_ms

@@ -1,4 +1,4 @@
-"""Liveness signals per face, and the detection evaluation used by `edge eval detect`."""
+"""Liveness signals per face, the detection evaluation of `edge eval detect`, the benchmarks' timer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.eval.detection import evaluate_detection, time_per_call
+from edge.eval.bench.timing import time_per_call
+from edge.eval.detection import detection_by_size, faces_on_negatives
 from edge.vision.config import VisionSettings
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Liveness
@@ -31,21 +32,21 @@ def test_liveness_can_be_switched_off() -> None:
 
 
 def test_detection_evaluation_counts_found_missed_and_false(analyzer: FaceAnalyzer, tmp_path: Path) -> None:
+    """The real detector on a hand-boxed photo, and on one that holds no face."""
     shutil.copy(ASTRONAUT, tmp_path / "astronaut.jpg")
     (tmp_path / "annotations.tsv").write_text(
         "image\tx\ty\tw\th\n"
         "astronaut.jpg\t178\t75\t95\t95\n"  # her face, boxed by hand
         "astronaut.jpg\t400\t400\t50\t50\n"  # no face there: a miss
-        "astronaut.jpg\t10\t10\t20\t20\n"  # below min_width: not counted
     )
-    report = evaluate_detection(analyzer.detect, tmp_path / "annotations.tsv", negatives=[NO_FACE])
-    assert (report.boxed, report.found, report.false_detections) == (2, 1, 0)
-    assert report.recall == 0.5 and report.negatives_with_faces == 0
-    assert report.per_image["astronaut.jpg"] == {"boxed": 2, "found": 1, "false": 0}
+    found = detection_by_size(analyzer.detect, tmp_path / "annotations.tsv")["0.4"]
+    assert found["all"] == {"faces": 2, "recall": 0.5, "detections": 1, "precision": 1.0}
+    assert found["64-128"]["recall"] == 1.0 and found["32-64"]["recall"] == 0.0
+    assert faces_on_negatives(analyzer.detect, [NO_FACE]) == {NO_FACE.name: 0}
 
     (tmp_path / "annotations.tsv").write_text("image\tx\ty\tw\th\nastronaut.jpg\t400\t400\t50\t50\n")
-    report = evaluate_detection(analyzer.detect, tmp_path / "annotations.tsv")
-    assert report.false_detections == 1 and report.found == 0
+    missed = detection_by_size(analyzer.detect, tmp_path / "annotations.tsv")["0.4"]["all"]
+    assert missed == {"faces": 1, "recall": 0.0, "detections": 1, "precision": 0.0}  # her face: false
 
 
 def test_time_per_call_reports_milliseconds() -> None:

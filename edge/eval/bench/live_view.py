@@ -6,13 +6,11 @@ reading ``/live.mjpg`` for the whole run, so the encoder thread, the server and 
 compete with the loop for the CPU, as a phone watching the door would. Rounds alternate between
 the two conditions so that a busy machine disturbs both alike; the median of each is reported.
 
-``python -m edge.ui.bench [--frames N] [--rounds R]``: one JSON line.
+``edge bench live-view [--frames N] [--rounds R]``: one JSON line.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 import threading
@@ -109,21 +107,14 @@ def bench(settings: Settings, *, frames: int, rounds: int) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=300, help="frames per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per condition")
-    parser.add_argument("--port", type=int, default=9879, help="loopback port of the console")
-    args = parser.parse_args(argv)
+def bench_live_view(*, frames: int, rounds: int, port: int) -> dict[str, Any]:
+    """:func:`bench` on the bundled clip with the demo gallery, in a temporary state folder, the
+    console on loopback ``port``."""
     with tempfile.TemporaryDirectory() as state:
         clip = {"type": "opencv", "uri": str(DEMO_DIR / "carphone.mp4"), "loop": True, "realtime": False}
         settings = load_settings(None, mqtt={"enabled": False}, camera={"source": clip},
-                                 service={"health_port": args.port, "state_dir": state})
+                                 service={"health_port": port, "state_dir": state})
         write_password_file(settings.ui_password_path, BENCH_PASSWORD)
         with GalleryStore.from_settings(settings) as gallery:
             seed_demo_gallery(gallery, FaceAnalyzer(settings.vision), settings)
-        print(json.dumps(bench(settings, frames=args.frames, rounds=args.rounds)))
-
-
-if __name__ == "__main__":
-    main()
+        return bench(settings, frames=frames, rounds=rounds)

@@ -1,4 +1,4 @@
-"""``edge bench --cloud BACKEND --cloud-latency-ms MS``: the loop asking a slow cloud per track.
+"""``edge bench cloud BACKEND --latency-ms MS``: the loop asking a slow cloud per track.
 
 The bundled clip (one person, the demo's enrolled driver, 4 s at 30 frames per second) is played
 in real time ``plays`` times, each play a fresh appliance (a new approach), with the chain
@@ -30,14 +30,14 @@ from edge.config.settings import Settings
 from edge.emulators.common import ServerThread
 from edge.emulators.latency import with_latency
 from edge.errors import BadInput
-from edge.eval.bench import BENCH_CLIP
+from edge.eval.bench.device import BENCH_CLIP
+from edge.eval.bench.loop import Played, play_clip
 from edge.gallery.store import GalleryStore
 from edge.identify.config import BackendConfig
 from edge.identify.factory import build_backend
 from edge.identify.local.config import LocalBackendConfig
 from edge.identify.plugin import BuildContext
 from edge.service.demo import seed_demo_gallery
-from edge.service.loop_bench import Played, play_clip
 from edge.vision.pipeline import FaceAnalyzer
 
 CLOUD_PLAYS = 5

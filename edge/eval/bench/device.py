@@ -2,7 +2,7 @@
 
 Stage times are medians over repeated calls on one 640x480 frame holding one face (the demo
 portrait, centre-cropped to 4:3 and scaled), after a warm-up. The 1:N search figures are the
-gallery's own benchmark (:func:`edge.gallery.bench.search_figures`); frames per second is the
+gallery's own benchmark (:func:`edge.eval.bench.gallery.search_figures`); frames per second is the
 whole ``FaceAnalyzer.analyze`` (detect, quality, liveness, describe) plus video decoding over
 the bundled clip. PAD's cost is the stage's work per frame of one tracked face and over a whole
 track (``vision.pad.max_frames`` frames of the bundled clip, every other frame: ~12 frames/s).
@@ -23,18 +23,18 @@ import cv2
 import numpy as np
 
 from edge.errors import BadInput
-from edge.eval.detection import time_per_call
+from edge.eval.bench.gallery import search_figures
+from edge.eval.bench.timing import time_per_call
 from edge.eval.footprint import run_peak_rss_mb
 from edge.eval.pad import pad_frames
-from edge.gallery.bench import search_figures
+from edge.service.demo import DEMO_DIR
 from edge.vision.image_io import decode_image, read_image
 from edge.vision.pad.config import PadSettings
 from edge.vision.pad.stage import PadStage
 from edge.vision.pipeline import FaceAnalyzer
 
-DEMO = Path(__file__).resolve().parents[1] / "demo"
-BENCH_PORTRAIT = DEMO / "people" / "eileen-collins" / "1.jpg"
-BENCH_CLIP = DEMO / "carphone.mp4"
+BENCH_PORTRAIT = DEMO_DIR / "people" / "eileen-collins" / "1.jpg"
+BENCH_CLIP = DEMO_DIR / "carphone.mp4"
 SEARCH_SIZES = (1_000, 10_000, 100_000)
 
 

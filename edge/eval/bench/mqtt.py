@@ -1,8 +1,7 @@
-"""MQTT benchmark: decision-to-subscriber latency and outbox throughput against a broker.
+"""``edge bench mqtt``: decision-to-subscriber latency and outbox throughput against a broker.
 
-``python -m edge.events.bench --host 127.0.0.1 --port 1883`` (or ``run_benchmark`` from
-``edge bench``). Uses its own temporary outbox and the topic prefix ``edge-bench/<pid>``, so it
-neither touches the appliance's state nor its subscribers' topics.
+Uses its own temporary outbox and the topic prefix ``edge-bench/<pid>``, so it neither touches
+the appliance's state nor its subscribers' topics.
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ import statistics
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -132,18 +130,3 @@ def run_benchmark(host: str, port: int, *, samples: int = 300, events: int = 200
         commit_p50_ms=_percentile(commits, 50), commit_p95_ms=_percentile(commits, 95),
         throughput_per_s=throughput,
     )
-
-
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=1883, show_default=True)
-@click.option("--samples", default=300, show_default=True, help="Events for the latency figures.")
-@click.option("--events", default=2000, show_default=True, help="Backlog for the throughput figures.")
-def main(host: str, port: int, samples: int, events: int) -> None:
-    """Measure decision-to-subscriber latency and outbox throughput against a broker."""
-    result = run_benchmark(host, port, samples=samples, events=events)
-    click.echo(json.dumps(asdict(result), indent=2))
-
-
-if __name__ == "__main__":
-    main()

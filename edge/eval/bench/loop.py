@@ -1,4 +1,5 @@
-"""Benchmark the whole loop on a clip played in real time, as a camera would deliver it.
+"""``edge bench loop CLIP...``: the whole loop on a clip played in real time, as a camera would
+deliver it, and flat out.
 
 Frames arrive at the clip's own rate; when the loop is slower, stale frames are dropped exactly
 as with a camera. Reported: frames processed per second, frames dropped, and the latency from a
@@ -7,6 +8,7 @@ track's first sighting to its decision (wall clock, so it includes every process
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -17,10 +19,13 @@ import numpy as np
 
 from edge.access.event import AccessEvent
 from edge.capture.config import OpenCVSourceConfig
-from edge.config.settings import Settings
+from edge.config.settings import Settings, load_settings
 from edge.events.memory import ListSink
+from edge.gallery.store import GalleryStore
+from edge.service.demo import seed_demo_gallery
 from edge.service.main import assemble
 from edge.service.metrics import Metrics
+from edge.vision.pipeline import FaceAnalyzer
 
 
 @dataclass(frozen=True)
@@ -69,30 +74,12 @@ def bench_clip(settings: Settings, clip: Path, *, realtime: bool = True) -> dict
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m edge.service.loop_bench CLIP...``: the demo gallery enrolled, both modes."""
-    import argparse
-    import json
-    import tempfile
-
-    from edge.config.settings import load_settings
-    from edge.gallery.store import GalleryStore
-    from edge.service.demo import seed_demo_gallery
-    from edge.vision.pipeline import FaceAnalyzer
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("clips", nargs="+", type=Path)
-    args = parser.parse_args(argv)
+def bench_clips(clips: list[Path]) -> list[dict[str, Any]]:
+    """Each clip in both modes (real time, then flat out) against the demo gallery, enrolled in
+    a temporary state folder under the default settings (the appliance's own state is not touched)."""
     with tempfile.TemporaryDirectory() as state:
-        settings = load_settings(
-            None, mqtt={"enabled": False}, service={"health_port": 0, "state_dir": state}
-        )
+        settings = load_settings(None, mqtt={"enabled": False},
+                                 service={"health_port": 0, "state_dir": state})
         with GalleryStore.from_settings(settings) as gallery:
             seed_demo_gallery(gallery, FaceAnalyzer(settings.vision), settings)
-        for clip in args.clips:
-            for realtime in (True, False):
-                print(json.dumps(bench_clip(settings, clip, realtime=realtime)))
-
-
-if __name__ == "__main__":
-    main()
+        return [bench_clip(settings, clip, realtime=realtime) for clip in clips for realtime in (True, False)]

@@ -1,8 +1,8 @@
-"""Gallery benchmarks for ``edge bench``: 1:N search time, memory per face, enrollment throughput.
+"""``edge bench gallery``: 1:N search time, memory per face, store and enrollment throughput.
 
 Run on one core as the docs' figures were::
 
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python -m edge.gallery.bench
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 edge bench gallery --photos tests/fixtures/faces
 
 (the BLAS thread count is fixed when numpy loads, so it must be set in the environment).
 """
@@ -123,7 +123,7 @@ def budget(what: str, value: float, limit: float, unit: str, *, at_least: bool =
 
 def report(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), store_size: int = 100_000,
            analyzer: Analyzer | None = None, photos: list[Path] | None = None) -> list[str]:
-    """The figures as lines of text (``edge bench`` prints them)."""
+    """The figures as lines of text (``edge bench gallery`` prints them)."""
     lines = ["1:N search, one core, top-5, one face per person:"]
     for size in sizes:
         s = search_figures(size)
@@ -149,14 +149,3 @@ def report(sizes: tuple[int, ...] = (1_000, 10_000, 100_000), store_size: int = 
             store.close()
             lines.append(f"enrollment from photos: {rate:.1f} photos/s ({len(photos)} photos)")
     return lines
-
-
-if __name__ == "__main__":
-    import sys
-
-    from edge.vision.config import VisionSettings
-    from edge.vision.pipeline import FaceAnalyzer
-
-    faces_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("tests/fixtures/faces")
-    print("\n".join(report(analyzer=FaceAnalyzer(VisionSettings()),
-                           photos=sorted(faces_dir.glob("*/*.jpg")))))
