@@ -1,4 +1,5 @@
-"""Failover, revocation and offline expiry against a real cloud service on loopback."""
+"""Failover, revocation and offline expiry against a real cloud service on loopback; who gets in
+is the appliance's own decision (tests/gallery/door.py), not a rule restated here."""
 
 from __future__ import annotations
 
@@ -16,18 +17,22 @@ from edge.gallery.enroll import Accepted, Enrollment, cloud_jpeg
 from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.gallery.sync import sync_once
-from edge.identify.chain import BackendChain, ChainAnswer, CircuitState
+from edge.identify.chain import BackendChain, CircuitState
 from edge.identify.config import IdentifySettings
 from edge.identify.local.backend import LocalBackend
 from edge.identify.thresholds import FarTable
 from edge.vision.pipeline import FaceAnalyzer
 from tests.gallery.cloud import CloudClient, CloudState, cloud_app
 from tests.gallery.conftest import Photo
+from tests.gallery.door import DoorLoop
 
 GROUPS = ["staff"]
 POLICY = 1e-4  # access.max_false_accept
-# A cosine table of the descriptor's order of magnitude (the shipped calibration is tested elsewhere).
-LOCAL_TABLE = FarTable.from_pairs("cosine", [(0.90, 1e-2), (0.93, 1e-3), (0.95, 1e-4)])
+# A cosine table of the descriptor's order of magnitude (the shipped calibration is tested elsewhere),
+# reaching low enough for the policy over this gallery's few people: the runner grants nobody on a
+# cut that stands for a 1:N rate above the policy (policy_unreachable), as a table ending at 1e-4
+# per comparison would.
+LOCAL_TABLE = FarTable.from_pairs("cosine", [(0.90, 1e-2), (0.93, 1e-3), (0.95, 1e-4), (0.955, 1e-6)])
 SETTINGS = IdentifySettings(deadline_ms=600, breaker_failures=2, breaker_reset_s=0.3)
 MAX_AGE = timedelta(days=7)
 
@@ -41,13 +46,7 @@ class Door:
     enrollment: Enrollment
     local: LocalBackend
     chain: BackendChain
-
-    def decide(self, photo: Photo) -> tuple[str | None, ChainAnswer]:
-        """Who the door would let in for this photo: the deciding backend's best above its threshold."""
-        answer = self.chain.identify(photo.image, [photo.face])
-        best = answer.identifications[0].best
-        threshold = answer.backend.threshold(POLICY, self.local.gallery_size())
-        return (best.person_id if best and best.score >= threshold.score else None), answer
+    loop: DoorLoop
 
     def restart_cloud(self) -> None:
         self.server = ServerThread(cloud_app(self.state), port=self.server.port).start()
@@ -72,7 +71,8 @@ def door(tmp_path: Path, analyzer: FaceAnalyzer, photos: dict[str, list[Photo]])
     local = LocalBackend(store, LOCAL_TABLE, GROUPS, max_age=MAX_AGE)
     teacher = CloudTeacher(store, GallerySettings(), GROUPS, min_live=0.1)
     chain = BackendChain([cloud, local], SETTINGS, on_cloud_answer=teacher)
-    door = Door(state, server, cloud, store, enrollment, local, chain)
+    door = Door(state, server, cloud, store, enrollment, local, chain,
+                DoorLoop(tmp_path, analyzer, chain, store, GROUPS, POLICY))
     yield door
     chain.close()
     cloud.close()
@@ -83,35 +83,29 @@ def door(tmp_path: Path, analyzer: FaceAnalyzer, photos: dict[str, list[Photo]])
 def test_cloud_outage_mid_run_falls_back_to_the_local_cache_and_back(
         door: Door, photos: dict[str, list[Photo]]) -> None:
     obama = photos["Barack_Obama"][2]  # a photo enrolled nowhere
-    who, answer = door.decide(obama)
-    assert (who, answer.backend_name, answer.offline) == ("obama", "testcloud", False)
+    assert door.loop.visit(obama) == ("granted", "recognized", "obama", "testcloud", False)
 
     door.server.stop()  # the cloud goes away mid-run
-    decision_times = []
-    for _ in range(4):
-        started = time.monotonic()
-        who, answer = door.decide(obama)
-        decision_times.append(time.monotonic() - started)
-        assert (who, answer.backend_name, answer.offline) == ("obama", "local", True)
-    assert max(decision_times) < SETTINGS.deadline_ms / 1000  # within one decision's deadline
+    for _ in range(2):
+        assert door.loop.visit(obama) == ("granted", "recognized", "obama", "local", True)
+    times = door.loop.identify_times()
+    assert times["1.0"] == times["+Inf"]  # no frame waited for the gone cloud past its deadline
     assert door.chain.circuit_states()["testcloud"] is CircuitState.OPEN
     assert door.chain.health()["testcloud"].error_rate > 0
 
     door.restart_cloud()
     time.sleep(SETTINGS.breaker_reset_s)
     assert door.chain.circuit_states()["testcloud"] is CircuitState.HALF_OPEN
-    who, answer = door.decide(obama)
-    assert (who, answer.backend_name, answer.offline) == ("obama", "testcloud", False)
+    assert door.loop.visit(obama) == ("granted", "recognized", "obama", "testcloud", False)
     assert door.chain.circuit_states()["testcloud"] is CircuitState.CLOSED
 
 
 def test_a_hanging_cloud_costs_at_most_the_deadline(door: Door, photos: dict[str, list[Photo]]) -> None:
     door.state.delay_s = 1.0
-    started = time.monotonic()
-    who, answer = door.decide(photos["Joe_Biden"][1])
-    elapsed = time.monotonic() - started
-    assert (who, answer.backend_name, answer.offline) == ("biden", "local", True)
-    assert SETTINGS.deadline_ms / 1000 <= elapsed < SETTINGS.deadline_ms / 1000 + 0.4
+    assert door.loop.visit(photos["Joe_Biden"][1]) == ("granted", "recognized", "biden", "local", True)
+    times = door.loop.identify_times()
+    assert times["+Inf"] - times["0.5"] >= 1  # a frame waited for the cloud up to the 0.6 s deadline
+    assert times["1.0"] == times["+Inf"]  # and none for its whole second
 
 
 def test_removed_in_the_cloud_is_denied_offline_after_the_next_sync(
@@ -122,41 +116,41 @@ def test_removed_in_the_cloud_is_denied_offline_after_the_next_sync(
     assert report.removed == ["biden"] and report.confirmed == ["collins", "obama"]
     assert door.store.person("biden") is None
     door.server.stop()
-    who, answer = door.decide(biden)
-    assert answer.backend_name == "local" and answer.offline
-    assert who is None
-    assert "biden" not in {c.person_id for c in answer.identifications[0].candidates}
+    assert door.loop.visit(biden) == ("denied", "unknown", None, "local", True)
 
 
 def test_an_entry_older_than_max_age_does_not_open_offline(
         door: Door, photos: dict[str, list[Photo]]) -> None:
     obama = photos["Barack_Obama"][2]
     door.server.stop()
-    assert door.decide(obama)[0] == "obama"  # confirmed at enrollment, moments ago
+    granted_offline = ("granted", "recognized", "obama", "local", True)
+    assert door.loop.visit(obama) == granted_offline  # confirmed at enrollment, moments ago
     later = time.time() + MAX_AGE.total_seconds() + 3600
     door.local._clock = lambda: later  # eight days without a word from the cloud
-    who, answer = door.decide(obama)
-    assert who is None and answer.identifications[0].candidates == ()
+    assert door.loop.visit(obama) == ("denied", "unknown", None, None, None)  # no candidate at all
     door.restart_cloud()
     sync_once(door.enrollment, GROUPS, now=later)  # the cloud confirms them again
     door.server.stop()
     time.sleep(0.05)
-    assert door.decide(obama)[0] == "obama"
+    assert door.loop.visit(obama) == granted_offline
 
 
-def test_local_only_gallery_is_authoritative(door: Door, photos: dict[str, list[Photo]]) -> None:
+def test_local_only_gallery_is_authoritative(tmp_path: Path, door: Door, analyzer: FaceAnalyzer,
+                                             photos: dict[str, list[Photo]]) -> None:
     local_only = LocalBackend(door.store, LOCAL_TABLE, GROUPS, max_age=None,
                               clock=lambda: time.time() + 365 * 86400)
     chain = BackendChain([local_only], SETTINGS)
-    answer = chain.identify(photos["Barack_Obama"][2].image, [photos["Barack_Obama"][2].face])
-    assert answer.identifications[0].best is not None
-    assert (answer.identifications[0].best.person_id, answer.offline) == ("obama", False)
+    loop = DoorLoop(tmp_path / "local-only", analyzer, chain, door.store, GROUPS, POLICY)
+    try:  # a year without a cloud: no cloud to expire it, so the gallery still opens, online
+        assert loop.visit(photos["Barack_Obama"][2]) == ("granted", "recognized", "obama", "local", False)
+    finally:
+        chain.close()
 
 
 def test_the_cloud_teaches_the_local_cache(door: Door, photos: dict[str, list[Photo]]) -> None:
     assert door.store.require_person("obama").learned_faces == 0
-    who, answer = door.decide(photos["Barack_Obama"][1])  # the cloud names Obama, strictly
-    assert (who, answer.backend_name) == ("obama", "testcloud")
+    decided = door.loop.visit(photos["Barack_Obama"][1])  # the cloud names Obama, strictly
+    assert decided == ("granted", "recognized", "obama", "testcloud", False)
     assert door.store.require_person("obama").learned_faces == 1
     learned = [f for f in door.store.faces("obama") if f.source == "learned"][0]
     assert float(learned.embedding @ photos["Barack_Obama"][1].embedding) > 0.999
