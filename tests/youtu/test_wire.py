@@ -23,7 +23,7 @@ from edge.emulators.youtu.store import Store
 from edge.errors import ConfigError
 from edge.identify.youtu import errors
 from edge.identify.youtu.client import YoutuClient
-from edge.identify.youtu.signature import SignatureVerifier, sign
+from edge.identify.youtu.signature import SignatureSource, SignatureVerifier, YoutuAuth, sign
 from edge.vision.types import Box
 from tests.youtu.conftest import APPID, SECRET_ID, SECRET_KEY, photo, running_emulator, youtu_config
 
@@ -39,7 +39,9 @@ def authorization(appid: str = APPID) -> str:
 
 @pytest.fixture(scope="module")
 def http(server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, headers={"Authorization": authorization()}) as client:
+    """Raw requests signed by the client's own httpx.Auth."""
+    source = SignatureSource(appid=APPID, bucket="", secret_id=SECRET_ID, secret_key=SECRET_KEY, ttl_s=600)
+    with httpx.Client(base_url=server.url, auth=YoutuAuth(source)) as client:
         yield client
 
 
