@@ -90,7 +90,8 @@ def test_cloud_outage_mid_run_falls_back_to_the_local_cache_and_back(
         assert door.loop.visit(obama) == ("granted", "recognized", "obama", "local", True)
     times = door.loop.identify_times()
     assert times["1.0"] == times["+Inf"]  # no frame waited for the gone cloud past its deadline
-    assert door.chain.circuit_states()["testcloud"] is CircuitState.OPEN
+    # opened by the failed calls (half open again once breaker_reset_s has passed during a visit)
+    assert door.chain.circuit_states()["testcloud"] is not CircuitState.CLOSED
     assert door.chain.health()["testcloud"].error_rate > 0
 
     door.restart_cloud()
@@ -100,12 +101,13 @@ def test_cloud_outage_mid_run_falls_back_to_the_local_cache_and_back(
     assert door.chain.circuit_states()["testcloud"] is CircuitState.CLOSED
 
 
-def test_a_hanging_cloud_costs_at_most_the_deadline(door: Door, photos: dict[str, list[Photo]]) -> None:
+def test_a_hanging_cloud_never_holds_up_the_loop(door: Door, photos: dict[str, list[Photo]]) -> None:
+    """The cloud answers after 1 s, past the 0.6 s deadline: the gallery decides, offline, and no
+    frame's identification waited for the cloud (it is asked off the loop's thread)."""
     door.state.delay_s = 1.0
     assert door.loop.visit(photos["Joe_Biden"][1]) == ("granted", "recognized", "biden", "local", True)
     times = door.loop.identify_times()
-    assert times["+Inf"] - times["0.5"] >= 1  # a frame waited for the cloud up to the 0.6 s deadline
-    assert times["1.0"] == times["+Inf"]  # and none for its whole second
+    assert times["0.5"] == times["+Inf"] > 0
 
 
 def test_removed_in_the_cloud_is_denied_offline_after_the_next_sync(
