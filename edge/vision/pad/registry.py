@@ -11,10 +11,12 @@ from typing import Annotated
 
 from pydantic import Field
 
+from edge.vision.pad.blink import BlinkSettings
 from edge.vision.pad.depth import DepthSettings
 from edge.vision.pad.edges import PrintFrameSettings
 from edge.vision.pad.infrared import InfraredSettings
 from edge.vision.pad.motion import RigidMotionSettings
+from edge.vision.pad.specular import SpecularSettings
 from edge.vision.pad.texture import TextureSettings
 
 MethodSettings = Annotated[
@@ -22,6 +24,8 @@ MethodSettings = Annotated[
     | PrintFrameSettings
     | InfraredSettings
     | DepthSettings
-    | TextureSettings,
+    | TextureSettings
+    | BlinkSettings
+    | SpecularSettings,
     Field(discriminator="type"),
 ]
