@@ -9,6 +9,7 @@ Writes ``edge eval pad`` folders (one sub-folder per track, frames in name order
 test's committed clip (``tests/fixtures/pad/print-attack-obama.mp4``)::
 
     python -m tests.support.print_attack attacks --photos DIR --out DIR [--tracks N]
+    python -m tests.support.print_attack attacks --faces ../shared/data/faces --split test --out DIR
     python -m tests.support.print_attack bona-fide --video FILE --out DIR [--frames 10]
     python -m tests.support.print_attack fixture
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.eval.pad_sources import SPLITS, face_sources, is_grey, sample_split
 from edge.vision.image_io import read_image
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -131,11 +133,35 @@ def write_fixture(path: Path = FIXTURE_CLIP) -> None:
         writer.release()
 
 
+def attack_photos(args: argparse.Namespace) -> Iterator[tuple[str, np.ndarray]]:
+    """(track name, BGR photo) of the photos to print: spread over ``--photos`` in name order, or
+    colour photos of distinct people of one ``--split`` (so that tuning and held-out attacks
+    never share a person)."""
+    if args.photos is not None:
+        photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+        step = max(1, len(photos) // args.tracks)  # spread over the people, not the first few
+        for path in photos[::step][: args.tracks]:
+            yield path.stem, read_image(path, max_pixels=40_000_000)
+        return
+    taken = 0
+    for source in sample_split(face_sources(args.faces), args.split, args.tracks * 2, seed=0, per_person=1):
+        if taken == args.tracks:
+            return
+        photo = read_image(source.path, max_pixels=40_000_000)
+        if not is_grey(photo):
+            taken += 1
+            yield source.person.replace("/", "__"), photo
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="kind", required=True)
     attacks = sub.add_parser("attacks")
-    attacks.add_argument("--photos", type=Path, required=True, help="folder of face photos (recursive)")
+    source = attacks.add_mutually_exclusive_group(required=True)
+    source.add_argument("--photos", type=Path, help="folder of face photos (recursive)")
+    source.add_argument("--faces", type=Path, help="the shared faces folder, sampled by person "
+                        "(edge/eval/pad_sources.py) within --split")
+    attacks.add_argument("--split", choices=list(SPLITS), default="test")
     attacks.add_argument("--out", type=Path, required=True)
     attacks.add_argument("--tracks", type=int, default=50)
     attacks.add_argument("--frames", type=int, default=10)
@@ -150,12 +176,9 @@ def main() -> None:
     if args.kind == "fixture":
         write_fixture()
     elif args.kind == "attacks":
-        photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
-        step = max(1, len(photos) // args.tracks)  # spread over the people, not the first few
-        for k, path in enumerate(photos[::step][: args.tracks]):
-            clip = print_attack_clip(read_image(path, max_pixels=40_000_000), frames=args.frames,
-                                     size=tuple(args.size), seed=k)
-            write_track(args.out / f"{k:04d}-{path.stem}", clip)
+        for k, (name, photo) in enumerate(attack_photos(args)):
+            clip = print_attack_clip(photo, frames=args.frames, size=tuple(args.size), seed=k)
+            write_track(args.out / f"{k:04d}-{name}", clip)
     else:
         for k, track in enumerate(cut_clip(args.video, args.frames, args.step)):
             write_track(args.out / f"{args.video.stem}-{k:04d}", track)

@@ -1,0 +1,197 @@
+"""Choosing the PAD stage's default methods and thresholds on a tuning split, and reporting the
+choice on a held-out split that played no part in it.
+
+Step 1 (``scores``): every candidate method scores every track of a split once, as its frames
+arrive (``min_frames`` .. ``max_frames``, as at the door); each track keeps, per method, the highest
+``attack`` it reached (``None`` when the method never decided). Written as JSON.
+
+Step 2 (``choose``): with the ``any`` fusion (the default: an attack if any method says so), a
+track's fused score is ``max over deciding methods of (attack - threshold)``, so per-method maxima
+are all it needs. Every subset of the candidate methods and every threshold on a grid of each
+method's tuning-split scores is tried; the choice is the combination with the lowest tuning APCER
+whose tuning BPCER is at most ``--bpcer`` (ties: lower BPCER, then fewer methods). The held-out
+figures of that one choice are then computed, once. Tracks no method judged count as rejected
+(``edge eval pad``'s rule)::
+
+    python -m edge.eval.pad_tuning scores --bona-fide DIR... --attacks DIR... --out tune.json
+    python -m edge.eval.pad_tuning choose --tune tune.json --held-out held.json [--bpcer 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from edge.eval.pad import PadRates, pad_frames, rates, read_track, track_folders
+from edge.vision.pad.base import PadFrame, PadMethod
+from edge.vision.pad.blink import BlinkSettings
+from edge.vision.pad.edges import PrintFrameSettings
+from edge.vision.pad.motion import RigidMotionSettings
+from edge.vision.pad.plugin import MethodSettings
+from edge.vision.pad.specular import SpecularSettings
+from edge.vision.pad.texture import TextureSettings
+
+CANDIDATES = (RigidMotionSettings(), PrintFrameSettings(), TextureSettings(), SpecularSettings(),
+              BlinkSettings())
+GRID = 8  # quantiles of a method's tuning scores tried as thresholds (and the midpoints)
+MIN_FRAMES, MAX_FRAMES = 3, 10  # the stage's defaults (vision.pad)
+
+TrackScores = dict[str, float | None]  # method -> highest attack over the track's arrival
+
+
+def track_maxima(methods: Sequence[PadMethod], frames: Sequence[PadFrame]) -> TrackScores:
+    """Per method, the highest attack score over ``frames[:k]`` for k = 3..10; None if never."""
+    best: TrackScores = {m.name: None for m in methods}
+    for end in range(MIN_FRAMES, min(len(frames), MAX_FRAMES) + 1):
+        for method in methods:
+            score = method.score(frames[:end])
+            if score is not None:
+                current = best[method.name]
+                best[method.name] = score.attack if current is None else max(current, score.attack)
+    return best
+
+
+def score_split(roots: dict[str, list[Path]]) -> dict[str, Any]:
+    """{"bona_fide": [...], "attacks": [...]}: each track's name and per-method maxima."""
+    from edge.vision.config import VisionSettings
+    from edge.vision.pipeline import FaceAnalyzer
+
+    analyzer = FaceAnalyzer(VisionSettings())
+    out: dict[str, Any] = {"thresholds": {}}
+    for kind, folders in roots.items():
+        out[kind] = []
+        for root in folders:
+            for folder in track_folders(root):
+                methods = [s.build() for s in CANDIDATES]  # fresh per track: no memo crosses tracks
+                out["thresholds"] = {m.name: getattr(m, "threshold", None) or s.threshold
+                                     for m, s in zip(methods, CANDIDATES)}
+                frames = pad_frames(read_track(folder), analyzer.detect)
+                out[kind].append({"root": str(root), "track": folder.name,
+                                  "scores": track_maxima(methods, frames)})
+                print(kind, folder.name, out[kind][-1]["scores"], file=sys.stderr, flush=True)
+    return out
+
+
+def matrix(tracks: list[dict[str, Any]], methods: Sequence[str]) -> np.ndarray:
+    """(tracks, methods) float64 of the per-method maxima, NaN where a method never decided."""
+    return np.array([[np.nan if t["scores"][m] is None else t["scores"][m] for m in methods]
+                     for t in tracks], np.float64).reshape(len(tracks), len(methods))
+
+
+def fused(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Each track's ``any``-fused margin (+inf where no method of the columns decided)."""
+    margins = scores - thresholds
+    judged = ~np.isnan(margins).all(axis=1)
+    out = np.full(len(scores), np.inf)
+    out[judged] = np.nanmax(margins[judged], axis=1)
+    return out
+
+
+def evaluate(split: dict[str, Any], thresholds: dict[str, float]) -> PadRates:
+    methods, cuts = list(thresholds), np.array(list(thresholds.values()))
+    return rates(fused(matrix(split["bona_fide"], methods), cuts),
+                 fused(matrix(split["attacks"], methods), cuts), 0.0)
+
+
+def grid(values: np.ndarray, settings: MethodSettings) -> list[float]:
+    """Candidate thresholds: quantiles of a method's tuning scores, and its default; only those
+    its settings accept (a blink, for one, may never say attack)."""
+    values = values[~np.isnan(values)]
+    cuts = np.unique(np.quantile(values, np.linspace(0.0, 1.0, GRID))) if values.size else np.array([])
+    between = (cuts[1:] + cuts[:-1]) / 2
+    candidates = {round(float(c), 6) for c in np.concatenate([cuts + 1e-6, between])}
+    candidates.add(round(settings.threshold or 0.5, 6))
+    return sorted(c for c in candidates if _accepted(settings, c))
+
+
+def _accepted(settings: MethodSettings, threshold: float) -> bool:
+    try:
+        type(settings).model_validate({**settings.model_dump(), "threshold": threshold})
+    except ValidationError:
+        return False
+    return True
+
+
+def gap(bona_fide: np.ndarray, attacks: np.ndarray) -> float:
+    """How far the nearest track is from the operating point (fused margin 0) on its own side:
+    the larger, the more room a threshold leaves for tracks unlike the tuning ones."""
+    sides = [attacks[(attacks >= 0) & np.isfinite(attacks)], -bona_fide[bona_fide < 0]]
+    return min((float(side.min()) for side in sides if side.size), default=0.0)
+
+
+def choose(tune: dict[str, Any], bpcer_target: float, max_methods: int = 3) -> dict[str, float]:
+    """The combination with the lowest tuning APCER at tuning BPCER <= target, of at most
+    ``max_methods`` methods (ties: lower BPCER, fewer methods, the widest ``gap``)."""
+    methods = list(tune["thresholds"])
+    bona, attacks = matrix(tune["bona_fide"], methods), matrix(tune["attacks"], methods)
+    settings = {s.type: s for s in CANDIDATES}
+    grids = [grid(np.concatenate([bona[:, k], attacks[:, k]]), settings[m]) for k, m in enumerate(methods)]
+    best: tuple[tuple[float, float, int, float], dict[str, float]] | None = None
+    for size in range(1, min(max_methods, len(methods)) + 1):
+        for subset in itertools.combinations(range(len(methods)), size):
+            columns = list(subset)
+            for cuts in itertools.product(*(grids[k] for k in subset)):
+                bona_scores = fused(bona[:, columns], np.array(cuts))
+                attack_scores = fused(attacks[:, columns], np.array(cuts))
+                point = rates(bona_scores, attack_scores, 0.0)
+                key = (point.apcer, point.bpcer, size, -gap(bona_scores, attack_scores))
+                if point.bpcer <= bpcer_target and (best is None or key < best[0]):
+                    best = (key, {methods[k]: c for k, c in zip(subset, cuts)})
+    if best is None:
+        raise SystemExit(f"no combination reaches BPCER {bpcer_target} on the tuning split")
+    return best[1]
+
+
+def report(split: dict[str, Any], thresholds: dict[str, float]) -> dict[str, Any]:
+    """APCER/BPCER/ACER of ``thresholds`` on a split, and the APCER of each attack folder."""
+    point = evaluate(split, thresholds)
+    methods, cuts = list(thresholds), np.array(list(thresholds.values()))
+    bona = fused(matrix(split["bona_fide"], methods), cuts)
+    per_root: dict[str, dict[str, float]] = {}
+    for root in sorted({t["root"] for t in split["attacks"]}):
+        scores = fused(matrix([t for t in split["attacks"] if t["root"] == root], methods), cuts)
+        per_root[root] = {"apcer": round(float(np.mean(scores < 0)), 4), "n": len(scores)}
+    return {"apcer": round(point.apcer, 4), "bpcer": round(point.bpcer, 4), "acer": round(point.acer, 4),
+            "n_bona_fide": len(split["bona_fide"]), "n_attacks": len(split["attacks"]),
+            "undecided_bona_fide": int(np.isinf(bona).sum()), "attacks_by_folder": per_root}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="step", required=True)
+    scores = sub.add_parser("scores")
+    scores.add_argument("--bona-fide", type=Path, nargs="+", required=True)
+    scores.add_argument("--attacks", type=Path, nargs="+", required=True)
+    scores.add_argument("--out", type=Path, required=True)
+    pick = sub.add_parser("choose")
+    pick.add_argument("--tune", type=Path, required=True)
+    pick.add_argument("--held-out", type=Path, required=True)
+    pick.add_argument("--bpcer", type=float, default=0.05)
+    pick.add_argument("--methods", nargs="+", help="the candidate methods (default: all scored)")
+    pick.add_argument("--max-methods", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.step == "scores":
+        split = score_split({"bona_fide": args.bona_fide, "attacks": args.attacks})
+        args.out.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
+        return 0
+    tune = json.loads(args.tune.read_text(encoding="utf-8"))
+    held = json.loads(args.held_out.read_text(encoding="utf-8"))
+    if args.methods:
+        tune["thresholds"] = {m: tune["thresholds"][m] for m in args.methods}
+    thresholds = choose(tune, args.bpcer, args.max_methods)
+    print(json.dumps({"bpcer_target": args.bpcer, "thresholds": thresholds,
+                      "tuning": report(tune, thresholds), "held_out": report(held, thresholds)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Choosing the PAD default on a tuning split (edge/eval/pad_tuning.py): the selection rule on
+hand-made per-method track scores (the scoring itself is the methods', tested in tests/vision)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from edge.eval.pad_tuning import choose, fused, report
+
+
+def split(bona: list[dict[str, float | None]], attacks: list[dict[str, float | None]]) -> dict[str, Any]:
+    def tracks(rows: list[dict[str, float | None]], root: str) -> list[dict[str, Any]]:
+        return [{"root": root, "track": f"{root}-{k}", "scores": row} for k, row in enumerate(rows)]
+
+    return {"thresholds": {"rigid_motion": 0.35, "blink": 0.5},
+            "bona_fide": tracks(bona, "bona"), "attacks": tracks(attacks, "prints")}
+
+
+def test_a_track_no_method_judged_is_rejected_and_any_takes_the_highest_margin() -> None:
+    scores = np.array([[0.2, np.nan], [np.nan, np.nan], [0.9, 0.1]])
+    assert fused(scores, np.array([0.35, 0.5])).tolist() == pytest.approx([-0.15, np.inf, 0.55])
+
+
+def test_the_choice_keeps_bpcer_within_target_and_leaves_room_on_both_sides() -> None:
+    tune = split([{"rigid_motion": v, "blink": None} for v in (0.1, 0.2, 0.3, 0.45)],
+                 [{"rigid_motion": v, "blink": 0.3} for v in (0.5, 0.8, 0.9, 1.0)])
+    thresholds = choose(tune, bpcer_target=0.0)
+    assert list(thresholds) == ["rigid_motion"]  # blink never says attack: it cannot catch prints
+    assert 0.45 < thresholds["rigid_motion"] <= 0.5  # between the classes, not at the default 0.35
+    held = split([{"rigid_motion": 0.6, "blink": None}], [{"rigid_motion": 0.4, "blink": None}])
+    figures = report(held, thresholds)
+    assert (figures["apcer"], figures["bpcer"]) == (1.0, 1.0)
+    assert figures["attacks_by_folder"] == {"prints": {"apcer": 1.0, "n": 1}}
+
+
+def test_no_combination_within_the_target_is_an_error() -> None:
+    tune = split([{"rigid_motion": None, "blink": None}], [{"rigid_motion": 0.9, "blink": None}])
+    with pytest.raises(SystemExit, match="no combination"):
+        choose(tune, bpcer_target=0.05)
