@@ -14,6 +14,7 @@ manifest's sha256; ``threshold`` in the settings overrides it (``edge pad calibr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,7 @@ from pydantic import Field
 from edge.errors import ModelError
 from edge.vision.pad.base import PadFrame, PadScore
 from edge.vision.pad.features import FEATURE_DIM, frame_features
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.plugin import MethodSettings
 from edge.vision.paths import DEFAULT_MODELS_DIR
 
@@ -70,6 +72,7 @@ class TextureMethod:
         default = float(metadata["threshold"])
         self.threshold = settings.threshold if settings.threshold is not None else default
         self.settings = settings
+        self._features: FrameMemo[np.ndarray | None] = FrameMemo()
 
     def frame_probabilities(self, features: np.ndarray) -> np.ndarray:
         """Attack probability of each row of ``features`` (N, FEATURE_DIM) float32 -> (N,)."""
@@ -77,7 +80,8 @@ class TextureMethod:
         return np.asarray(probabilities[:, 1], np.float64)  # columns: bona fide, attack
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        computed = (frame_features(frame.image, frame.detection.box) for frame in track)
+        computed = (self._features.get((frame,), partial(frame_features, frame.image, frame.detection.box))
+                    for frame in track)
         rows = [f for f in computed if f is not None]
         rows = rows[-self.settings.max_frames :]
         if len(rows) < self.settings.min_frames:
