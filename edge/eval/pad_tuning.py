@@ -14,7 +14,7 @@ figures of that one choice are then computed, once. Tracks no method judged coun
 (``edge eval pad``'s rule)::
 
     python -m edge.eval.pad_tuning scores --bona-fide DIR... --attacks DIR... --out tune.json
-    python -m edge.eval.pad_tuning choose --tune tune.json --held-out held.json [--bpcer 0.05]
+    python -m edge.eval.pad_tuning choose --tune tune.json --held-out held.json... [--bpcer 0.05]
 """
 
 from __future__ import annotations
@@ -164,17 +164,24 @@ def report(split: dict[str, Any], thresholds: dict[str, float]) -> dict[str, Any
             "undecided_bona_fide": int(np.isinf(bona).sum()), "attacks_by_folder": per_root}
 
 
+def merged(paths: Sequence[Path]) -> dict[str, Any]:
+    """One split from several ``scores`` files (the same methods scored in each)."""
+    parts = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    return {"thresholds": parts[0]["thresholds"],
+            **{kind: [t for part in parts for t in part.get(kind, [])] for kind in ("bona_fide", "attacks")}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
     scores = sub.add_parser("scores")
-    scores.add_argument("--bona-fide", type=Path, nargs="+", required=True)
-    scores.add_argument("--attacks", type=Path, nargs="+", required=True)
+    scores.add_argument("--bona-fide", type=Path, nargs="*", default=[])
+    scores.add_argument("--attacks", type=Path, nargs="*", default=[])
     scores.add_argument("--out", type=Path, required=True)
     pick = sub.add_parser("choose")
-    pick.add_argument("--tune", type=Path, required=True)
-    pick.add_argument("--held-out", type=Path, required=True)
+    pick.add_argument("--tune", type=Path, nargs="+", required=True, help="scores files, merged")
+    pick.add_argument("--held-out", type=Path, nargs="+", required=True, help="scores files, merged")
     pick.add_argument("--bpcer", type=float, default=0.05)
     pick.add_argument("--methods", nargs="+", help="the candidate methods (default: all scored)")
     pick.add_argument("--max-methods", type=int, default=3)
@@ -183,8 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         split = score_split({"bona_fide": args.bona_fide, "attacks": args.attacks})
         args.out.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
         return 0
-    tune = json.loads(args.tune.read_text(encoding="utf-8"))
-    held = json.loads(args.held_out.read_text(encoding="utf-8"))
+    tune, held = merged(args.tune), merged(args.held_out)
     if args.methods:
         tune["thresholds"] = {m: tune["thresholds"][m] for m in args.methods}
     thresholds = choose(tune, args.bpcer, args.max_methods)

@@ -181,6 +181,8 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     pad = figures["pad"]
     assert pad["methods"] == ["rigid_motion", "print_frame"]
     assert 0 < pad["per_frame_ms"] <= pad["per_track_ms"]
+    assert list(pad["per_method_frame_ms"]) == pad["methods"]
+    assert all(0 < cost < pad["per_track_ms"] for cost in pad["per_method_frame_ms"].values())
     assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
     # a real edge run child was measured; its budget (250 MB on a Pi) is the benchmark's to report,
     # not a test's to enforce: memory depends on the machine's libraries (docs/benchmarks.md)

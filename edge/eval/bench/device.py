@@ -29,6 +29,7 @@ from edge.eval.footprint import run_peak_rss_mb
 from edge.eval.pad import pad_frames
 from edge.service.demo import DEMO_DIR
 from edge.vision.image_io import decode_image, read_image
+from edge.vision.pad.base import PadFrame
 from edge.vision.pad.config import PadSettings
 from edge.vision.pad.stage import PadStage
 from edge.vision.pipeline import FaceAnalyzer
@@ -115,10 +116,20 @@ def pad_cost(analyzer: FaceAnalyzer, settings: PadSettings, repeat: int, clip: P
              step: int = 2) -> dict[str, Any]:
     """Milliseconds of the PAD stage per track (median of ``repeat`` passes over one track, each
     with a fresh stage), per frame (that over the track's frames) and its slowest frame, and after
-    how many frames it reached its verdict."""
+    how many frames it reached its verdict; ``per_method_frame_ms``: the same per frame for each
+    configured method alone (a stage with that one method)."""
     track = pad_frames(clip_frames(clip, settings.max_frames, step), analyzer.detect)
     if len(track) < settings.min_frames:
         raise BadInput(f"{clip}: too few frames with a face for PAD")
+    figures = _stage_cost(track, settings, repeat)
+    figures["methods"] = [m.type for m in settings.methods]
+    figures["per_method_frame_ms"] = {
+        m.type: _stage_cost(track, settings.model_copy(update={"methods": [m]}), repeat)["per_frame_ms"]
+        for m in settings.methods}
+    return figures
+
+
+def _stage_cost(track: list[PadFrame], settings: PadSettings, repeat: int) -> dict[str, Any]:
     slowest = 0.0
     per_track: list[float] = []
     verdict_after: int | None = None
@@ -137,8 +148,7 @@ def pad_cost(analyzer: FaceAnalyzer, settings: PadSettings, repeat: int, clip: P
         per_track.append(total)
     track_ms = float(np.median(per_track))
     return {"per_frame_ms": track_ms / len(track), "slowest_frame_ms": slowest, "per_track_ms": track_ms,
-            "track_frames": len(track), "verdict_after_frames": verdict_after, "verdict": outcome,
-            "methods": [m.type for m in settings.methods]}
+            "track_frames": len(track), "verdict_after_frames": verdict_after, "verdict": outcome}
 
 
 def peak_rss_mb() -> float:
@@ -193,6 +203,8 @@ def format_bench(figures: dict[str, Any]) -> str:
         lines.append(f"PAD ({', '.join(pad['methods'])}) on a {pad['track_frames']}-frame track of the clip: "
                      f"{per_frame} per frame (slowest {slowest}), {ms(pad['per_track_ms']).strip()} per "
                      f"track; {pad['verdict']} after {pad['verdict_after_frames']} frames")
+        lines.append("  each method alone, per frame: " + ", ".join(
+            f"{name} {ms(value).strip()}" for name, value in pad["per_method_frame_ms"].items()))
     lines.append("1:N search, one face per person, top 5 (median):")
     lines += [f"  {int(n):>7} enrolled      {ms(v)}" for n, v in figures["search_ms"].items()]
     clip = figures["clip"]
