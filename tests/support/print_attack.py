@@ -10,6 +10,7 @@ test's committed clip (``tests/fixtures/pad/print-attack-obama.mp4``)::
 
     python -m tests.support.print_attack attacks --photos DIR --out DIR [--tracks N]
     python -m tests.support.print_attack attacks --faces ../shared/data/faces --split test --out DIR
+    python -m tests.support.print_attack attacks --photos ../shared/data/faces/att --split test --out DIR
     python -m tests.support.print_attack bona-fide --video FILE --out DIR [--frames 10]
     python -m tests.support.print_attack fixture
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.eval.pad_sources import SPLITS, face_sources, is_grey, sample_split
+from edge.eval.pad_sources import SPLITS, face_sources, is_grey, sample_split, split_of
 from edge.vision.image_io import read_image
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -135,16 +136,19 @@ def write_fixture(path: Path = FIXTURE_CLIP) -> None:
 
 def attack_photos(args: argparse.Namespace) -> Iterator[tuple[str, np.ndarray]]:
     """(track name, BGR photo) of the photos to print: spread over ``--photos`` in name order, or
-    colour photos of distinct people of one ``--split`` (so that tuning and held-out attacks
-    never share a person)."""
+    colour photos of distinct people of the shared ``--faces``; either within ``--split`` (so that
+    tuning and held-out attacks never share a person)."""
     if args.photos is not None:
-        photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+        photos = sorted(p for p in args.photos.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and (
+            args.split is None or split_of(f"{args.photos.name}/{p.parent.name}") in args.split))
         step = max(1, len(photos) // args.tracks)  # spread over the people, not the first few
         for path in photos[::step][: args.tracks]:
-            yield path.stem, read_image(path, max_pixels=40_000_000)
+            yield f"{path.parent.name}-{path.stem}", read_image(path, max_pixels=40_000_000)
         return
     taken = 0
-    for source in sample_split(face_sources(args.faces), args.split, args.tracks * 2, seed=0, per_person=1):
+    sources = [s for split in args.split or ["test"]
+               for s in sample_split(face_sources(args.faces), split, args.tracks * 2, seed=0, per_person=1)]
+    for source in sources:
         if taken == args.tracks:
             return
         photo = read_image(source.path, max_pixels=40_000_000)
@@ -161,7 +165,8 @@ def main() -> None:
     source.add_argument("--photos", type=Path, help="folder of face photos (recursive)")
     source.add_argument("--faces", type=Path, help="the shared faces folder, sampled by person "
                         "(edge/eval/pad_sources.py) within --split")
-    attacks.add_argument("--split", choices=list(SPLITS), default="test")
+    attacks.add_argument("--split", choices=list(SPLITS), nargs="+", help="only the people of these "
+                         "splits (edge/eval/pad_sources.py; with --photos a person is a photo's folder)")
     attacks.add_argument("--out", type=Path, required=True)
     attacks.add_argument("--tracks", type=int, default=50)
     attacks.add_argument("--frames", type=int, default=10)
