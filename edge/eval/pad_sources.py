@@ -69,9 +69,3 @@ def sample_split(sources: list[FaceSource], split: str, count: int, seed: int,
         if len(chosen) == count:
             break
     return chosen
-
-
-def is_grey(image: np.ndarray) -> bool:
-    """True when the three channels of a BGR image are (nearly) equal."""
-    sample = image[::4, ::4].astype(np.int16)
-    return bool(np.abs(np.diff(sample, axis=2)).mean() < 2)

@@ -121,3 +121,12 @@ def read_image(path: Path | str, *, max_pixels: int) -> np.ndarray:
         return decode_image(data, max_pixels=max_pixels)
     except BadImage as exc:
         raise BadImage(f"{path}: {exc}") from exc
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """True for a single-channel image, or a BGR one whose three channels are (nearly) equal
+    (a camera in night mode, a grey photo): mean channel difference under 2 grey levels."""
+    if image.ndim == 2:
+        return True
+    sample = image[::4, ::4].astype(np.int16)
+    return bool(np.abs(np.diff(sample, axis=2)).mean() < 2)

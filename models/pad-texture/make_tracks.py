@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from edge.eval.pad_simulate import KINDS, simulate_tracks
-from edge.eval.pad_sources import face_sources, is_grey, sample_split
+from edge.eval.pad_sources import face_sources, sample_split
 from edge.vision.config import VisionSettings
-from edge.vision.image_io import read_image
+from edge.vision.image_io import is_grey, read_image
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -53,6 +54,21 @@ def test_without_a_usable_face_the_method_cannot_decide(method: TextureMethod) -
     assert method.score([]) is None
     tiny = PadFrame(0.0, image, Detection(Box(10, 10, 20, 20), 0.9, NO_KEYPOINTS))  # under MIN_FACE_PX
     assert method.score([tiny, tiny]) is None
+
+
+def test_a_camera_in_night_mode_is_not_judged_a_black_and_white_print_is(
+        analyzer: FaceAnalyzer, method: TextureMethod) -> None:
+    """Grey frames (IR night mode) say nothing: the classifier never saw a grey bona fide face.
+    A grey face in a colour frame is a black-and-white print and is still judged."""
+    image = photo("Joe_Biden/1.jpg")
+    face = max(analyzer.detect(image), key=lambda d: d.box.w)
+    grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    assert method.score([PadFrame(0.0, grey, face)] * 3) is None
+    print_in_colour_room = image.copy()
+    box = face.box
+    y0, y1, x0, x1 = int(box.y), int(box.y + box.h), int(box.x), int(box.x + box.w)
+    print_in_colour_room[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+    assert method.score([PadFrame(0.0, print_in_colour_room, face)] * 3) is not None
 
 
 def test_settings_bound_the_frames_and_override_the_threshold(analyzer: FaceAnalyzer) -> None:

@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.eval.pad_sources import SPLITS, face_sources, is_grey, sample_split, split_of
-from edge.vision.image_io import read_image
+from edge.eval.pad_sources import SPLITS, face_sources, sample_split, split_of
+from edge.vision.image_io import is_grey, read_image
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

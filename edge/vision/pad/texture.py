@@ -4,7 +4,9 @@ Per frame, ``features.frame_features`` (LBP in YCrCb/HSV, radial spectrum, colou
 the face and of a ring around it) go through a small classifier (``models/pad-texture``, ONNX,
 trained only on simulated prints and screen replays of shared photos) that gives the probability
 the frame shows an attack. Over a track the frames' logits are averaged (the last ``max_frames``
-usable frames): one blurred or glare-free frame does not decide alone.
+usable frames): one blurred or glare-free frame does not decide alone. Grey frames (a camera in
+night mode, under its IR light) are not judged: the classifier never saw a grey bona fide face,
+so it would call every one an attack; a grey face in a colour frame (a black-and-white print) is.
 
 The default operating point is the one calibrated at training (BPCER about 5% on simulated bona
 fide tracks), stored in the model's ONNX metadata (``threshold``) and so covered by the
@@ -22,6 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from edge.errors import ModelError
+from edge.vision.image_io import is_grey
 from edge.vision.pad.base import PadFrame, PadScore
 from edge.vision.pad.features import FEATURE_DIM, frame_features
 from edge.vision.pad.memo import FrameMemo
@@ -81,7 +84,7 @@ class TextureMethod:
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         computed = (self._features.get((frame,), partial(frame_features, frame.image, frame.detection.box))
-                    for frame in track)
+                    for frame in track if not is_grey(frame.image))
         rows = [f for f in computed if f is not None]
         rows = rows[-self.settings.max_frames :]
         if len(rows) < self.settings.min_frames:
