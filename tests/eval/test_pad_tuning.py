@@ -12,11 +12,14 @@ from edge.eval.pad_tuning import choose, fused, report
 
 
 def split(bona: list[dict[str, float | None]], attacks: list[dict[str, float | None]]) -> dict[str, Any]:
-    def tracks(rows: list[dict[str, float | None]], root: str) -> list[dict[str, Any]]:
-        return [{"root": root, "track": f"{root}-{k}", "scores": row} for k, row in enumerate(rows)]
+    """A scored split; methods a row leaves out never decided on that track."""
+    thresholds = {"rigid_motion": 0.35, "blink": 0.5, "texture": 0.5}
 
-    return {"thresholds": {"rigid_motion": 0.35, "blink": 0.5},
-            "bona_fide": tracks(bona, "bona"), "attacks": tracks(attacks, "prints")}
+    def tracks(rows: list[dict[str, float | None]], root: str) -> list[dict[str, Any]]:
+        return [{"root": root, "track": f"{root}-{k}", "scores": {m: row.get(m) for m in thresholds}}
+                for k, row in enumerate(rows)]
+
+    return {"thresholds": thresholds, "bona_fide": tracks(bona, "bona"), "attacks": tracks(attacks, "prints")}
 
 
 def test_a_track_no_method_judged_is_rejected_and_any_takes_the_highest_margin() -> None:
@@ -34,6 +37,18 @@ def test_the_choice_keeps_bpcer_within_target_and_leaves_room_on_both_sides() ->
     figures = report(held, thresholds)
     assert (figures["apcer"], figures["bpcer"]) == (1.0, 1.0)
     assert figures["attacks_by_folder"] == {"prints": {"apcer": 1.0, "n": 1}}
+
+
+def test_a_second_method_is_added_only_when_it_takes_enough_attacks_off() -> None:
+    bona: list[dict[str, float | None]] = [{"rigid_motion": 0.1, "texture": 0.1}] * 10
+    caught: list[dict[str, float | None]] = [{"rigid_motion": 0.9, "texture": 0.1}] * 150
+
+    def missed(n: int) -> list[dict[str, float | None]]:  # rigid_motion misses them, texture does not
+        return [{"rigid_motion": 0.1, "texture": 0.9}] * n
+
+    assert list(choose(split(bona, caught + missed(1)), bpcer_target=0.0)) == ["rigid_motion"]
+    assert set(choose(split(bona, caught + missed(3)), bpcer_target=0.0)) == {"rigid_motion", "texture"}
+    assert list(choose(split(bona, caught + missed(1)), 0.0, min_gain=0.0)) != ["rigid_motion"]
 
 
 def test_no_combination_within_the_target_is_an_error() -> None:
