@@ -16,6 +16,7 @@ then computed, once. Tracks no method judged count as rejected
 
     python -m edge.eval.pad_tuning scores --bona-fide DIR... --attacks DIR... --out tune.json
     python -m edge.eval.pad_tuning choose --tune tune.json --held-out held.json... [--bpcer 0.05]
+    python -m edge.eval.pad_tuning report --scores held.json... --thresholds rigid_motion=0.35 ...
 """
 
 from __future__ import annotations
@@ -198,10 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     pick.add_argument("--max-methods", type=int, default=3)
     pick.add_argument("--min-gain", type=float, default=0.01,
                       help="tuning APCER one more method must take off to be added")
+    fixed = sub.add_parser("report", help="the figures of given thresholds (nothing chosen)")
+    fixed.add_argument("--scores", type=Path, nargs="+", required=True, help="scores files, merged")
+    fixed.add_argument("--thresholds", nargs="+", required=True, metavar="METHOD=THRESHOLD")
     args = parser.parse_args(argv)
     if args.step == "scores":
         split = score_split({"bona_fide": args.bona_fide, "attacks": args.attacks})
         args.out.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
+        return 0
+    if args.step == "report":
+        given = {name: float(value) for name, value in (item.split("=", 1) for item in args.thresholds)}
+        print(json.dumps({"thresholds": given, **report(merged(args.scores), given)}, indent=1))
         return 0
     tune, held = merged(args.tune), merged(args.held_out)
     if args.methods:

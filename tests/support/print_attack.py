@@ -60,9 +60,10 @@ def printed(photo: np.ndarray, border: float = 0.12) -> np.ndarray:
 
 
 def print_attack_clip(photo: np.ndarray, *, frames: int = 24, size: tuple[int, int] = (320, 240),
-                      seed: int = 0, fps: float = 10.0) -> list[np.ndarray]:
+                      seed: int = 0, fps: float = 10.0, still: bool = False) -> list[np.ndarray]:
     """BGR frames (h, w, 3) of the printed ``photo`` held up and moved by hand (a slow sway of
-    0.2-0.5 Hz, a few degrees of rotation and tilt, and a pixel of tremor), at ``fps``."""
+    0.2-0.5 Hz, a few degrees of rotation and tilt, and a pixel of tremor), at ``fps``; ``still``:
+    propped up on a stand instead (the same pose in every frame, only sensor noise changes)."""
     rng = np.random.default_rng(seed)
     width, height = size
     background = room_background(size, rng)
@@ -75,8 +76,8 @@ def print_attack_clip(photo: np.ndarray, *, frames: int = 24, size: tuple[int, i
     sway = rng.uniform(0.2, 0.5) * 2 * np.pi  # radians per second
     out = []
     for k in range(frames):
-        t = k / fps * sway
-        tremor = rng.normal(0, 0.7, 2)
+        t = 0.0 if still else k / fps * sway
+        tremor = np.zeros(2) if still else rng.normal(0, 0.7, 2)
         cx = width / 2 + width * 0.06 * np.sin(t + phase[0]) + tremor[0]
         cy = height / 2 + height * 0.04 * np.sin(1.3 * t + phase[1]) + tremor[1]
         angle = np.deg2rad(6 * np.sin(0.9 * t + phase[2]))
@@ -171,6 +172,7 @@ def main() -> None:
     attacks.add_argument("--tracks", type=int, default=50)
     attacks.add_argument("--frames", type=int, default=10)
     attacks.add_argument("--size", type=int, nargs=2, default=(640, 480))
+    attacks.add_argument("--still", action="store_true", help="prints propped up on a stand, not held")
     bona = sub.add_parser("bona-fide")
     bona.add_argument("--video", type=Path, required=True)
     bona.add_argument("--out", type=Path, required=True)
@@ -182,7 +184,8 @@ def main() -> None:
         write_fixture()
     elif args.kind == "attacks":
         for k, (name, photo) in enumerate(attack_photos(args)):
-            clip = print_attack_clip(photo, frames=args.frames, size=tuple(args.size), seed=k)
+            clip = print_attack_clip(photo, frames=args.frames, size=tuple(args.size), seed=k,
+                                     still=args.still)
             write_track(args.out / f"{k:04d}-{name}", clip)
     else:
         for k, track in enumerate(cut_clip(args.video, args.frames, args.step)):
