@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from edge.config.base import Section
 from edge.vision.pad.config import PadSettings
+from edge.vision.pad.texture import TextureSettings
 from edge.vision.paths import DEFAULT_MODELS_DIR
 
 
@@ -79,6 +80,13 @@ class VisionSettings(Section):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     liveness: LivenessSettings = Field(default_factory=LivenessSettings)
     pad: PadSettings = Field(default_factory=PadSettings)
+
+    @model_validator(mode="after")
+    def _texture_reads_these_models(self) -> VisionSettings:
+        for method in self.pad.methods:
+            if isinstance(method, TextureSettings) and method.models_dir is None:
+                method.models_dir = self.models_dir
+        return self
 
     @model_validator(mode="after")
     def _precision_exists(self) -> VisionSettings:

@@ -179,7 +179,7 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < figures["detect_ms"] < figures["per_face_ms"]
     assert figures["fps"] > 0 and figures["rss_mb"] > 50
     pad = figures["pad"]
-    assert pad["methods"] == ["rigid_motion", "print_frame"]
+    assert pad["methods"] == ["rigid_motion", "texture"]
     assert 0 < pad["per_frame_ms"] <= pad["per_track_ms"]
     assert list(pad["per_method_frame_ms"]) == pad["methods"]
     assert all(0 < cost < pad["per_track_ms"] for cost in pad["per_method_frame_ms"].values())

@@ -8,9 +8,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from edge.config.base import Section
-from edge.vision.pad.edges import PrintFrameSettings
 from edge.vision.pad.motion import RigidMotionSettings
 from edge.vision.pad.registry import MethodSettings
+from edge.vision.pad.texture import TextureSettings
+
+# The default methods and thresholds, chosen on a tuning split only (edge/eval/pad_tuning.py;
+# docs/pad.md "Held-out figures"): lowest tuning APCER at tuning BPCER <= 5%.
+DEFAULT_RIGID_MOTION = 0.59
+DEFAULT_TEXTURE = 0.79
 
 Fusion = Literal["any", "mean", "all"]
 
@@ -21,9 +26,10 @@ class PadSettings(Section):
         "before the door grants it"
     )
     methods: list[MethodSettings] = Field(
-        default_factory=lambda: [RigidMotionSettings(), PrintFrameSettings()],  # type: ignore[arg-type]
+        default_factory=lambda: [RigidMotionSettings(threshold=DEFAULT_RIGID_MOTION),  # type: ignore[arg-type]
+                                 TextureSettings(threshold=DEFAULT_TEXTURE)],
         description="The PAD methods, each a table with its 'type' (rigid_motion, print_frame, "
-        "infrared, depth) and its own settings",
+        "texture, blink, specular, infrared, depth) and its own settings",
     )
     fusion: Fusion = Field(
         "any", description="How methods that decided are combined: 'any' = attack if any says "

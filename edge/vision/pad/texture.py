@@ -44,10 +44,11 @@ class TextureSettings(MethodSettings):
     )
     max_frames: int = Field(10, ge=1, le=100, description="Use at most the last N usable frames of a track")
     min_frames: int = Field(1, ge=1, le=100, description="Fewer usable frames than this: undecided")
-    models_dir: Path = Field(DEFAULT_MODELS_DIR, description="Folder with pad-texture.onnx and the manifest")
+    models_dir: Path | None = Field(None, description="Folder with pad-texture.onnx and the manifest "
+                                    "(unset: vision.models_dir)")
 
     def build(self) -> TextureMethod:
-        return TextureMethod(self, self.models_dir)
+        return TextureMethod(self, self.models_dir or DEFAULT_MODELS_DIR)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
