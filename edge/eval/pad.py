@@ -1,11 +1,12 @@
 """``edge eval pad`` and ``edge pad calibrate``: APCER, BPCER and ACER of the PAD stage on tracks.
 
 A track is a folder of frames in file-name order (one face followed over time). Each track gets
-one score: the highest fused score the stage gives it as its frames arrive (from ``min_frames``
-to ``max_frames``), because at the door an attack verdict is final. A track no method can judge
-scores +inf: the door never grants it (``undecided`` waits or denies), so it counts as rejected
-at every operating point. Vocabulary and rates per ISO/IEC 30107-3: APCER = attack presentations
-accepted as bona fide, BPCER = bona fide presentations rejected, ACER = their mean.
+one score: the fused score of the first verdict the stage reaches as its frames arrive (from
+``min_frames`` to ``max_frames``), because the door acts on it (see :func:`track_score`). A
+track no method can judge scores +inf: the door never grants it (``undecided`` waits or denies),
+so it counts as rejected at every operating point. Vocabulary and rates per ISO/IEC 30107-3:
+APCER = attack presentations accepted as bona fide, BPCER = bona fide presentations rejected,
+ACER = their mean.
 """
 
 from __future__ import annotations
@@ -55,14 +56,16 @@ def read_track(folder: Path, max_pixels: int = 40_000_000) -> list[np.ndarray]:
 
 
 def track_score(stage: PadStage, frames: Sequence[PadFrame]) -> float:
-    """The highest fused score as the track's frames arrive; +inf if never judged."""
+    """The fused score of the first verdict the stage reaches as the track's frames arrive; +inf
+    if it never reaches one. The door acts on that first verdict: an attack verdict is final, and
+    a bona fide one lets the door grant at once when the face is already recognized (the worst
+    case: a photo of an enrolled person), so a later attack verdict would come too late."""
     settings = stage.settings
-    scores = []
     for end in range(settings.min_frames, min(len(frames), settings.max_frames) + 1):
         verdict = stage.judge(frames[:end])
         if verdict.score is not None:
-            scores.append(verdict.score)
-    return max(scores) if scores else float("inf")
+            return verdict.score
+    return float("inf")
 
 
 @dataclass(frozen=True)

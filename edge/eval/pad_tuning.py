@@ -1,18 +1,19 @@
 """Choosing the PAD stage's default methods and thresholds on a tuning split, and reporting the
 choice on a held-out split that played no part in it.
 
-Step 1 (``scores``): every candidate method scores every track of a split once, as its frames
-arrive (``min_frames`` .. ``max_frames``, as at the door); each track keeps, per method, the highest
-``attack`` it reached (``None`` when the method never decided). Written as JSON.
+Step 1 (``scores``): every candidate method scores every track of a split once at each arrival
+(``frames[:k]``, k = ``min_frames`` .. ``max_frames``, as at the door); each track keeps each
+method's score per arrival (``None`` where it did not decide). Written as JSON.
 
 Step 2 (``choose``): with the ``any`` fusion (the default: an attack if any method says so), a
-track's fused score is ``max over deciding methods of (attack - threshold)``, so per-method maxima
-are all it needs. Every subset of up to three candidate methods and every threshold on a grid of
-each method's tuning-split scores is tried; the choice is the combination with the lowest tuning
-APCER whose tuning BPCER is at most ``--bpcer``, a method more only when it takes at least
-``--min-gain`` off that APCER (see :func:`choose`). The held-out figures of that one choice are
-then computed, once. Tracks no method judged count as rejected
-(``edge eval pad``'s rule)::
+track's score is the fused margin ``max over deciding methods of (attack - threshold)`` at the
+first arrival where any method decides: the door acts on that first verdict
+(:func:`edge.eval.pad.track_score`). Every subset of up to three candidate methods and every
+threshold on a grid of each method's tuning-split scores is tried; the choice is the combination
+with the lowest tuning APCER whose tuning BPCER is at most ``--bpcer``, a method more only when
+it takes at least ``--min-gain`` off that APCER (see :func:`choose`). The held-out figures of
+that one choice are then computed, once. Tracks no method judged count as rejected (``edge eval
+pad``'s rule)::
 
     python -m edge.eval.pad_tuning scores --bona-fide DIR... --attacks DIR... --out tune.json
     python -m edge.eval.pad_tuning choose --tune tune.json --held-out held.json... [--bpcer 0.05]
@@ -46,19 +47,17 @@ CANDIDATES = (RigidMotionSettings(), PrintFrameSettings(), TextureSettings(), Sp
 GRID = 8  # quantiles of a method's tuning scores tried as thresholds (and the midpoints)
 MIN_FRAMES, MAX_FRAMES = 3, 10  # the stage's defaults (vision.pad)
 
-TrackScores = dict[str, float | None]  # method -> highest attack over the track's arrival
+Series = dict[str, list[float | None]]  # method -> its attack score at each arrival (None: undecided)
 
 
-def track_maxima(methods: Sequence[PadMethod], frames: Sequence[PadFrame]) -> TrackScores:
-    """Per method, the highest attack score over ``frames[:k]`` for k = 3..10; None if never."""
-    best: TrackScores = {m.name: None for m in methods}
+def track_series(methods: Sequence[PadMethod], frames: Sequence[PadFrame]) -> Series:
+    """Per method, its attack score on ``frames[:k]`` for k = 3..10 (None where it did not decide)."""
+    series: Series = {m.name: [] for m in methods}
     for end in range(MIN_FRAMES, min(len(frames), MAX_FRAMES) + 1):
         for method in methods:
             score = method.score(frames[:end])
-            if score is not None:
-                current = best[method.name]
-                best[method.name] = score.attack if current is None else max(current, score.attack)
-    return best
+            series[method.name].append(None if score is None else score.attack)
+    return series
 
 
 def score_split(roots: dict[str, list[Path]]) -> dict[str, Any]:
@@ -77,30 +76,38 @@ def score_split(roots: dict[str, list[Path]]) -> dict[str, Any]:
                                      for m, s in zip(methods, CANDIDATES)}
                 frames = pad_frames(read_track(folder), analyzer.detect)
                 out[kind].append({"root": str(root), "track": folder.name,
-                                  "scores": track_maxima(methods, frames)})
-                print(kind, folder.name, out[kind][-1]["scores"], file=sys.stderr, flush=True)
+                                  "series": track_series(methods, frames)})
+                print(kind, folder.name, out[kind][-1]["series"], file=sys.stderr, flush=True)
     return out
 
 
-def matrix(tracks: list[dict[str, Any]], methods: Sequence[str]) -> np.ndarray:
-    """(tracks, methods) float64 of the per-method maxima, NaN where a method never decided."""
-    return np.array([[np.nan if t["scores"][m] is None else t["scores"][m] for m in methods]
-                     for t in tracks], np.float64).reshape(len(tracks), len(methods))
+def tensor(tracks: list[dict[str, Any]], methods: Sequence[str]) -> np.ndarray:
+    """(tracks, arrivals, methods) float64 of the methods' scores, NaN where one did not decide."""
+    out = np.full((len(tracks), MAX_FRAMES - MIN_FRAMES + 1, len(methods)), np.nan)
+    for t, track in enumerate(tracks):
+        for m, method in enumerate(methods):
+            for k, value in enumerate(track["series"][method]):
+                if value is not None:
+                    out[t, k, m] = value
+    return out
 
 
 def fused(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Each track's ``any``-fused margin (+inf where no method of the columns decided)."""
+    """Each track's ``any``-fused margin at its first decided arrival (+inf: never decided)."""
     margins = scores - thresholds
-    judged = ~np.isnan(margins).all(axis=1)
+    decided = ~np.isnan(margins).all(axis=2)  # (tracks, arrivals)
     out = np.full(len(scores), np.inf)
-    out[judged] = np.nanmax(margins[judged], axis=1)
+    judged = decided.any(axis=1)
+    first = decided.argmax(axis=1)
+    rows = np.flatnonzero(judged)
+    out[rows] = np.nanmax(margins[rows, first[rows], :], axis=1)
     return out
 
 
 def evaluate(split: dict[str, Any], thresholds: dict[str, float]) -> PadRates:
     methods, cuts = list(thresholds), np.array(list(thresholds.values()))
-    return rates(fused(matrix(split["bona_fide"], methods), cuts),
-                 fused(matrix(split["attacks"], methods), cuts), 0.0)
+    return rates(fused(tensor(split["bona_fide"], methods), cuts),
+                 fused(tensor(split["attacks"], methods), cuts), 0.0)
 
 
 def grid(values: np.ndarray, settings: MethodSettings) -> list[float]:
@@ -140,17 +147,18 @@ def choose(tune: dict[str, Any], bpcer_target: float, max_methods: int = 3,
     method and threshold fitted to shave one attack off is fitting the tuning split, not attacks).
     """
     methods = list(tune["thresholds"])
-    bona, attacks = matrix(tune["bona_fide"], methods), matrix(tune["attacks"], methods)
+    bona, attacks = tensor(tune["bona_fide"], methods), tensor(tune["attacks"], methods)
     settings = {s.type: s for s in CANDIDATES}
-    grids = [grid(np.concatenate([bona[:, k], attacks[:, k]]), settings[m]) for k, m in enumerate(methods)]
+    grids = [grid(np.concatenate([bona[..., k].ravel(), attacks[..., k].ravel()]), settings[m])
+             for k, m in enumerate(methods)]
     chosen: tuple[tuple[float, float, float], dict[str, float]] | None = None
     for size in range(1, min(max_methods, len(methods)) + 1):
         best: tuple[tuple[float, float, float], dict[str, float]] | None = None
         for subset in itertools.combinations(range(len(methods)), size):
             columns = list(subset)
             for cuts in itertools.product(*(grids[k] for k in subset)):
-                bona_scores = fused(bona[:, columns], np.array(cuts))
-                attack_scores = fused(attacks[:, columns], np.array(cuts))
+                bona_scores = fused(bona[..., columns], np.array(cuts))
+                attack_scores = fused(attacks[..., columns], np.array(cuts))
                 point = rates(bona_scores, attack_scores, 0.0)
                 key = (point.apcer, point.bpcer, -gap(bona_scores, attack_scores))
                 if point.bpcer <= bpcer_target and (best is None or key < best[0]):
@@ -166,10 +174,10 @@ def report(split: dict[str, Any], thresholds: dict[str, float]) -> dict[str, Any
     """APCER/BPCER/ACER of ``thresholds`` on a split, and the APCER of each attack folder."""
     point = evaluate(split, thresholds)
     methods, cuts = list(thresholds), np.array(list(thresholds.values()))
-    bona = fused(matrix(split["bona_fide"], methods), cuts)
+    bona = fused(tensor(split["bona_fide"], methods), cuts)
     per_root: dict[str, dict[str, float]] = {}
     for root in sorted({t["root"] for t in split["attacks"]}):
-        scores = fused(matrix([t for t in split["attacks"] if t["root"] == root], methods), cuts)
+        scores = fused(tensor([t for t in split["attacks"] if t["root"] == root], methods), cuts)
         per_root[root] = {"apcer": round(float(np.mean(scores < 0)), 4), "n": len(scores)}
     return {"apcer": round(point.apcer, 4), "bpcer": round(point.bpcer, 4), "acer": round(point.acer, 4),
             "n_bona_fide": len(split["bona_fide"]), "n_attacks": len(split["attacks"]),

@@ -12,7 +12,11 @@ import pytest
 
 from edge.capture.opencv import DEMO_CLIP
 from edge.errors import BadInput
-from edge.eval.pad import calibrate_offset, offset_for_bpcer, pad_report, rates
+from edge.eval.pad import calibrate_offset, offset_for_bpcer, pad_report, rates, track_score
+from edge.vision.pad.base import PadFrame, PadScore
+from edge.vision.pad.config import PadSettings
+from edge.vision.pad.stage import PadStage
+from edge.vision.types import Box, Detection
 from tests.conftest import FIXTURES
 from tests.support.cli import run_edge
 from tests.support.print_attack import cut_clip, print_attack_clip, write_track
@@ -89,3 +93,27 @@ def test_strictest_offset_meeting_the_bpcer_target() -> None:
     assert record["before"]["apcer"] == pytest.approx(1 / 3) and record["after"]["bpcer"] == 0.25
     with pytest.raises(BadInput, match="never judged"):
         calibrate_offset([INF, INF], [0.1], 0.0, 0.05)
+
+
+class Scripted:
+    """A PAD method answering from a script, one answer per arrival (None = undecided)."""
+
+    name = "scripted"
+
+    def __init__(self, answers: list[float | None]) -> None:
+        self.answers = answers
+
+    def score(self, track):
+        attack = self.answers[len(track) - 1]
+        return None if attack is None else PadScore(self.name, attack, 0.5, len(track))
+
+
+def test_a_track_scores_the_first_verdict_the_door_acts_on() -> None:
+    """Bona fide at the 4th frame, attack at the 6th: the door granted at the 4th, so the track
+    counts as accepted (the score is that first verdict's, not the highest)."""
+    frame = PadFrame(0.0, np.zeros((8, 8, 3), np.uint8), Detection(Box(0, 0, 4, 4), 0.9, np.zeros((6, 2))))
+    script = [None, None, None, 0.2, None, 0.9, 0.9, 0.9]
+    stage = PadStage(PadSettings(min_frames=3, max_frames=8), [Scripted(script)])
+    assert track_score(stage, [frame] * 8) == pytest.approx(-0.3)
+    never = PadStage(PadSettings(min_frames=3, max_frames=8), [Scripted([None] * 8)])
+    assert track_score(never, [frame] * 8) == INF

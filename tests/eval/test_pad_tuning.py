@@ -12,19 +12,25 @@ from edge.eval.pad_tuning import choose, fused, report
 
 
 def split(bona: list[dict[str, float | None]], attacks: list[dict[str, float | None]]) -> dict[str, Any]:
-    """A scored split; methods a row leaves out never decided on that track."""
+    """A scored split whose tracks each have one arrival; methods a row leaves out never decided."""
     thresholds = {"rigid_motion": 0.35, "blink": 0.5, "texture": 0.5}
 
     def tracks(rows: list[dict[str, float | None]], root: str) -> list[dict[str, Any]]:
-        return [{"root": root, "track": f"{root}-{k}", "scores": {m: row.get(m) for m in thresholds}}
+        return [{"root": root, "track": f"{root}-{k}", "series": {m: [row.get(m)] for m in thresholds}}
                 for k, row in enumerate(rows)]
 
     return {"thresholds": thresholds, "bona_fide": tracks(bona, "bona"), "attacks": tracks(attacks, "prints")}
 
 
 def test_a_track_no_method_judged_is_rejected_and_any_takes_the_highest_margin() -> None:
-    scores = np.array([[0.2, np.nan], [np.nan, np.nan], [0.9, 0.1]])
+    scores = np.array([[[0.2, np.nan]], [[np.nan, np.nan]], [[0.9, 0.1]]])  # 3 tracks, 1 arrival, 2 methods
     assert fused(scores, np.array([0.35, 0.5])).tolist() == pytest.approx([-0.15, np.inf, 0.55])
+
+
+def test_the_first_verdict_counts_as_at_the_door() -> None:
+    """Bona fide at the 4th frame, attack at the 6th: the door has granted at the 4th."""
+    late = np.array([[[np.nan], [0.1], [np.nan], [0.9]]])
+    assert fused(late, np.array([0.35])).tolist() == pytest.approx([-0.25])
 
 
 def test_the_choice_keeps_bpcer_within_target_and_leaves_room_on_both_sides() -> None:
