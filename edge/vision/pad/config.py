@@ -14,8 +14,8 @@ from edge.vision.pad.texture import TextureSettings
 
 # The default methods and thresholds, chosen on a tuning split only (edge/eval/pad_tuning.py;
 # docs/pad.md "Held-out figures"): lowest tuning APCER at tuning BPCER <= 5%.
-DEFAULT_RIGID_MOTION = 0.59
-DEFAULT_TEXTURE = 0.79
+DEFAULT_RIGID_MOTION = 0.33
+DEFAULT_TEXTURE = 0.75
 
 Fusion = Literal["any", "mean", "all"]
 
