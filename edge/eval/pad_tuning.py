@@ -26,7 +26,8 @@ import argparse
 import itertools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,16 @@ import numpy as np
 from pydantic import ValidationError
 
 from edge.eval.pad import PadRates, pad_frames, rates, read_track, track_folders
-from edge.vision.pad.base import PadFrame, PadMethod
+from edge.vision.liveness import LivenessSignals
+from edge.vision.pad.base import PadFrame, PadMethod, PadScore
 from edge.vision.pad.blink import BlinkSettings
 from edge.vision.pad.edges import PrintFrameSettings
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.motion import RigidMotionSettings
 from edge.vision.pad.plugin import MethodSettings
 from edge.vision.pad.specular import SpecularSettings
 from edge.vision.pad.texture import TextureSettings
+from edge.vision.types import Liveness
 
 CANDIDATES = (RigidMotionSettings(), PrintFrameSettings(), TextureSettings(), SpecularSettings(),
               BlinkSettings())
@@ -50,18 +54,42 @@ MIN_FRAMES, MAX_FRAMES = 3, 10  # the stage's defaults (vision.pad)
 Series = dict[str, list[float | None]]  # method -> its attack score at each arrival (None: undecided)
 
 
-def track_series(methods: Sequence[PadMethod], frames: Sequence[PadFrame]) -> Series:
-    """Per method, its attack score on ``frames[:k]`` for k = 3..10 (None where it did not decide)."""
+def track_series(methods: Sequence[PadMethod], frames: Sequence[PadFrame],
+                 thresholds: dict[str, float]) -> Series:
+    """Per method, its attack score on ``frames[:k]`` for k = 3..10 (None where it did not decide);
+    the threshold each decided by goes into ``thresholds``."""
     series: Series = {m.name: [] for m in methods}
     for end in range(MIN_FRAMES, min(len(frames), MAX_FRAMES) + 1):
         for method in methods:
             score = method.score(frames[:end])
             series[method.name].append(None if score is None else score.attack)
+            if score is not None:
+                thresholds[method.name] = score.threshold
     return series
 
 
-def score_split(roots: dict[str, list[Path]]) -> dict[str, Any]:
-    """{"bona_fide": [...], "attacks": [...]}: each track's name and per-method maxima."""
+class RetiredSignal:
+    """The old single-frame ``liveness`` or ``antispoof`` model as a PAD method, for measurement
+    only (issue 16 item 7: retired as a defence unless measured to add): attack = 1 - the mean of
+    the model's "live" / "real" output over the track's frames. Threshold 0.5."""
+
+    threshold = 0.5
+
+    def __init__(self, name: str, signals: LivenessSignals) -> None:
+        self.name, self.signals = name, signals
+        self._frames: FrameMemo[Liveness] = FrameMemo()
+
+    def _signals(self, frame: PadFrame) -> Liveness:
+        return self.signals.score(frame.image, [frame.detection])[0]
+
+    def score(self, track: Sequence[PadFrame]) -> PadScore:
+        values = [getattr(self._frames.get((f,), partial(self._signals, f)), self.name) for f in track]
+        return PadScore(self.name, round(1 - float(np.mean(values)), 4), self.threshold, len(track))
+
+
+def score_split(roots: dict[str, list[Path]], retired: bool = False) -> dict[str, Any]:
+    """{"bona_fide": [...], "attacks": [...]}: each track's per-method scores per arrival, the
+    candidates' and (``retired``) the old liveness / antispoof signals'."""
     from edge.vision.config import VisionSettings
     from edge.vision.pipeline import FaceAnalyzer
 
@@ -71,12 +99,13 @@ def score_split(roots: dict[str, list[Path]]) -> dict[str, Any]:
         out[kind] = []
         for root in folders:
             for folder in track_folders(root):
-                methods = [s.build() for s in CANDIDATES]  # fresh per track: no memo crosses tracks
-                out["thresholds"] = {m.name: getattr(m, "threshold", None) or s.threshold
-                                     for m, s in zip(methods, CANDIDATES)}
+                # fresh per track: no memo crosses tracks
+                methods: list[PadMethod] = [] if retired else [s.build() for s in CANDIDATES]
+                if retired and analyzer.liveness is not None:
+                    methods += [RetiredSignal(name, analyzer.liveness) for name in ("live", "antispoof")]
                 frames = pad_frames(read_track(folder), analyzer.detect)
                 out[kind].append({"root": str(root), "track": folder.name,
-                                  "series": track_series(methods, frames)})
+                                  "series": track_series(methods, frames, out["thresholds"])})
                 print(kind, folder.name, out[kind][-1]["series"], file=sys.stderr, flush=True)
     return out
 
@@ -110,23 +139,31 @@ def evaluate(split: dict[str, Any], thresholds: dict[str, float]) -> PadRates:
                  fused(tensor(split["attacks"], methods), cuts), 0.0)
 
 
-def grid(values: np.ndarray, settings: MethodSettings) -> list[float]:
-    """Candidate thresholds: quantiles of a method's tuning scores, and its default; only those
-    its settings accept (a blink, for one, may never say attack)."""
+def grid(values: np.ndarray, default: float, accepts: Callable[[float], bool]) -> list[float]:
+    """Candidate thresholds: quantiles of a method's tuning scores (and the midpoints), and its
+    default; only those ``accepts`` takes (a blink, for one, may never say attack)."""
     values = values[~np.isnan(values)]
     cuts = np.unique(np.quantile(values, np.linspace(0.0, 1.0, GRID))) if values.size else np.array([])
     between = (cuts[1:] + cuts[:-1]) / 2
     candidates = {round(float(c), 6) for c in np.concatenate([cuts + 1e-6, between])}
-    candidates.add(round(settings.threshold or 0.5, 6))
-    return sorted(c for c in candidates if _accepted(settings, c))
+    candidates.add(round(default, 6))
+    return sorted(c for c in candidates if accepts(c))
 
 
-def _accepted(settings: MethodSettings, threshold: float) -> bool:
+def accepted_by(settings: MethodSettings, threshold: float) -> bool:
+    """Whether the method's settings take this threshold."""
     try:
         type(settings).model_validate({**settings.model_dump(), "threshold": threshold})
     except ValidationError:
         return False
     return True
+
+
+def threshold_rule(method: str) -> Callable[[float], bool]:
+    settings = {s.type: s for s in CANDIDATES}
+    if method in settings:
+        return partial(accepted_by, settings[method])
+    return lambda threshold: 0 <= threshold <= 1  # a retired signal: any share
 
 
 def gap(bona_fide: np.ndarray, attacks: np.ndarray) -> float:
@@ -148,9 +185,8 @@ def choose(tune: dict[str, Any], bpcer_target: float, max_methods: int = 3,
     """
     methods = list(tune["thresholds"])
     bona, attacks = tensor(tune["bona_fide"], methods), tensor(tune["attacks"], methods)
-    settings = {s.type: s for s in CANDIDATES}
-    grids = [grid(np.concatenate([bona[..., k].ravel(), attacks[..., k].ravel()]), settings[m])
-             for k, m in enumerate(methods)]
+    grids = [grid(np.concatenate([bona[..., k].ravel(), attacks[..., k].ravel()]), tune["thresholds"][m],
+                  threshold_rule(m)) for k, m in enumerate(methods)]
     chosen: tuple[tuple[float, float, float], dict[str, float]] | None = None
     for size in range(1, min(max_methods, len(methods)) + 1):
         best: tuple[tuple[float, float, float], dict[str, float]] | None = None
@@ -185,10 +221,22 @@ def report(split: dict[str, Any], thresholds: dict[str, float]) -> dict[str, Any
 
 
 def merged(paths: Sequence[Path]) -> dict[str, Any]:
-    """One split from several ``scores`` files (the same methods scored in each)."""
-    parts = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
-    return {"thresholds": parts[0]["thresholds"],
-            **{kind: [t for part in parts for t in part.get(kind, [])] for kind in ("bona_fide", "attacks")}}
+    """One split from several ``scores`` files: their tracks, and the series of the same track
+    (root and name) scored in several files (e.g. ``--retired``) joined."""
+    out: dict[str, Any] = {"thresholds": {}, "bona_fide": [], "attacks": []}
+    index: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for path in paths:
+        part = json.loads(path.read_text(encoding="utf-8"))
+        out["thresholds"].update(part["thresholds"])
+        for kind in ("bona_fide", "attacks"):
+            for track in part.get(kind, []):
+                key = (kind, track["root"], track["track"])
+                if key in index:
+                    index[key]["series"].update(track["series"])
+                else:
+                    index[key] = track
+                    out[kind].append(track)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     scores.add_argument("--bona-fide", type=Path, nargs="*", default=[])
     scores.add_argument("--attacks", type=Path, nargs="*", default=[])
     scores.add_argument("--out", type=Path, required=True)
+    scores.add_argument("--retired", action="store_true", help="score the old liveness and antispoof "
+                        "models instead of the candidates (merge with --tune / --held-out)")
     pick = sub.add_parser("choose")
     pick.add_argument("--tune", type=Path, nargs="+", required=True, help="scores files, merged")
     pick.add_argument("--held-out", type=Path, nargs="+", required=True, help="scores files, merged")
@@ -212,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     fixed.add_argument("--thresholds", nargs="+", required=True, metavar="METHOD=THRESHOLD")
     args = parser.parse_args(argv)
     if args.step == "scores":
-        split = score_split({"bona_fide": args.bona_fide, "attacks": args.attacks})
+        split = score_split({"bona_fide": args.bona_fide, "attacks": args.attacks}, args.retired)
         args.out.write_text(json.dumps(split, indent=1) + "\n", encoding="utf-8")
         return 0
     if args.step == "report":

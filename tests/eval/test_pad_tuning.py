@@ -3,12 +3,13 @@ hand-made per-method track scores (the scoring itself is the methods', tested in
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pytest
 
-from edge.eval.pad_tuning import choose, fused, report
+from edge.eval.pad_tuning import choose, fused, merged, report
 
 
 def split(bona: list[dict[str, float | None]], attacks: list[dict[str, float | None]]) -> dict[str, Any]:
@@ -61,3 +62,18 @@ def test_no_combination_within_the_target_is_an_error() -> None:
     tune = split([{"rigid_motion": None, "blink": None}], [{"rigid_motion": 0.9, "blink": None}])
     with pytest.raises(SystemExit, match="no combination"):
         choose(tune, bpcer_target=0.05)
+
+
+def test_score_files_of_the_same_tracks_join_their_methods(tmp_path) -> None:
+    candidates = split([{"rigid_motion": 0.2}], [{"rigid_motion": 0.9}])
+    retired = {"thresholds": {"live": 0.5},
+               "bona_fide": [{"root": "bona", "track": "bona-0", "series": {"live": [0.1]}}],
+               "attacks": [{"root": "prints", "track": "prints-0", "series": {"live": [0.3]}}]}
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path, part in zip(paths, (candidates, retired)):
+        path.write_text(json.dumps(part))
+    joined = merged(paths)
+    assert len(joined["bona_fide"]) == 1 and len(joined["attacks"]) == 1
+    assert joined["attacks"][0]["series"] == {"rigid_motion": [0.9], "blink": [None], "texture": [None],
+                                              "live": [0.3]}
+    assert report(joined, {"rigid_motion": 0.35, "live": 0.5})["apcer"] == 0.0
