@@ -20,12 +20,21 @@ from edge.cli.main import AppContext, pass_app
               help="onnxruntime threads per model (default: vision.threads).")
 @click.option("--quick", is_flag=True, help="A few repeats and searches, 10 frames (a smoke test).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--cloud", "cloud_backend", type=click.Choice(["youtu", "iai", "sensetime"]), default=None,
+              help="Run the cloud benchmark instead (the same as 'edge bench cloud BACKEND').")
+@click.option("--cloud-latency-ms", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="With --cloud: the emulator answers this much later.")
 @click.pass_context
 @pass_app
-def bench(app: AppContext, ctx: click.Context, threads: int | None, quick: bool, as_json: bool) -> None:
+def bench(app: AppContext, ctx: click.Context, threads: int | None, quick: bool, as_json: bool,
+          cloud_backend: str | None, cloud_latency_ms: float) -> None:
     """Speed and memory on this machine. Without a subcommand: latency per stage, 1:N search,
-    frames per second on the bundled clip, peak memory (--threads, --quick and --json are its)."""
+    frames per second on the bundled clip, peak memory (--threads, --quick and --json are its);
+    with --cloud BACKEND, the cloud benchmark."""
     if ctx.invoked_subcommand is not None:
+        return
+    if cloud_backend is not None:
+        ctx.invoke(cloud, backend=cloud_backend, latency_ms=cloud_latency_ms, quick=quick, as_json=as_json)
         return
     from edge.eval.bench.device import format_bench, run_bench
     from edge.vision.pipeline import FaceAnalyzer
