@@ -63,6 +63,10 @@ def create_session(path: Path, threads: int = 1, providers: list[str] | None = N
 
     Providers that this onnxruntime build lacks (CUDA/TensorRT on a machine without them) are
     skipped with a warning; the CPU provider is always the last resort.
+
+    onnxruntime's CPU memory arena is off: it grows in power-of-two chunks and keeps them, which
+    held about 20 MB more of ``edge run``'s peak (and made it vary by as much between runs) for no
+    per-frame gain (docs/benchmarks.md, "Memory: what edge run holds").
     """
     wanted = providers or ["CPUExecutionProvider"]
     available = set(ort.get_available_providers())
@@ -76,6 +80,7 @@ def create_session(path: Path, threads: int = 1, providers: list[str] | None = N
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=usable)
     except Exception as exc:  # onnxruntime raises its own untyped errors for broken files
