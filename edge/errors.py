@@ -73,6 +73,10 @@ class StoreError(WorldError):
     """A local SQLite store cannot be opened, read or written."""
 
 
+class SealBroken(StoreError):
+    """A sealed (AES-GCM) blob fails authentication: altered, moved to another record, or another key."""
+
+
 class DamagedStore(StoreError):
     """A store's file is damaged (``PRAGMA quick_check`` or SQLite's "malformed")."""
 

@@ -5,6 +5,7 @@ threshold's resolution. In memory the search uses float32 (see :mod:`edge.galler
 With a key, each blob is ``nonce (12) || ciphertext+tag`` bound to its person id (associated
 data), so a blob copied onto another person does not decrypt. A key check value (a known
 plaintext sealed with the key) lets a wrong key be refused at open instead of failing later.
+``cryptography`` is imported only for a key: a gallery in the clear does not load it (8 MB).
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from edge.errors import ConfigError, ModelError
+from edge.errors import ConfigError, ModelError, SealBroken
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -50,7 +49,11 @@ class EmbeddingCodec:
     """Turns embeddings into stored blobs and back; ``key=None`` stores them in the clear."""
 
     def __init__(self, key: bytes | None) -> None:
-        self._aead = AESGCM(key) if key is not None else None
+        self._aead = None
+        if key is not None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead = AESGCM(key)
 
     @property
     def encrypted(self) -> bool:
@@ -86,9 +89,15 @@ class EmbeddingCodec:
         return nonce + self._aead.encrypt(nonce, data, context.encode())
 
     def unseal(self, blob: bytes, context: str) -> bytes:
+        """``blob``'s data; :class:`SealBroken` when it fails authentication for ``context``."""
         if self._aead is None:
             return blob
-        return self._aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], context.encode())
+        except InvalidTag as exc:
+            raise SealBroken(f"a sealed blob fails authentication for {context!r}") from exc
 
     def key_check_value(self) -> bytes:
         return self.seal(_CHECK_PLAINTEXT, "key-check")
@@ -97,5 +106,5 @@ class EmbeddingCodec:
         """Whether this codec's key is the one that sealed ``check_value``."""
         try:
             return self.unseal(check_value, "key-check") == _CHECK_PLAINTEXT
-        except InvalidTag:
+        except SealBroken:
             return False

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from cryptography.exceptions import InvalidTag
 
-from edge.errors import BadInput, ConfigError, DamagedStore, StoreError, UserError
+from edge.errors import BadInput, ConfigError, DamagedStore, SealBroken, StoreError, UserError
 from edge.gallery.codec import EmbeddingCodec, read_key
 from edge.gallery.ids import check_id, check_name
 from edge.gallery.schema import MIGRATIONS
@@ -364,7 +363,7 @@ class GalleryStore:
     def _decode(self, blob: bytes, person_id: str) -> np.ndarray:
         try:
             return self._codec.decode(blob, person_id)
-        except InvalidTag as exc:
+        except SealBroken as exc:
             raise UserError(f"gallery {self.path}: a face of {person_id} fails authentication "
                             "(altered or moved): restore the gallery from a backup") from exc
 
@@ -461,7 +460,7 @@ class GalleryStore:
                 "SELECT person_id, embedding FROM faces ORDER BY person_id, id").fetchall()
         try:
             matrix = self._codec.decode_many([blob for _, blob in rows], [pid for pid, _ in rows])
-        except InvalidTag as exc:
+        except SealBroken as exc:
             raise UserError(f"gallery {self.path}: a face fails authentication (altered or moved): "
                             "restore the gallery from a backup") from exc
         matrix.flags.writeable = False  # shared by every view of this snapshot

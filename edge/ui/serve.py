@@ -18,7 +18,6 @@ from edge.identify.chain import BackendChain
 from edge.service.health import HealthState
 from edge.service.metrics import Metrics
 from edge.service.records import AuditLog
-from edge.ui.app import console_app
 from edge.ui.auth import read_password_hash
 from edge.ui.live import LiveView
 from edge.ui.parts import BrokerState, ConsoleParts, DoorPulse
@@ -66,6 +65,8 @@ def console(settings: Settings, *, live: LiveView, enrollment: Enrollment, audit
         log.info("web console off: no admin password yet ('edge ui password' writes %s)",
                  settings.ui_password_path)
         return None
+    from edge.ui.app import console_app  # starlette, jinja2, argon2 and the doctor: only when it serves
+
     door_pulse, broker = _door_and_broker(sinks)
     parts = ConsoleParts(settings, enrollment, audit, chain, backends, health, metrics, live,
                          door_pulse, broker)
