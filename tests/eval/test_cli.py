@@ -184,9 +184,9 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert list(pad["per_method_frame_ms"]) == pad["methods"]
     assert all(0 < cost < pad["per_track_ms"] for cost in pad["per_method_frame_ms"].values())
     assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
-    # a real edge run child was measured; its budget (250 MB on a Pi) is the benchmark's to report,
-    # not a test's to enforce: memory depends on the machine's libraries (docs/benchmarks.md)
-    assert figures["run_rss_mb"] > 50
+    # a real edge run child was measured, within the Pi budget of issue 18 (docs/benchmarks.md:
+    # 236-240 MB over 150 frames on the build machine)
+    assert 50 < figures["run_rss_mb"] <= 250
 
 
 def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[str], lfw: Path,
