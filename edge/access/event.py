@@ -15,7 +15,7 @@ Decision = Literal["granted", "denied"]
 Reason = Literal[
     "recognized",  # granted
     "unknown",  # no enrolled person above the policy's threshold
-    "low_quality",  # no usable frame (blur, size, pose, exposure)
+    "low_quality",  # no usable frame (blur, size, pose, exposure, occlusion)
     "presentation_attack",  # the PAD stage judged the track an attack (or could not decide)
     "not_allowed",  # recognized, but not in a group allowed at this door
     "outside_schedule",  # recognized and allowed, but not now
@@ -92,5 +92,5 @@ class AccessEvent(BaseModel):
     box: list[float] | None = Field(None, description="[x, y, w, h] of the face in the frame")
     quality_reasons: list[str] = Field(
         default_factory=list, description="low_quality: the gates that refused the face "
-        "(too_small, blurry, pose, too_dark, too_bright)",
+        "(too_small, blurry, pose, too_dark, too_bright, occluded)",
     )

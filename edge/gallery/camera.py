@@ -18,6 +18,7 @@ GUIDANCE = {
     "pose": "look straight at the camera",
     "too_dark": "too dark: turn towards the light",
     "too_bright": "too bright: step out of the glare",
+    "occluded": "take off the mask or sunglasses",
 }
 NO_FACE = "no face in view: stand in front of the camera"
 SEVERAL = "several faces in view: only the person to enroll, please"

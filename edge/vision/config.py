@@ -25,6 +25,21 @@ class QualitySettings(Section):
     max_pitch_deg: float = Field(30.0, gt=0, le=90)
     min_brightness: float = Field(40.0, ge=0, le=255, description="Mean grey level, lower bound")
     max_brightness: float = Field(215.0, ge=0, le=255, description="Mean grey level, upper bound")
+    min_lower_face_skin: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="Occlusion (a mask, a scarf): least fraction of the mouth-and-chin region with the "
+        "forehead's skin colour (bare LFW faces: median 0.71, 1% below 0.08; 0 = off; "
+        "edge/vision/occlusion.py)",
+    )
+    max_eyes_dark: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Occlusion (sunglasses): largest fraction of the eye regions darker than half the "
+        "skin's brightness (bare LFW faces: median 0.27, 0.7% above 0.8; 1 = off)",
+    )
 
 
 class LivenessSettings(Section):

@@ -1,9 +1,10 @@
-"""Quality gates of one face, each objection with a reason: size, blur, pose, exposure.
+"""Quality gates of one face, each objection with a reason: size, blur, pose, exposure, occlusion.
 
 Pose is estimated from the keypoints after the alignment has removed roll and scale: the nose
 tip stands in front of the eyes, so turning the head moves it sideways (yaw) or along the
 eye-mouth line (pitch). The estimates are rough (a few degrees near frontal, worse beyond
-30 degrees) but monotone, which is what a gate needs.
+30 degrees) but monotone, which is what a gate needs. Occlusion (a mask, sunglasses) is
+measured by :mod:`edge.vision.occlusion`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from edge.vision.config import QualitySettings
 from edge.vision.descriptors import DLIB_CHIP_TEMPLATE
+from edge.vision.occlusion import occlusion_measures
 from edge.vision.types import LEFT_EYE, MOUTH, NOSE, RIGHT_EYE, Quality
 
 NOSE_DEPTH_PER_EYE_DISTANCE = 0.5  # nose tip in front of the eye line, in eye distances
@@ -45,6 +47,7 @@ def assess(
     sharpness = float(cv2.Laplacian(grey, cv2.CV_64F).var())
     brightness = float(grey.mean())
     yaw, pitch = pose_angles(chip_keypoints)
+    occlusion = occlusion_measures(chip_bgr)
     reasons = []
     if interocular_px < settings.min_interocular_px:
         reasons.append("too_small")
@@ -56,11 +59,15 @@ def assess(
         reasons.append("too_dark")
     elif brightness > settings.max_brightness:
         reasons.append("too_bright")
+    if (occlusion["lower_face_skin"] < settings.min_lower_face_skin
+            or occlusion["eyes_dark"] > settings.max_eyes_dark):
+        reasons.append("occluded")
     measures = {
         "interocular_px": round(interocular_px, 1),
         "sharpness": round(sharpness, 1),
         "yaw_deg": round(yaw, 1),
         "pitch_deg": round(pitch, 1),
         "brightness": round(brightness, 1),
+        **occlusion,
     }
     return Quality(tuple(reasons), measures)

@@ -58,7 +58,8 @@ def test_frontal_template_has_no_pose() -> None:
 def test_a_good_face_passes_every_gate(analyzer: FaceAnalyzer) -> None:
     face = analyzer.analyze(load(ASTRONAUT))[0]
     assert face.quality.ok, face.quality
-    assert set(face.quality.measures) == {"interocular_px", "sharpness", "yaw_deg", "pitch_deg", "brightness"}
+    assert set(face.quality.measures) == {"interocular_px", "sharpness", "yaw_deg", "pitch_deg", "brightness",
+                                          "lower_face_skin", "eyes_dark"}
     assert 40 < face.quality.measures["interocular_px"] < 50
 
 
