@@ -1,4 +1,4 @@
-"""``edge eval pairs|identify|detect|split|pad``, ``edge calibrate``: measuring instruments."""
+"""``edge eval pairs|identify|detect|split|pad|occlusion``, ``edge calibrate``: measuring instruments."""
 
 from __future__ import annotations
 
@@ -278,6 +278,29 @@ def detect(app: AppContext, images: Path | None, annotations: Path, negatives: t
         text += "\nfaces on the negatives: " + ", ".join(f"{name} {n}" for name, n in found.items())
         report = {**report, "negatives": found}
     _emit(report, as_json, text)
+
+
+@eval_cmd.command()
+@click.option("--pairs", "pairs_file", type=FILE, required=True,
+              help="LFW pair list whose images to use (e.g. pairsDevTest.txt).")
+@click.option("--images", type=FOLDER, required=True, help="Folder of Name/Name_NNNN.jpg.")
+@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Use this many of the list's images (a seeded random choice).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the choice and the occluders.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@pass_app
+def occlusion(app: AppContext, pairs_file: Path, images: Path, limit: int, seed: int, as_json: bool) -> None:
+    """The occlusion gate on real faces: bare, and with SIMULATED masks and sunglasses drawn on them."""
+    import random
+
+    from edge.eval.occlusion import format_occlusion, occlusion_rates
+    from edge.eval.pairs import read_pairs
+
+    paths = sorted({p for pair in read_pairs(pairs_file, images) for p in (pair.a, pair.b)})
+    random.Random(seed).shuffle(paths)
+    tallies = occlusion_rates(_analyzer(app.settings.vision), paths[:limit], seed)
+    report = {kind: tally.as_dict() for kind, tally in tallies.items()}
+    _emit(report, as_json, format_occlusion(report))
 
 
 @eval_cmd.command(name="pad")

@@ -229,3 +229,14 @@ def test_bench_cloud_asks_once_per_approach(capsys: pytest.CaptureFixture[str]) 
     assert (figures["cloud_calls"], figures["tracks"], figures["cloud_calls_per_approach_max"]) == (1, 1, 1.0)
     assert figures["grant_ms_p50"] >= 300  # the grant waited for the cloud's answer
     assert figures["fps"] > 0 and figures["fps_local"] > 0
+
+
+def test_eval_occlusion_flags_drawn_occluders_not_bare_faces(capsys: pytest.CaptureFixture[str],
+                                                             lfw: Path) -> None:
+    code, out, _ = run_edge(capsys, "eval", "occlusion", "--pairs", str(lfw / "pairs.txt"), "--images",
+                            str(lfw), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["bare"]["shown"] == report["bare"]["detected"] == 7 and report["bare"]["occluded"] == 0
+    assert report["sunglasses"]["occluded"] == report["sunglasses"]["detected"] == 7
+    assert report["mask"]["detected"] >= 5 and report["mask"]["occluded"] == report["mask"]["detected"]
