@@ -45,6 +45,17 @@ def test_sunglasses_are_an_occlusion(analyzer: FaceAnalyzer, photo: Path) -> Non
     assert "occluded" in face.quality.reasons and face.quality.measures["eyes_dark"] > 0.8
 
 
+@pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_hair_or_a_cap_over_the_forehead_is_no_occlusion(analyzer: FaceAnalyzer, photo: Path) -> None:
+    image = load(photo)
+    keypoints = analyzer.detect(image)[0].keypoints
+    eyes_y = int(keypoints[:2, 1].min())
+    eye_distance = float(np.linalg.norm(keypoints[1] - keypoints[0]))
+    covered = image.copy()
+    covered[: eyes_y - int(0.45 * eye_distance)] = (20, 25, 30)  # dark bangs or a cap down to the brows
+    assert "occluded" not in reasons(analyzer, covered)
+
+
 def test_each_check_can_be_turned_off() -> None:
     image = load(FACES / "Joe_Biden" / "1.jpg")
     off = FaceAnalyzer(VisionSettings(quality=QualitySettings(min_lower_face_skin=0, max_eyes_dark=1)))
