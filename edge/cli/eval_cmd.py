@@ -281,22 +281,30 @@ def detect(app: AppContext, images: Path | None, annotations: Path, negatives: t
 
 
 @eval_cmd.command()
-@click.option("--pairs", "pairs_file", type=FILE, required=True,
-              help="LFW pair list whose images to use (e.g. pairsDevTest.txt).")
-@click.option("--images", type=FOLDER, required=True, help="Folder of Name/Name_NNNN.jpg.")
+@click.option("--images", type=FOLDER, required=True, help="Folder of face photos (searched recursively), "
+              "or LFW's Name/Name_NNNN.jpg with --pairs.")
+@click.option("--pairs", "pairs_file", type=FILE, default=None,
+              help="Only the images of this LFW pair list (e.g. pairsDevTest.txt).")
 @click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Use this many of the list's images (a seeded random choice).")
+              help="Use this many of the images (a seeded random choice).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the choice and the occluders.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @pass_app
-def occlusion(app: AppContext, pairs_file: Path, images: Path, limit: int, seed: int, as_json: bool) -> None:
+def occlusion(app: AppContext, images: Path, pairs_file: Path | None, limit: int, seed: int,
+              as_json: bool) -> None:
     """The occlusion gate on real faces: bare, and with SIMULATED masks and sunglasses drawn on them."""
     import random
 
     from edge.eval.occlusion import format_occlusion, occlusion_rates
     from edge.eval.pairs import read_pairs
+    from edge.eval.strangers import photos_under
 
-    paths = sorted({p for pair in read_pairs(pairs_file, images) for p in (pair.a, pair.b)})
+    if pairs_file is not None:
+        paths = sorted({p for pair in read_pairs(pairs_file, images) for p in (pair.a, pair.b)})
+    else:
+        paths = photos_under(images)
+    if not paths:
+        raise BadInput(f"{images}: no images")
     random.Random(seed).shuffle(paths)
     tallies = occlusion_rates(_analyzer(app.settings.vision), paths[:limit], seed)
     report = {kind: tally.as_dict() for kind, tally in tallies.items()}

@@ -23,10 +23,15 @@ from edge.identify.thresholds import FarTable
 DEFAULT_RATES = (1e-3, 1e-4)
 
 
+def photos_under(folder: Path) -> list[Path]:
+    """Every image file under ``folder`` (its subfolders too), sorted."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 def stranger_photos(folder: Path) -> dict[Path, str]:
     """Every photo of ``folder`` with its identity: a photo directly inside is a person of its own,
     a subfolder holds the photos of one person."""
-    photos = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    photos = photos_under(folder)
     identities = {p: p.name if p.parent == folder else p.relative_to(folder).parts[0] for p in photos}
     if len(set(identities.values())) < 2:
         raise BadInput(f"{folder}: needs photos of at least two people")

@@ -240,3 +240,6 @@ def test_eval_occlusion_flags_drawn_occluders_not_bare_faces(capsys: pytest.Capt
     assert report["bare"]["shown"] == report["bare"]["detected"] == 7 and report["bare"]["occluded"] == 0
     assert report["sunglasses"]["occluded"] == report["sunglasses"]["detected"] == 7
     assert report["mask"]["detected"] >= 5 and report["mask"]["occluded"] == report["mask"]["detected"]
+    # without a pair list: every image under the folder (the same 7), in another random choice
+    code, out, _ = run_edge(capsys, "eval", "occlusion", "--images", str(lfw), "--limit", "3", "--json")
+    assert code == 0 and json.loads(out)["bare"]["shown"] == 3
