@@ -6,8 +6,8 @@ threshold is dynamic by default: freeing a large mapped block raises it to that 
 (up to 32 MB; mallopt(3)). Loading the descriptor frees blocks of tens of MB, so afterwards
 every per-frame buffer of onnxruntime and OpenCV (a few MB) came from the heap, and when the
 capture thread's frames landed between them, freed buffers could not be reused: ``edge run``'s
-peak varied from 236 to 275 MB between runs of the same clip. A fixed 1 MB threshold keeps
-it at 231-238 MB (13 runs) for about 2% more CPU per frame (the mapped buffers' page faults;
+peak varied from 234 to 275 MB between runs of the same clip. A fixed 1 MB threshold keeps
+it at 231-241 MB (24 runs) for about 2% more CPU per frame (the mapped buffers' page faults;
 docs/benchmarks.md, "Memory: what edge run holds").
 """
 

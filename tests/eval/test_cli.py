@@ -185,7 +185,7 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(0 < cost < pad["per_track_ms"] for cost in pad["per_method_frame_ms"].values())
     assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
     # a real edge run child was measured, within the Pi budget of issue 18 (docs/benchmarks.md:
-    # 236-240 MB over 150 frames on the build machine)
+    # 231-241 MB over 24 runs on the build machine)
     assert 50 < figures["run_rss_mb"] <= 250
 
 
