@@ -11,6 +11,7 @@ import pytest
 
 from edge.access.event import AccessEvent
 from edge.errors import BadInput
+from edge.eval.occlusion import draw_mask
 from edge.gallery.config import GallerySettings
 from edge.gallery.enroll import Enrollment
 from edge.gallery.store import GalleryStore
@@ -65,13 +66,20 @@ def test_refusals_say_why(tmp_path: Path, enrollment: Enrollment, photos: dict[s
     assert enrollment.store.require_person("obama").enrolled_faces == 3
 
 
-def test_quality_gates_refuse_dark_and_blurred_photos(enrollment: Enrollment,
-                                                     photos: dict[str, list[Photo]]) -> None:
+def masked(image: np.ndarray, analyzer: FaceAnalyzer) -> np.ndarray:
+    """The photo with a surgical mask drawn over its face (edge.eval.occlusion's simulator)."""
+    return draw_mask(image, analyzer.detect(image)[0].keypoints, np.random.default_rng(0), "surgical")
+
+
+def test_quality_gates_refuse_dark_blurred_and_masked_photos(enrollment: Enrollment, analyzer: FaceAnalyzer,
+                                                             photos: dict[str, list[Photo]]) -> None:
     portrait = photos["Eileen_Collins"][0].image
     with pytest.raises(BadInput, match="^face refused by quality gates: blurry, too_dark$"):
         enrollment.examine((portrait * 0.12).astype(np.uint8), "dark")
     with pytest.raises(BadInput, match="^face refused by quality gates: blurry$"):
         enrollment.examine(cv2.GaussianBlur(portrait, (0, 0), 6), "blurred")
+    with pytest.raises(BadInput, match="^face refused by quality gates: occluded$"):
+        enrollment.examine(masked(portrait, analyzer), "masked")
 
 
 def test_faces_are_capped_per_person(tmp_path: Path, analyzer: FaceAnalyzer) -> None:
@@ -133,12 +141,14 @@ def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest
 
 
 def test_enroll_from_the_camera_guides_the_person(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  photos: dict[str, list[Photo]]) -> None:
+                                                  photos: dict[str, list[Photo]],
+                                                  analyzer: FaceAnalyzer) -> None:
     frames = tmp_path / "camera"
     frames.mkdir()
     no_face_photo(frames / "0-empty.jpg")
     portrait = photos["Barack_Obama"][0].image
     cv2.imwrite(str(frames / "1-dark.jpg"), (portrait * 0.12).astype(np.uint8))
+    cv2.imwrite(str(frames / "1-masked.jpg"), masked(portrait, analyzer))
     cv2.imwrite(str(frames / "2-good.jpg"), portrait)
     cv2.imwrite(str(frames / "3-same.jpg"), portrait)
     cv2.imwrite(str(frames / "4-turned.jpg"), photos["Barack_Obama"][1].image)
@@ -152,6 +162,7 @@ def test_enroll_from_the_camera_guides_the_person(tmp_path: Path, capsys: pytest
         "look at the camera; collecting 2 frames",
         "no face in view: stand in front of the camera",
         "hold still; too dark: turn towards the light",
+        "take off the mask or sunglasses",
         "captured 1/2",
         "good; now turn your head a little",
         "captured 2/2",
