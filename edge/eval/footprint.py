@@ -32,15 +32,17 @@ main(sys.argv[2:])
 """
 
 
-def run_peak_rss_mb(frames: int = RUN_FRAMES, threads: int = 1) -> float:
-    """Peak RSS in MB of ``edge run --max-frames frames`` on the demo (``threads`` per model)."""
+def run_peak_rss_mb(frames: int = RUN_FRAMES, threads: int = 1, steady_memory: bool = False) -> float:
+    """Peak RSS in MB of ``edge run --max-frames frames`` on the demo (``threads`` per model,
+    ``service.steady_memory`` as given)."""
     with tempfile.TemporaryDirectory(prefix="edge-footprint-") as state:
         config, report = Path(state) / "edge.toml", Path(state) / "vmhwm"
         config.write_text("")
         env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
         env.update(EDGE_MQTT__ENABLED="false", EDGE_SERVICE__HEALTH_PORT="0",
                    EDGE_SERVICE__STATE_DIR=state, EDGE_VISION__THREADS=str(threads),
-                   EDGE_CAMERA__SOURCE__LOOP="true", EDGE_CAMERA__SOURCE__REALTIME="false")
+                   EDGE_CAMERA__SOURCE__LOOP="true", EDGE_CAMERA__SOURCE__REALTIME="false",
+                   EDGE_SERVICE__STEADY_MEMORY=str(steady_memory).lower())
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, str(report), "--config", str(config), "run", "--quiet",
              "--max-frames", str(frames)],

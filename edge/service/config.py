@@ -43,6 +43,12 @@ class ServiceSettings(Section):
         100, ge=0, description="/healthz reports degraded when more events wait in the MQTT outbox"
     )
     min_free_mb: int = Field(200, ge=0, description="edge doctor: least free space in state_dir")
+    steady_memory: bool = Field(
+        False,
+        description="Have glibc map and return every buffer of 1 MB or more: edge run's peak stays at "
+        "231-241 MB instead of 235-275 MB between runs, for about 20% more CPU per frame (for a "
+        "device short of memory; docs/benchmarks.md)",
+    )
     clock_reference_url: str | None = Field(
         None,
         description="edge doctor: an HTTP(S) URL whose Date header is the reference time; "

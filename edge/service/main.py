@@ -30,6 +30,7 @@ from edge.identify.policy_check import policy_problems
 from edge.service import demo, watchdog
 from edge.service.endpoints import serve_health
 from edge.service.health import HealthState
+from edge.service.memory import map_large_blocks
 from edge.service.metrics import Metrics
 from edge.service.records import AuditLog
 from edge.service.runner import Appliance
@@ -201,6 +202,8 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None,
 def run(settings: Settings, *, extra_sinks: list[EventSink] | None = None,
         max_frames: int | None = None) -> int:
     """Run until SIGTERM/SIGINT or the end of a finite source; returns frames processed."""
+    if settings.service.steady_memory:
+        map_large_blocks()  # before the models load: their freed blocks must not raise the threshold
     if demo.is_demo(settings):
         settings = demo.demo_settings(settings)
         log.info("no camera configured: playing the bundled demo clip with a demo gallery")
