@@ -46,7 +46,7 @@ class ServiceSettings(Section):
     steady_memory: bool = Field(
         False,
         description="Have glibc map and return every buffer of 1 MB or more: edge run's peak stays at "
-        "231-243 MB instead of 234-276 MB between runs, for about 20% more CPU per frame (for a "
+        "235-243 MB instead of 239-272 MB between runs, for about 20% more CPU per frame (for a "
         "device short of memory; docs/benchmarks.md)",
     )
     clock_reference_url: str | None = Field(

@@ -6,8 +6,8 @@ threshold is dynamic by default: freeing a large mapped block raises it to that 
 (up to 32 MB; mallopt(3)). Loading the descriptor frees blocks of tens of MB, so afterwards
 every per-frame buffer of onnxruntime and OpenCV (a few MB) came from the heap, and when the
 other allocations landed between them, freed buffers could not be reused: ``edge run``'s
-peak varies from 234 to 276 MB between runs of the same clip. A fixed 1 MB threshold keeps
-it at 231-243 MB (32 runs), but costs about 20% more CPU per frame (the mapped buffers' page
+peak varies from 239 to 272 MB between runs of the same clip. A fixed 1 MB threshold keeps
+it at 235-243 MB (9 runs), but costs about 20% more CPU per frame (the mapped buffers' page
 faults on every inference), so it is an option (``service.steady_memory``), not the default
 (docs/benchmarks.md, "Memory: what edge run holds").
 """
