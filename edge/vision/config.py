@@ -100,8 +100,8 @@ class VisionSettings(Section):
     @model_validator(mode="after")
     def _texture_reads_these_models(self) -> VisionSettings:
         for method in self.pad.methods:
-            if isinstance(method, TextureSettings) and method.models_dir is None:
-                method.models_dir = self.models_dir
+            if isinstance(method, TextureSettings):
+                method._vision_models_dir = self.models_dir
         return self
 
     @model_validator(mode="after")

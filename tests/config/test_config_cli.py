@@ -137,6 +137,22 @@ def test_example_is_in_step_with_the_model(tmp_path: Path) -> None:
     assert types == {"picamera2", "folder", "youtu", "sensetime", "iai"}
 
 
+def test_models_moved_in_the_example_move_every_model_with_them(tmp_path: Path) -> None:
+    """Only [vision] models_dir names the models' folder: the texture PAD method follows it
+    (a second path left at the example's value would stop `edge run` after `config check` passed)."""
+    from edge.vision.pad.stage import PadStage
+
+    models = Path(__file__).resolve().parents[2] / "models"
+    text = render(example_settings(), commented=True).replace(
+        'models_dir = "/opt/edge/models"', f'models_dir = "{models}"')
+    assert text.count(f'models_dir = "{models}"') == 1
+    example = tmp_path / "example.toml"
+    example.write_text(text)
+    vision = load_settings(example).vision
+    assert any(m.type == "texture" for m in vision.pad.methods)
+    PadStage.from_settings(vision.pad)  # every method's model found in the folder named once
+
+
 def test_show_and_doctor_redact_passwords_in_urls(tmp_path: Path) -> None:
     config = tmp_path / "edge.toml"
     config.write_text('[camera.source]\ntype = "opencv"\n'

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from edge.errors import ModelError
 from edge.vision.image_io import is_grey
@@ -46,9 +46,12 @@ class TextureSettings(MethodSettings):
     min_frames: int = Field(1, ge=1, le=100, description="Fewer usable frames than this: undecided")
     models_dir: Path | None = Field(None, description="Folder with pad-texture.onnx and the manifest "
                                     "(unset: vision.models_dir)")
+    # vision.models_dir, set by VisionSettings; private, so the example and `config show` keep
+    # models_dir unset and it follows vision.models_dir wherever the file moves it
+    _vision_models_dir: Path = PrivateAttr(DEFAULT_MODELS_DIR)
 
     def build(self) -> TextureMethod:
-        return TextureMethod(self, self.models_dir or DEFAULT_MODELS_DIR)
+        return TextureMethod(self, self.models_dir or self._vision_models_dir)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
