@@ -26,11 +26,14 @@ def show(app: AppContext) -> None:
 @pass_app
 def check(app: AppContext) -> None:
     """Validate the settings: exit 0 if valid, 2 with one line per problem if not."""
-    from edge.errors import ConfigError
+    from edge.errors import ConfigError, ModelError
     from edge.identify.policy_check import policy_problems
 
     settings = app.settings
-    problems = policy_problems(settings)
+    try:
+        problems = policy_problems(settings)
+    except ModelError as exc:  # the policy is judged on the models' tables: the folder is at fault
+        raise ConfigError([f"vision.models_dir: {exc}"]) from exc
     if problems:
         raise ConfigError(problems)
     click.echo(f"settings OK ({app.config or 'defaults and environment'}; device {settings.device.id})")

@@ -153,6 +153,13 @@ def test_models_moved_in_the_example_move_every_model_with_them(tmp_path: Path) 
     PadStage.from_settings(vision.pad)  # every method's model found in the folder named once
 
 
+def test_check_names_a_models_folder_without_the_models(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[vision]\nmodels_dir = "{tmp_path / "empty"}"\n')
+    result = run_edge("--config", str(config), "config", "check")
+    assert result.returncode == 2 and "vision.models_dir:" in result.stderr and "calibration" in result.stderr
+
+
 def test_show_and_doctor_redact_passwords_in_urls(tmp_path: Path) -> None:
     config = tmp_path / "edge.toml"
     config.write_text('[camera.source]\ntype = "opencv"\n'
