@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from edge.cli.main import AppContext, pass_app
 
@@ -32,7 +33,14 @@ def bench(app: AppContext, ctx: click.Context, threads: int | None, quick: bool,
     frames per second on the bundled clip, peak memory (--threads, --quick and --json are its);
     with --cloud BACKEND, the cloud benchmark."""
     if ctx.invoked_subcommand is not None:
+        given = [name for name, value in (("--threads", threads), ("--quick", quick), ("--json", as_json),
+                                          ("--cloud", cloud_backend)) if value]
+        if given:  # silently dropped they would mislead: say where they belong
+            raise click.UsageError(f"{', '.join(given)}: options of 'edge bench' itself; a subcommand's "
+                                   f"options go after it (edge bench {ctx.invoked_subcommand} --help)")
         return
+    if cloud_backend is None and ctx.get_parameter_source("cloud_latency_ms") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--cloud-latency-ms needs --cloud BACKEND")
     if cloud_backend is not None:
         ctx.invoke(cloud, backend=cloud_backend, latency_ms=cloud_latency_ms, quick=quick, as_json=as_json)
         return

@@ -30,6 +30,7 @@ from edge.gallery.search import GroupView
 
 Normalization = Literal["none", "z-norm", "t-norm"]
 NORMALIZATIONS: tuple[Normalization, ...] = ("none", "z-norm", "t-norm")
+MIN_COHORT = 50  # fewer faces give no usable mean and spread of cohort scores
 
 
 def normalized_scores(probes: np.ndarray, templates: np.ndarray, cohort: np.ndarray,
@@ -49,7 +50,8 @@ def normalized_scores(probes: np.ndarray, templates: np.ndarray, cohort: np.ndar
 def normalization_report(view: GroupView, populations: dict[str, list[Probe]], rate: float) -> dict[str, Any]:
     """Per normalization and population: impostor rate and TPIR at the pooled cut for ``rate``
     (per comparison), and TPIR at the population's own cut. Raises ValueError when a population
-    has too few strangers to give both a cohort and impostors."""
+    has no strangers for a cohort and impostors, or the cohort has fewer than :data:`MIN_COHORT`
+    faces."""
     cohort_rows, impostors, genuine = [], {}, {}
     for name, probes in populations.items():
         cohort_ids, impostor_ids = cohort_folds(probes, view.person_ids)
@@ -59,6 +61,9 @@ def normalization_report(view: GroupView, populations: dict[str, list[Probe]], r
         impostors[name] = np.stack([p.vector for p in probes if p.identity in impostor_ids])
         genuine[name] = [p for p in probes if p.identity in view.person_ids]
     cohort = np.stack(cohort_rows)
+    if len(cohort) < MIN_COHORT:
+        raise ValueError(f"a cohort of {len(cohort)} faces (half of the strangers) is too small to normalize "
+                         f"by: needs at least {MIN_COHORT}")
     owner = {pid: i for i, pid in enumerate(view.person_ids)}
     report: dict[str, Any] = {"rate": rate, "n_cohort": len(cohort), "normalizations": {}}
     for normalization in NORMALIZATIONS:

@@ -244,3 +244,10 @@ def test_eval_occlusion_flags_drawn_occluders_not_bare_faces(capsys: pytest.Capt
     # without a pair list: every image under the folder (the same 7), in another random choice
     code, out, _ = run_edge(capsys, "eval", "occlusion", "--images", str(lfw), "--limit", "3", "--json")
     assert code == 0 and json.loads(out)["bare"]["shown"] == 3
+
+
+def test_bench_options_given_where_they_do_nothing_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_edge(capsys, "bench", "--json", "cloud", "youtu", "--quick")
+    assert code == 2 and "--json: options of 'edge bench' itself" in err
+    code, _, err = run_edge(capsys, "bench", "--cloud-latency-ms", "100", "--quick")
+    assert code == 2 and "--cloud-latency-ms needs --cloud" in err

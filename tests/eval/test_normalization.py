@@ -54,3 +54,10 @@ def test_a_population_without_strangers_is_refused() -> None:
     gallery, probes = population(rng, "p", 0.0, 5, 0)
     with pytest.raises(ValueError, match="needs strangers"):
         normalization_report(enrolled_view(gallery), {"only": make_probes(probes)}, rate=1e-2)
+
+
+def test_a_cohort_too_small_to_normalize_by_is_refused() -> None:
+    rng = np.random.default_rng(3)
+    gallery, probes = population(rng, "p", 0.0, 5, 20)
+    with pytest.raises(ValueError, match="too small to normalize"):
+        normalization_report(enrolled_view(gallery), {"few": make_probes(probes)}, rate=1e-2)
