@@ -129,8 +129,10 @@ def render(settings: Settings, *, commented: bool) -> str:
     if commented:
         for line in (
             "Edge face-door appliance: example configuration.",
-            "Every key is optional; shown here with its default. Environment variables override",
-            "the file: EDGE_<SECTION>__<KEY>, e.g. EDGE_MQTT__HOST=broker.local.",
+            "Every key is optional; shown here with its default, except three shown as an installed",
+            "appliance has them: device.id (default: the host name; give each door its own),",
+            "service.state_dir and vision.models_dir. Environment variables override the file:",
+            "EDGE_<SECTION>__<KEY>, e.g. EDGE_MQTT__HOST=broker.local.",
             "Secrets can come from files: password_file, secret_key_file, ...",
         ):
             document.add(tomlkit.comment(line))
