@@ -246,7 +246,12 @@ def normalization(app: AppContext, gallery: tuple[Path, ...], probes: tuple[Path
 @click.option("--enroll", type=click.IntRange(min=1), default=1, show_default=True,
               help="Images enrolled per enrolled person (they need at least one more to probe).")
 def split(images: Path, out: Path, pairs_file: Path | None, enroll: int) -> None:
-    """Build an open-set split for 'edge eval identify' (see edge.eval.identify.open_set_split)."""
+    """Build an open-set split for 'edge eval identify' (symlinks, nothing copied).
+
+    Of the people with more than --enroll images, every other one is enrolled with the first
+    --enroll images and the rest of their images are genuine probes; everyone else's images are
+    stranger probes.
+    """
     from edge.eval.identify import open_set_split
     from edge.eval.pairs import read_pairs
 
@@ -354,7 +359,9 @@ def calibrate_cmd(app: AppContext, images: Path, pairs_file: Path | None, out: P
                   as_json: bool, site: bool, cohort: Path | None) -> None:
     """Measure the selected descriptor's table from threshold to false-accept rate and write it.
 
-    With --site, measure this door's own population instead (see edge.identify.local.site).
+    With --site, measure this door's own population instead: every enrolled face against the
+    other people's templates and the cohort's faces against every template, its upper tail
+    fitted (docs/risk.md); prints the table, the cohort's size and whether the policy is met.
     """
     if site:
         _calibrate_site(app.settings, cohort, as_json)
