@@ -228,7 +228,9 @@ def test_bench_cloud_asks_once_per_approach(capsys: pytest.CaptureFixture[str]) 
     figures = json.loads(out)
     assert figures["decisions"] == [["granted:recognized:carphone-driver"]]
     assert (figures["cloud_calls"], figures["tracks"], figures["cloud_calls_per_approach_max"]) == (1, 1, 1.0)
-    assert figures["grant_ms_p50"] >= 300  # the grant waited for the cloud's answer
+    # the grant waited for the cloud's answer (the local gallery alone grants in ~60 ms); measured on
+    # the clip's frame times, which the real-time pacing keeps only to within a few ms of the wall
+    assert figures["grant_ms_p50"] >= 250
     assert figures["fps"] > 0 and figures["fps_local"] > 0
 
 
