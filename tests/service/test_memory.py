@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-from edge.eval.footprint import run_peak_rss_mb
-
 # after a 20 MB block is freed (the dynamic threshold rises to it), 50 buffers of 2 MB
 # interleaved with small live objects are allocated and freed: how many MB stay resident?
 _CHILD = """
@@ -43,7 +41,3 @@ def test_freed_buffers_leave_the_process_with_the_fixed_threshold() -> None:
     assert resident_after_free("default") >= 50  # the 100 MB freed stay resident
     assert resident_after_free("fixed") <= 5
 
-
-def test_edge_run_with_steady_memory_keeps_the_pi_budget() -> None:
-    """issue 18: 250 MB on a Pi; the default misses it in some runs (docs/benchmarks.md)."""
-    assert 50 < run_peak_rss_mb(frames=10, steady_memory=True) <= 250
