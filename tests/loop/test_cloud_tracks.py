@@ -173,7 +173,8 @@ def test_one_call_per_track_while_the_loop_keeps_its_pace(tmp_path: Path, analyz
     # processed while it was in flight (a loop waiting for it would decide on its first or second)
     assert max(played.took_s) < 2.0
     assert played.decided_at is not None and played.decided_at >= 3
-    assert played.events[0].latency_ms is not None and played.events[0].latency_ms >= 2000
+    # decided on the answer (a frame captured up to one frame period before it arrived may carry it)
+    assert played.events[0].latency_ms is not None and played.events[0].latency_ms >= 1800
     youtu = {"backend": "youtu"}
     assert metrics.registry.get_sample_value("edge_cloud_call_seconds_count", youtu) == 1
     assert (metrics.registry.get_sample_value("edge_cloud_call_seconds_sum", youtu) or 0) >= 2.0
