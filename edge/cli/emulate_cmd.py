@@ -8,29 +8,19 @@ another.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
 
-from edge.cli.main import AppContext, pass_app
+from edge.cli.main import AppContext, LazyGroup, pass_app
 from edge.identify.registry import PLUGINS
 
 
-class EmulatorGroup(click.Group):
+class EmulatorGroup(LazyGroup):
     """One subcommand per registered backend with an emulator, named by its ``type``."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(p.type for p in PLUGINS if p.emulator)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = next((p.emulator for p in PLUGINS if p.type == cmd_name), None)
-        if target is None:
-            return None
-        module, attr = target.split(":")
-        command = getattr(importlib.import_module(module), attr)
-        assert isinstance(command, click.Command)
-        return command
+    def lazy_commands(self) -> dict[str, str]:
+        return {p.type: p.emulator for p in PLUGINS if p.emulator}
 
 
 @click.group(cls=EmulatorGroup)

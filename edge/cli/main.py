@@ -34,11 +34,16 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    """Subcommands imported only when used, from a name -> "module:attribute" map."""
+
+    def lazy_commands(self) -> dict[str, str]:
+        return COMMANDS
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(self.lazy_commands())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
+        target = self.lazy_commands().get(cmd_name)
         if target is None:
             return None
         module, attr = target.split(":")
