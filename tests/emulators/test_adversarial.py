@@ -13,7 +13,7 @@ import base64
 import json
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import httpx
 import pytest
@@ -46,6 +46,7 @@ BAD_IMAGES = {
 }
 WRONG_TYPES = {"object": {"a": [1]}, "nested list": [[1], [2]], "number": 12345, "bool": True,
                "null": None, "long text": "x" * 100_000}
+JSON_TYPE = "application/json"
 
 
 def multipart(fields: dict[str, str], image: bytes, image_field: str, close: bool = True
@@ -78,13 +79,12 @@ IAI_FIELDS = ["GroupId", "GroupIds", "GroupName", "PersonId", "PersonName", "Gen
 
 def youtu_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]:
     appid = {"appid": "1250000000"}
-    json_type = "application/json"
-    yield "missing fields", json.dumps(appid).encode(), json_type
+    yield "missing fields", json.dumps(appid).encode(), JSON_TYPE
     for kind, value in WRONG_TYPES.items():
         body = {**appid, **dict.fromkeys(YOUTU_FIELDS, value)}
-        yield f"{kind} fields", json.dumps(body).encode(), json_type
-    yield "nested JSON", b'{"appid": "1250000000", "person_id": ' + DEEP + b"}", json_type
-    yield "not JSON", b'{"appid": ', json_type
+        yield f"{kind} fields", json.dumps(body).encode(), JSON_TYPE
+    yield "nested JSON", b'{"appid": "1250000000", "person_id": ' + DEEP + b"}", JSON_TYPE
+    yield "not JSON", b'{"appid": ', JSON_TYPE
     # the seeded person only where a well-formed request could not change anything
     person_id = "p1" if action in YOUTU_READ_ONLY else "p2"
     fields = {**appid, "person_id": person_id, "group_ids[0]": "g1", "face_ids[0]": "x"}
@@ -94,13 +94,18 @@ def youtu_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]
         yield (f"{kind} imageB", *multipart(fields, image, "imageB"))
 
 
-def sensetime_cases(target: Target, path: str) -> Iterator[tuple[str, bytes, str]]:
-    json_type = "application/json"
-    yield "missing fields", b"{}", json_type
+def malformed_json(fields: Iterable[str], first: str) -> Iterator[tuple[str, bytes, str]]:
+    """JSON bodies no endpoint can accept: no fields, every field of a wrong type, nesting past
+    the limit under ``first``, and a body cut short."""
+    yield "missing fields", b"{}", JSON_TYPE
     for kind, value in WRONG_TYPES.items():
-        yield f"{kind} fields", json.dumps(dict.fromkeys(SENSETIME_FIELDS, value)).encode(), json_type
-    yield "nested JSON", b'{"person_id": ' + DEEP + b"}", json_type
-    yield "not JSON", b'{"person_id": ', json_type
+        yield f"{kind} fields", json.dumps(dict.fromkeys(fields, value)).encode(), JSON_TYPE
+    yield "nested JSON", f'{{"{first}": '.encode() + DEEP + b"}", JSON_TYPE
+    yield "not JSON", f'{{"{first}": '.encode(), JSON_TYPE
+
+
+def sensetime_cases(target: Target, path: str) -> Iterator[tuple[str, bytes, str]]:
+    yield from malformed_json(SENSETIME_FIELDS, "person_id")
     yield "broken form", b"%zz=&&=%&face_id=%ff%fe", "application/x-www-form-urlencoded"
     yield ("broken multipart", *multipart({"name": "x"}, JPEG, "file", close=False))
     for kind, image in BAD_IMAGES.items():
@@ -109,12 +114,7 @@ def sensetime_cases(target: Target, path: str) -> Iterator[tuple[str, bytes, str
 
 
 def iai_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]:
-    json_type = "application/json"
-    yield "missing fields", b"{}", json_type
-    for kind, value in WRONG_TYPES.items():
-        yield f"{kind} fields", json.dumps(dict.fromkeys(IAI_FIELDS, value)).encode(), json_type
-    yield "nested JSON", b'{"GroupId": ' + DEEP + b"}", json_type
-    yield "not JSON", b'{"GroupId": ', json_type
+    yield from malformed_json(IAI_FIELDS, "GroupId")
     # the seeded group only where a well-formed request could not change anything
     group_id = "g1" if action.startswith(("Get", "Search", "Verify", "Compare", "Detect")) else "g2"
     for kind, image in BAD_IMAGES.items():
@@ -122,7 +122,7 @@ def iai_cases(target: Target, action: str) -> Iterator[tuple[str, bytes, str]]:
         fields = {"GroupId": group_id, "GroupIds": [group_id], "PersonId": "p2", "PersonName": "x",
                   "Image": encoded, "Images": [encoded], "ImageA": encoded, "ImageB": encoded,
                   "FaceMatchThreshold": 0}
-        yield f"{kind} image", json.dumps(fields).encode(), json_type
+        yield f"{kind} image", json.dumps(fields).encode(), JSON_TYPE
 
 
 def youtu_documented(answer: httpx.Response) -> str | None:
