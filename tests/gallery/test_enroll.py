@@ -124,9 +124,9 @@ def test_people_commands_end_to_end(tmp_path: Path, config: Path, capsys: pytest
     assert code == 2 and "error: no person 'biden' in the gallery" in err
 
 
-def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tree = tmp_path / "lfw"
-    shutil.copytree(FACES, tree)
+def import_with_two_folders_of_nobody(tree: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Import ``tree`` (three people's folders) with an empty folder and one whose only photo has
+    no face added: three enrolled, the faceless folder named as not enrolled, the empty one skipped."""
     (tree / "Empty_Folder").mkdir()
     (tree / "Nobody_Here").mkdir()
     no_face_photo(tree / "Nobody_Here" / "1.jpg")
@@ -134,6 +134,12 @@ def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest
     assert code == 0, err
     assert "3 people enrolled, 1 not enrolled, 0 photos refused" in out
     assert "Nobody_Here: nothing enrolled for " in err and "no face found" in err
+
+
+def test_import_of_an_identity_tree(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "lfw"
+    shutil.copytree(FACES, tree)
+    import_with_two_folders_of_nobody(tree, config, capsys)
     with GalleryStore(tmp_path / "state" / "gallery.sqlite") as store:
         people = {p.name: p for p in store.people()}
     assert sorted(people) == ["Barack_Obama", "Eileen_Collins", "Joe_Biden"]  # folder names, as given

@@ -21,7 +21,7 @@ from edge.vision.image_io import read_image
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Box, Detection, Face, Liveness, Quality
 from tests.gallery.conftest import FACES
-from tests.gallery.test_enroll import config, edge, no_face_photo  # noqa: F401  (fixture)
+from tests.gallery.test_enroll import config, edge, import_with_two_folders_of_nobody  # noqa: F401  (fixture)
 
 UNICODE_NAMES = {"张伟": "Barack_Obama", "王芳": "Joe_Biden", "김민준": "Eileen_Collins"}
 
@@ -107,13 +107,7 @@ def test_import_keeps_non_latin_folder_names_and_gives_each_folder_its_own_perso
     tree = tmp_path / "tree"
     for name, source in UNICODE_NAMES.items():
         shutil.copytree(FACES / source, tree / name)
-    (tree / "Empty_Folder").mkdir()
-    (tree / "Nobody_Here").mkdir()
-    no_face_photo(tree / "Nobody_Here" / "1.jpg")
-    code, out, err = edge(capsys, config, "people", "import", str(tree), "--group", "visitors")
-    assert code == 0, err
-    assert "3 people enrolled, 1 not enrolled, 0 photos refused" in out
-    assert "Nobody_Here: nothing enrolled for " in err and "no face found" in err
+    import_with_two_folders_of_nobody(tree, config, capsys)
     people = listed(capsys, config)
     assert sorted(people.values()) == sorted(UNICODE_NAMES)
     assert all(ID_PATTERN.fullmatch(pid) for pid in people)
