@@ -125,6 +125,12 @@ class Probes:
         assert aspect in ASPECTS
         self.items.append(Probe(self.api, endpoint, aspect, name, check))
 
+    def add_client_calls(self, client: str, calls: dict[str, Callable[[], object]]) -> None:
+        """The "client" cell of each endpoint: ``client`` makes the call and reads the answer."""
+        for endpoint, make in calls.items():
+            self.add(endpoint, "client", f"{client} makes the call and reads the answer",
+                     lambda make=make: make() and None)
+
 
 def expect(condition: bool, what: object) -> None:
     if not condition:

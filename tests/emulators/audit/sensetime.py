@@ -313,13 +313,7 @@ def _sensetime_client_probes(p: Probes, st: SenseTime) -> None:
         "/faceset/remove_face": lambda: c.faceset_remove_face(new_faceset(), [st.obama_2]),
         "/faceset/change": lambda: c.faceset_change(new_faceset(), name="renamed"),
     }
-    for path, make in calls.items():
-        p.add(
-            path,
-            "client",
-            "SenseTimeClient makes the call and reads the answer",
-            lambda make=make: make() and None,
-        )
+    p.add_client_calls("SenseTimeClient", calls)
 
 
 def _sensetime_specific_probes(p: Probes, st: SenseTime) -> None:

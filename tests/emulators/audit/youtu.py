@@ -200,13 +200,7 @@ def _youtu_client_probes(p: Probes, yt: Youtu) -> None:
         "multidentify": lambda: c.multidentify(["audit-staff"], OBAMA_2),
         "compare": lambda: c.compare(OBAMA_1, OBAMA_2),
     }
-    for action, make in calls.items():
-        p.add(
-            action,
-            "client",
-            "YoutuClient makes the call and reads the answer",
-            lambda make=make: make() and None,
-        )
+    p.add_client_calls("YoutuClient", calls)
 
 
 def _youtu_specific_probes(p: Probes, yt: Youtu) -> None:
