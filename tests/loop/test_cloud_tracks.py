@@ -26,6 +26,7 @@ from edge.config.settings import Settings
 from edge.emulators.common import ServerThread
 from edge.emulators.latency import AddedLatency
 from edge.emulators.youtu.app import build
+from edge.eval.bench.device import sampled_frames
 from edge.events.memory import ListSink
 from edge.gallery.enroll import Enrollment
 from edge.gallery.store import GalleryStore
@@ -265,15 +266,6 @@ def test_tracks_new_in_one_frame_share_one_call(tmp_path: Path, analyzer: FaceAn
     assert ("granted", "recognized", "biden") not in outcomes(played)
 
 
-def clip_frames(clip: Path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(clip))
-    frames = []
-    while (read := capture.read())[0]:
-        frames.append(read[1])
-    capture.release()
-    return frames
-
-
 def test_a_printed_photo_the_cloud_names_is_still_an_attack(tmp_path: Path, analyzer: FaceAnalyzer,
                                                             cloud: Cloud) -> None:
     """PAD judges the track on the frames it sees now: the cloud naming Obama (its answer arriving
@@ -284,7 +276,7 @@ def test_a_printed_photo_the_cloud_names_is_still_an_attack(tmp_path: Path, anal
     settings.vision.pad = settings.vision.pad.model_copy(update={"enabled": True})
     appliance = appliance_for(settings, analyzer, cloud.gallery)
     try:
-        played = play(appliance, clip_frames(FIXTURE_CLIP), then_frames=10)
+        played = play(appliance, list(sampled_frames(FIXTURE_CLIP)), then_frames=10)
     finally:
         appliance.chain.close()
     assert outcomes(played) == [("denied", "presentation_attack", "obama")]

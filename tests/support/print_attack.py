@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.eval.bench.device import sampled_frames
 from edge.eval.pad_sources import SPLITS, face_sources, sample_split, split_of
 from edge.vision.image_io import is_grey, read_image
 
@@ -98,22 +99,12 @@ def print_attack_clip(photo: np.ndarray, *, frames: int = 24, size: tuple[int, i
 
 def cut_clip(video: Path, frames: int = 10, step: int = 1) -> Iterator[list[np.ndarray]]:
     """Consecutive tracks of ``frames`` frames (every ``step``-th frame) of a video file."""
-    capture = cv2.VideoCapture(str(video))
-    try:
-        track: list[np.ndarray] = []
-        index = 0
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                break
-            if index % step == 0:
-                track.append(image)
-            index += 1
-            if len(track) == frames:
-                yield track
-                track = []
-    finally:
-        capture.release()
+    track: list[np.ndarray] = []
+    for image in sampled_frames(video, step):
+        track.append(image)
+        if len(track) == frames:
+            yield track
+            track = []
 
 
 def write_track(folder: Path, frames: list[np.ndarray]) -> None:

@@ -13,9 +13,10 @@ search galleries dominate.
 
 from __future__ import annotations
 
+import itertools
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,22 +95,25 @@ def clip_fps(
     return {"fps": frames / elapsed, "frames": frames, "faces_per_frame": faces / frames}
 
 
-def clip_frames(clip: Path, count: int, step: int) -> list[np.ndarray]:
-    """The first ``count`` frames of the clip taking every ``step``-th."""
+def sampled_frames(clip: Path, step: int = 1) -> Iterator[np.ndarray]:
+    """Every ``step``-th frame of a video file, in order (BGR images)."""
     capture = cv2.VideoCapture(str(clip))
-    frames: list[np.ndarray] = []
-    index = 0
     try:
-        while len(frames) < count:
+        index = 0
+        while True:
             ok, frame = capture.read()
             if not ok:
-                break
+                return
             if index % step == 0:
-                frames.append(frame)
+                yield frame
             index += 1
     finally:
         capture.release()
-    return frames
+
+
+def clip_frames(clip: Path, count: int, step: int) -> list[np.ndarray]:
+    """The first ``count`` frames of the clip taking every ``step``-th."""
+    return list(itertools.islice(sampled_frames(clip, step), count))
 
 
 def pad_cost(analyzer: FaceAnalyzer, settings: PadSettings, repeat: int, clip: Path = BENCH_CLIP,
