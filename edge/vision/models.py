@@ -67,6 +67,12 @@ def create_session(path: Path, threads: int = 1, providers: list[str] | None = N
     onnxruntime's CPU memory arena is off: it grows in power-of-two chunks and keeps them, which
     held about 20 MB more of ``edge run``'s peak (and made it vary by as much between runs) for no
     per-frame gain (docs/benchmarks.md, "Memory: what edge run holds").
+
+    Quantized models run at onnxruntime's high x64 precision (``session.x64quantprecision``): on
+    x86 CPUs with AVX2 but no VNNI, its default uint8 x int8 kernels add pairs of products in
+    16 bits and saturate, which turned the int8 FaceNet's descriptors away from the float model's
+    (cosine down to 0.975 on the parity chips, against 0.9987 with it, at no measured cost):
+    the shipped calibration tables hold only for the exact arithmetic. ARM ignores the key.
     """
     wanted = providers or ["CPUExecutionProvider"]
     available = set(ort.get_available_providers())
@@ -81,6 +87,7 @@ def create_session(path: Path, threads: int = 1, providers: list[str] | None = N
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = False
+    options.add_session_config_entry("session.x64quantprecision", "1")
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=usable)
     except Exception as exc:  # onnxruntime raises its own untyped errors for broken files

@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from edge.vision.descriptors import prewhiten
+from edge.vision.models import create_session
 from tests.models._decode import FRONT_ANCHORS, FULL_ANCHORS, decode
-
-ort = pytest.importorskip("onnxruntime")
 
 HERE = Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
@@ -33,11 +32,8 @@ INT8_COS_MIN = 0.995  # int8 activations and weights: measured 0.9984-0.9997 on 
 
 
 def session(name):
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    return ort.InferenceSession(
-        str(MODELS / MANIFEST["models"][name]["file"]), opts, providers=["CPUExecutionProvider"]
-    )
+    """The model as the appliance runs it (edge.vision.models.create_session's options)."""
+    return create_session(MODELS / MANIFEST["models"][name]["file"])
 
 
 def load(name):
