@@ -141,7 +141,8 @@ def test_facemesh():
     mesh, flag = sess.run(["output_mesh", "output_faceflag"], {"input_1": x})
     ref_mesh, ref_flag = load("facemesh_ref_mesh"), load("facemesh_ref_faceflag")
     assert mesh.shape == ref_mesh.shape == (4, 1404)
-    print(f"max |mesh| {np.abs(mesh - ref_mesh).max():.2e} px, max |flag| {np.abs(flag - ref_flag).max():.2e}")
+    print(f"max |mesh| {np.abs(mesh - ref_mesh).max():.2e} px, "
+          f"max |flag| {np.abs(flag - ref_flag).max():.2e}")
     np.testing.assert_allclose(mesh, ref_mesh, atol=MESH_TOL_PX)
     np.testing.assert_allclose(flag, ref_flag, atol=1e-5)
     # three face crops and one without a face: the presence output tells them apart in both

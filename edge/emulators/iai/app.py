@@ -24,14 +24,15 @@ from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.fetch import UrlFetcher
-from edge.emulators.iai import groups, matching, people, signing, versions
+from edge.emulators.iai import analysis, groups, matching, people, signing, versions
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
 from edge.emulators.iai.scoring import Scorer
-from edge.emulators.iai.service import Analyzer, Service
+from edge.emulators.iai.service import Analyzer, Landmarker, Service
 from edge.emulators.iai.store import Store
 from edge.vision.config import VisionSettings
+from edge.vision.mesh import LazyMesh
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ ACTIONS: dict[str, Action] = {
     "CompareMaskFace": matching.compare_mask_face,
     "DetectFaceSimilarity": matching.detect_face_similarity,
     "DetectFace": matching.detect_face,
+    "AnalyzeFace": analysis.analyze_face,
+    "AnalyzeDenseLandmarks": analysis.analyze_dense_landmarks,
     "UpgradeGroupFaceModelVersion": versions.upgrade_group_face_model_version,
     "GetUpgradeGroupFaceModelVersionResult": versions.get_upgrade_group_face_model_version_result,
     "GetUpgradeGroupFaceModelVersionJobList": versions.get_upgrade_group_face_model_version_job_list,
@@ -101,7 +104,8 @@ def _params(body: bytes) -> dict[str, Any]:
 
 
 class IaiServer:
-    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey."""
+    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey. The face mesh
+    (AnalyzeFace, AnalyzeDenseLandmarks) is the shipped one, loaded on first use, unless given."""
 
     def __init__(
         self,
@@ -113,10 +117,12 @@ class IaiServer:
         rate_limit: float | None = None,
         clock: Callable[[], float] = time.time,
         url_allow: Sequence[str] = (),
+        mesh: Landmarker | None = None,
     ) -> None:
         self.secrets = dict(secrets)
         fetcher = UrlFetcher(MAX_URL_IMAGE_BYTES, URL_TIMEOUT_S, tuple(url_allow))
-        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer, fetcher)
+        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer, fetcher,
+                               mesh or LazyMesh(VisionSettings()))
         self.limiter = TokenBucket(rate_limit) if rate_limit else None
         self.clock = clock
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -178,4 +184,4 @@ def build(
 
     scorer = Scorer(load_calibration(None, vision))
     return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit,
-                     url_allow=url_allow)
+                     url_allow=url_allow, mesh=LazyMesh(vision))

@@ -13,7 +13,9 @@ from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES, image_param
 from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.iai.store import Group, Person, Store
-from edge.vision.types import Box, Face
+from edge.vision.config import VisionSettings
+from edge.vision.mesh import LazyMesh, Mesh
+from edge.vision.types import Box, Detection, Face
 
 QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
 NO_FACE = -1101  # RetCode of an image without a face (CreateFace)
@@ -23,6 +25,12 @@ NOT_SIMILAR = -1604  # RetCode of a face below CreateFace's FaceMatchThreshold
 
 class Analyzer(Protocol):
     def analyze(self, image: np.ndarray) -> list[Face]: ...
+
+
+class Landmarker(Protocol):
+    """Dense landmarks of detected faces (AnalyzeFace, AnalyzeDenseLandmarks)."""
+
+    def landmarks(self, image: np.ndarray, detections: list[Detection]) -> list[Mesh]: ...
 
 
 def rect(box: Box) -> dict[str, int]:
@@ -41,6 +49,7 @@ class Service:
     analyzer: Analyzer
     scorer: Scorer
     fetcher: UrlFetcher = field(default_factory=lambda: UrlFetcher(MAX_URL_IMAGE_BYTES))
+    mesh: Landmarker = field(default_factory=lambda: LazyMesh(VisionSettings()))  # loaded on first use
 
     def image(self, params: dict[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
         """The request's image: base64 ``name``, else fetched from ``url_name``."""
