@@ -21,7 +21,6 @@ the detector's keypoints.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import cv2
@@ -117,18 +116,3 @@ class FaceMesh:
             meshes.append(Mesh(points.astype(np.float32), float(score)))
         return meshes
 
-
-class LazyMesh:
-    """The shipped :class:`FaceMesh`, loaded on the first call: for servers where only some
-    requests need dense landmarks (the IAI emulator's analysis actions)."""
-
-    def __init__(self, settings: VisionSettings) -> None:
-        self.settings = settings
-        self._mesh: FaceMesh | None = None
-        self._lock = threading.Lock()
-
-    def landmarks(self, image: np.ndarray, detections: list[Detection]) -> list[Mesh]:
-        with self._lock:
-            if self._mesh is None:
-                self._mesh = FaceMesh.shipped(self.settings)
-        return self._mesh.landmarks(image, detections)

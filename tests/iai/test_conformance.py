@@ -66,6 +66,8 @@ def test_every_action_answers_only_fields_of_the_sdk_model(server_url: str) -> N
         run("DetectFace", Image=OBAMA_1, NeedFaceAttributes=1, NeedQualityDetection=1)
         run("AnalyzeFace", Image=OBAMA_1)
         run("AnalyzeDenseLandmarks", Image=OBAMA_1)
+        run("DetectFaceAttributes", Image=OBAMA_1, FaceAttributesType="Headpose")
+        run("DetectLiveFaceAccurate", Image=OBAMA_1)
         run("DeleteFace", PersonId="c1", FaceIds=[face])
         run("DeletePersonFromGroup", GroupId="conf2", PersonId="c1")
         run("DeleteGroup", GroupId="conf2")

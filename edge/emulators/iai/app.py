@@ -24,15 +24,14 @@ from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.fetch import UrlFetcher
-from edge.emulators.iai import analysis, groups, matching, people, signing, versions
+from edge.emulators.iai import analysis, attributes, groups, live, matching, people, signing, versions
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
 from edge.emulators.iai.scoring import Scorer
-from edge.emulators.iai.service import Analyzer, Landmarker, Service
+from edge.emulators.iai.service import Analyzer, Service
 from edge.emulators.iai.store import Store
 from edge.vision.config import VisionSettings
-from edge.vision.mesh import LazyMesh
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +72,8 @@ ACTIONS: dict[str, Action] = {
     "DetectFace": matching.detect_face,
     "AnalyzeFace": analysis.analyze_face,
     "AnalyzeDenseLandmarks": analysis.analyze_dense_landmarks,
+    "DetectFaceAttributes": attributes.detect_face_attributes,
+    "DetectLiveFaceAccurate": live.detect_live_face_accurate,
     "UpgradeGroupFaceModelVersion": versions.upgrade_group_face_model_version,
     "GetUpgradeGroupFaceModelVersionResult": versions.get_upgrade_group_face_model_version_result,
     "GetUpgradeGroupFaceModelVersionJobList": versions.get_upgrade_group_face_model_version_job_list,
@@ -104,8 +105,8 @@ def _params(body: bytes) -> dict[str, Any]:
 
 
 class IaiServer:
-    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey. The face mesh
-    (AnalyzeFace, AnalyzeDenseLandmarks) is the shipped one, loaded on first use, unless given."""
+    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey. Models that
+    only some actions need (face mesh, texture PAD) are loaded on first use from ``vision``."""
 
     def __init__(
         self,
@@ -117,12 +118,12 @@ class IaiServer:
         rate_limit: float | None = None,
         clock: Callable[[], float] = time.time,
         url_allow: Sequence[str] = (),
-        mesh: Landmarker | None = None,
+        vision: VisionSettings | None = None,
     ) -> None:
         self.secrets = dict(secrets)
         fetcher = UrlFetcher(MAX_URL_IMAGE_BYTES, URL_TIMEOUT_S, tuple(url_allow))
-        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer, fetcher,
-                               mesh or LazyMesh(VisionSettings()))
+        store = Store(data_dir / DB_FILE)
+        self.service = Service(store, analyzer, scorer, fetcher, vision or VisionSettings())
         self.limiter = TokenBucket(rate_limit) if rate_limit else None
         self.clock = clock
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -184,4 +185,4 @@ def build(
 
     scorer = Scorer(load_calibration(None, vision))
     return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit,
-                     url_allow=url_allow, mesh=LazyMesh(vision))
+                     url_allow=url_allow, vision=vision)

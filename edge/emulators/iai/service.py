@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -14,8 +15,9 @@ from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.iai.store import Group, Person, Store
 from edge.vision.config import VisionSettings
-from edge.vision.mesh import LazyMesh, Mesh
-from edge.vision.types import Box, Detection, Face
+from edge.vision.mesh import FaceMesh
+from edge.vision.pad.texture import TextureMethod, TextureSettings
+from edge.vision.types import Box, Face
 
 QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
 NO_FACE = -1101  # RetCode of an image without a face (CreateFace)
@@ -25,12 +27,6 @@ NOT_SIMILAR = -1604  # RetCode of a face below CreateFace's FaceMatchThreshold
 
 class Analyzer(Protocol):
     def analyze(self, image: np.ndarray) -> list[Face]: ...
-
-
-class Landmarker(Protocol):
-    """Dense landmarks of detected faces (AnalyzeFace, AnalyzeDenseLandmarks)."""
-
-    def landmarks(self, image: np.ndarray, detections: list[Detection]) -> list[Mesh]: ...
 
 
 def rect(box: Box) -> dict[str, int]:
@@ -49,7 +45,17 @@ class Service:
     analyzer: Analyzer
     scorer: Scorer
     fetcher: UrlFetcher = field(default_factory=lambda: UrlFetcher(MAX_URL_IMAGE_BYTES))
-    mesh: Landmarker = field(default_factory=lambda: LazyMesh(VisionSettings()))  # loaded on first use
+    vision: VisionSettings = field(default_factory=VisionSettings)  # where the models below come from
+
+    @cached_property
+    def mesh(self) -> FaceMesh:
+        """The face mesh (AnalyzeFace, AnalyzeDenseLandmarks), loaded on first use."""
+        return FaceMesh.shipped(self.vision)
+
+    @cached_property
+    def texture(self) -> TextureMethod:
+        """The texture PAD model at its calibrated threshold (DetectLiveFaceAccurate), on first use."""
+        return TextureMethod(TextureSettings(), self.vision.models_dir, self.vision.threads)
 
     def image(self, params: dict[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
         """The request's image: base64 ``name``, else fetched from ``url_name``."""

@@ -40,6 +40,8 @@ IAI_IMAGES = {
     "DetectFace": ("Image", "Url"),
     "AnalyzeFace": ("Image", "Url"),
     "AnalyzeDenseLandmarks": ("Image", "Url"),
+    "DetectFaceAttributes": ("Image", "Url"),
+    "DetectLiveFaceAccurate": ("Image", "Url"),
     "CompareFace": ("ImageA", "UrlA"),
     "CompareMaskFace": ("ImageA", "UrlA"),
     "DetectFaceSimilarity": ("ImageA", "UrlA"),
@@ -138,6 +140,8 @@ class Iai:
             "DetectFace": lambda: {"Image": b64(OBAMA_1)},
             "AnalyzeFace": lambda: {"Image": b64(OBAMA_1)},
             "AnalyzeDenseLandmarks": lambda: {"Image": b64(OBAMA_1)},
+            "DetectFaceAttributes": lambda: {"Image": b64(OBAMA_1)},
+            "DetectLiveFaceAccurate": lambda: {"Image": b64(OBAMA_1)},
             "UpgradeGroupFaceModelVersion": lambda: {"GroupId": self.group("2.0")},
             "GetUpgradeGroupFaceModelVersionResult": lambda: {"JobId": self.job},
             "GetUpgradeGroupFaceModelVersionJobList": dict,
@@ -250,9 +254,7 @@ def iai_probes(iai: Iai) -> list[Probe]:
             action,
             "limits",
             "Limit over 1000 is refused",
-            lambda action=action: expect(
-                "Error" in iai.send(action, **iai.happy(action), Limit=1001).json()["Response"], "accepted"
-            ),
+            lambda action=action: _refused(iai, action, Limit=1001),
         )
         p.add(
             action,
@@ -342,20 +344,37 @@ def iai_probes(iai: Iai) -> list[Probe]:
             action,
             "limits",
             "Mode outside 0-1 is refused",
-            lambda action=action: expect(
-                "Error" in iai.send(action, **iai.happy(action), Mode=2).json()["Response"], "accepted"
+            lambda action=action: _refused(iai, action, Mode=2),
+        )
+    for action in ("AnalyzeDenseLandmarks", "DetectFaceAttributes", "DetectLiveFaceAccurate"):
+        p.add(
+            action,
+            "errors",
+            "FaceModelVersion 2.0 is FaceModelVersionIllegal (3.0 only)",
+            lambda action=action: iai.code(
+                action,
+                "InvalidParameterValue.FaceModelVersionIllegal",
+                **iai.happy(action),
+                FaceModelVersion="2.0",
             ),
         )
     p.add(
-        "AnalyzeDenseLandmarks",
-        "errors",
-        "FaceModelVersion 2.0 is FaceModelVersionIllegal (3.0 only)",
-        lambda: iai.code(
-            "AnalyzeDenseLandmarks",
-            "InvalidParameterValue.FaceModelVersionIllegal",
-            **iai.happy("AnalyzeDenseLandmarks"),
-            FaceModelVersion="2.0",
-        ),
+        "DetectFaceAttributes",
+        "params",
+        "FaceAttributesType Headpose answers the pose, attributes not measured are 0 as if not asked for",
+        lambda: _face_attributes(iai),
+    )
+    p.add(
+        "DetectFaceAttributes",
+        "limits",
+        "MaxFaceNum over 120 is refused",
+        lambda: _refused(iai, "DetectFaceAttributes", MaxFaceNum=121),
+    )
+    p.add(
+        "DetectLiveFaceAccurate",
+        "fields",
+        "Score is a number in [0, 100]",
+        lambda: _live_score_in_range(iai),
     )
     p.add(
         "SearchPersons",
@@ -397,6 +416,24 @@ def _face_shape_counts(iai: Iai) -> None:
     expect(counts == FACE_SHAPE_COUNTS, counts)
     points = [q for ps in shape.values() for q in ps]
     expect(all(isinstance(q["X"], int) and isinstance(q["Y"], int) for q in points), shape)
+
+
+def _refused(iai: Iai, action: str, **out_of_range: object) -> None:
+    """A valid request of ``action`` with ``out_of_range`` parameters answers an error."""
+    expect("Error" in iai.send(action, **iai.happy(action), **out_of_range).json()["Response"], "accepted")
+
+
+def _live_score_in_range(iai: Iai) -> None:
+    score = iai.ok("DetectLiveFaceAccurate", **iai.happy("DetectLiveFaceAccurate"))["Score"]
+    expect(isinstance(score, int | float) and 0 <= score <= 100, score)
+
+
+def _face_attributes(iai: Iai) -> None:
+    params = {**iai.happy("DetectFaceAttributes"), "FaceAttributesType": "Age,HeadPose"}
+    info = iai.ok("DetectFaceAttributes", **params)["FaceDetailInfos"][0]["FaceDetailAttributesInfo"]
+    expect(info["Age"] == 0 and info["Gender"] == {"Type": 0, "Probability": 0.0}, info)
+    yaw = info["HeadPose"]["Yaw"]
+    expect(isinstance(yaw, int) and -30 <= yaw <= 30, info["HeadPose"])
 
 
 def _analysis_mode(iai: Iai, action: str) -> None:
