@@ -12,6 +12,9 @@ Input tensors (committed, so the test needs neither the photos nor OpenCV):
   desc150_input  [4,150,150,3]  square face crops (not aligned: alignment is the app's job)
   live32_input   [4,32,32,3]    same crops as desc150
   anti128_input  [2,128,128,3]  first two of those crops
+  mesh192_input  [4,192,192,3]  face mesh crops: the full-range detector's box enlarged 1.4x and
+                                squared, as @vladmandic/human crops for the mesh; the last one
+                                holds no face (the face-presence output must say so)
 Crops are fixed pixel rectangles (centre, side) chosen once from the full-range detector's
 face boxes, so this script does not depend on any model.
 """
@@ -34,6 +37,12 @@ DET128_CROPS = [
     ("Joe_Biden/1.jpg", 593, 382, 760),
 ]
 DET192_FRAMES = ["Eileen_Collins/1.jpg", "Joe_Biden/1.jpg"]
+MESH_CROPS = [
+    ("Eileen_Collins/1.jpg", 225, 119, 148),
+    ("Barack_Obama/1.jpg", 496, 273, 396),
+    ("Joe_Biden/1.jpg", 587, 380, 444),
+    ("Barack_Obama/4.jpg", 700, 1900, 400),  # no face: jacket and background
+]
 
 
 def read_rgb(rel):
@@ -79,6 +88,7 @@ def inputs(out: Path) -> None:
         "desc150_input": np.stack([resize(c, 150) for c in crops]),
         "live32_input": np.stack([resize(c, 32) for c in crops]),
         "anti128_input": np.stack([resize(c, 128) for c in crops[:2]]),
+        "mesh192_input": np.stack([resize(crop(read_rgb(f), cx, cy, s), 192) for f, cx, cy, s in MESH_CROPS]),
     }
     for name, arr in arrays.items():
         np.save(out / f"{name}.npy", arr.astype(np.uint8))
@@ -116,6 +126,8 @@ def reduce(raw: Path, out: Path) -> None:
         ("face-api-descriptor__descriptor", "face-api-descriptor_ref"),
         ("liveness__activation_6", "liveness_ref"),
         ("antispoof__activation_4", "antispoof_ref"),
+        ("facemesh__output_mesh", "facemesh_ref_mesh"),
+        ("facemesh__output_faceflag", "facemesh_ref_faceflag"),
     ]:
         np.save(out / f"{dst}.npy", np.load(raw / f"{src}.npy").astype(np.float32))
     for p in sorted(out.glob("*_ref*.npy")):

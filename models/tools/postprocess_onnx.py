@@ -10,10 +10,13 @@
   are rounded to float16 to halve the file, while biases and normalization vectors stay
   float32; onnxruntime folds the Casts at load and computes in float32
 * name the dynamic batch dimension "batch" and set explicit output shapes
+* with --canonical-node-names, name every node and intermediate tensor by its position
+  (``node_0000``, ``node_0000:0``): tf2onnx merges duplicated nodes (facemesh has two identical
+  MaxPools on one tensor) and which name survives varies from run to run
 * record provenance in metadata_props
 
 usage: postprocess_onnx.py IN OUT --keep NAME[=d0,d1,..] [...] [--fp16-exact | --fp16-storage]
-                          [--meta k=v ...]
+                          [--canonical-node-names] [--meta k=v ...]
 """
 
 import argparse
@@ -64,6 +67,25 @@ def canonical_names(graph: onnx.GraphProto) -> None:
         i.name = mapping[i.name]
     del graph.initializer[:]
     graph.initializer.extend(inits)
+
+
+def canonical_node_names(graph: onnx.GraphProto) -> None:
+    """Nodes and the tensors between them named by node position; graph inputs, outputs and
+    initializers keep their names."""
+    fixed = {i.name for i in graph.input} | {o.name for o in graph.output} | {i.name for i in graph.initializer}
+    mapping: dict[str, str] = {}
+    for k, node in enumerate(graph.node):
+        node.name = f"node_{k:04d}"
+        for j, name in enumerate(node.output):
+            if name and name not in fixed:
+                mapping[name] = f"node_{k:04d}:{j}"
+                node.output[j] = mapping[name]
+    for node in graph.node:
+        for j, name in enumerate(node.input):
+            if name in mapping:
+                node.input[j] = mapping[name]
+    for info in graph.value_info:
+        info.name = mapping.get(info.name, info.name)
 
 
 def to_fp16(graph: onnx.GraphProto, min_size: int = 16, exact: bool = True) -> int:
@@ -126,6 +148,7 @@ def main() -> None:
     precision = ap.add_mutually_exclusive_group()
     precision.add_argument("--fp16-exact", action="store_true")
     precision.add_argument("--fp16-storage", action="store_true")
+    ap.add_argument("--canonical-node-names", action="store_true")
     ap.add_argument("--meta", action="append", default=[])
     a = ap.parse_args()
     model = onnx.load(a.src)
@@ -137,6 +160,8 @@ def main() -> None:
         shapes[name] = shp.split(",") if shp else []
     prune(g, keep)
     canonical_names(g)
+    if a.canonical_node_names:
+        canonical_node_names(g)
     n16 = to_fp16(g) if a.fp16_exact else to_fp16(g, min_size=1024, exact=False) if a.fp16_storage else 0
     set_shapes(g, shapes)
     g.doc_string = ""

@@ -107,6 +107,8 @@ def postprocess(raw: Path, out: Path, m: dict, meta: list[str], precision_flag: 
         cmd += ["--keep", f"{o['name']}={','.join(str(d) for d in o['shape'])}"]
     if precision_flag:
         cmd.append(precision_flag)
+    if m["build"].get("canonical_node_names"):
+        cmd.append("--canonical-node-names")
     for kv in meta:
         cmd += ["--meta", kv]
     subprocess.run(cmd, check=True)

@@ -5,7 +5,8 @@
 //   FACEAPI_MODEL_DIR = <@vladmandic/face-api tarball>/package/model
 //   IN_DIR holds the uint8 NHWC input tensors written by make_fixtures.py (inputs step):
 //     det192_input.npy [N,192,192,3], det128_input.npy [N,128,128,3],
-//     desc150_input.npy [N,150,150,3], live32_input.npy [N,32,32,3], anti128_input.npy [N,128,128,3]
+//     desc150_input.npy [N,150,150,3], live32_input.npy [N,32,32,3], anti128_input.npy [N,128,128,3],
+//     mesh192_input.npy [N,192,192,3]
 //   OUT_DIR gets float32 .npy outputs, one per model output.
 // Needs (installed in a throw-away dir, never committed):
 //   npm install @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 @vladmandic/face-api@1.7.15
@@ -104,6 +105,7 @@ async function main() {
   await graphModel('blazeface-front', inputTensor('det128_input'), minus1to1, true);
   await graphModel('liveness', inputTensor('live32_input'), zeroTo1, false);
   await graphModel('antispoof', inputTensor('anti128_input'), zeroTo1, false);
+  await graphModel('facemesh', inputTensor('mesh192_input'), zeroTo1, true);
 
   // face-api descriptor through face-api's own FaceRecognitionNet, weights decoded by tf.io
   const manifest = JSON.parse(fs.readFileSync(path.join(faceapiDir, 'face_recognition_model-weights_manifest.json'), 'utf8'));

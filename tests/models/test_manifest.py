@@ -23,6 +23,7 @@ def test_manifest_lists_the_contract_files():
         "face-api-descriptor/face-api-descriptor.onnx",
         "liveness/liveness.onnx",
         "antispoof/antispoof.onnx",
+        "facemesh/facemesh.onnx",
         "facenet/facenet.onnx",
         "facenet/facenet-int8.onnx",
         "pad-texture/pad-texture.onnx",

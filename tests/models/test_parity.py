@@ -29,6 +29,7 @@ SCORE_TOL = 1e-3  # detector probabilities
 COS_MIN = 0.9999  # descriptor cosine similarity
 FACENET_COS_MIN = 0.99999  # float16 storage of the weights: measured 0.9999997 on these chips
 INT8_COS_MIN = 0.995  # int8 activations and weights: measured 0.9984-0.9997 on these chips
+MESH_TOL_PX = 0.01  # mesh coordinates (0..192 crop pixels): measured 1.5e-4, TF.js wasm vs cpu 6.1e-5
 
 
 def session(name):
@@ -128,6 +129,23 @@ def test_antispoof():
     ref = load("antispoof_ref")
     print(f"max |diff| {np.abs(got - ref).max():.2e}")
     np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+def test_facemesh():
+    sess = session("facemesh")
+    x = zero_to_1(load("mesh192_input"))
+    mesh, flag = sess.run(["output_mesh", "output_faceflag"], {"input_1": x})
+    ref_mesh, ref_flag = load("facemesh_ref_mesh"), load("facemesh_ref_faceflag")
+    assert mesh.shape == ref_mesh.shape == (4, 1404)
+    print(f"max |mesh| {np.abs(mesh - ref_mesh).max():.2e} px, "
+          f"max |flag| {np.abs(flag - ref_flag).max():.2e}")
+    np.testing.assert_allclose(mesh, ref_mesh, atol=MESH_TOL_PX)
+    np.testing.assert_allclose(flag, ref_flag, atol=1e-5)
+    # three face crops and one without a face: the presence output tells them apart in both
+    assert (ref_flag[:3] > 0.9).all() and ref_flag[3] < 0.1
+    # batch of one gives the same as inside a batch
+    single = sess.run(["output_mesh"], {"input_1": x[1:2]})[0]
+    np.testing.assert_allclose(single[0], mesh[1], atol=1e-3)
 
 
 def cosine(a, b):

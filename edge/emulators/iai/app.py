@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from edge.emulators.body import BodyLimits, BoundedBody, MalformedBody, Refusal, json_object
 from edge.emulators.fetch import UrlFetcher
-from edge.emulators.iai import groups, matching, people, signing, versions
+from edge.emulators.iai import analysis, attributes, groups, live, matching, people, signing, versions
 from edge.emulators.iai.api_error import ApiError
 from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES
 from edge.emulators.iai.ratelimit import TokenBucket
@@ -70,6 +70,10 @@ ACTIONS: dict[str, Action] = {
     "CompareMaskFace": matching.compare_mask_face,
     "DetectFaceSimilarity": matching.detect_face_similarity,
     "DetectFace": matching.detect_face,
+    "AnalyzeFace": analysis.analyze_face,
+    "AnalyzeDenseLandmarks": analysis.analyze_dense_landmarks,
+    "DetectFaceAttributes": attributes.detect_face_attributes,
+    "DetectLiveFaceAccurate": live.detect_live_face_accurate,
     "UpgradeGroupFaceModelVersion": versions.upgrade_group_face_model_version,
     "GetUpgradeGroupFaceModelVersionResult": versions.get_upgrade_group_face_model_version_result,
     "GetUpgradeGroupFaceModelVersionJobList": versions.get_upgrade_group_face_model_version_job_list,
@@ -101,7 +105,8 @@ def _params(body: bytes) -> dict[str, Any]:
 
 
 class IaiServer:
-    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey."""
+    """The Starlette app and what it serves; ``secrets`` maps SecretId -> SecretKey. Models that
+    only some actions need (face mesh, texture PAD) are loaded on first use from ``vision``."""
 
     def __init__(
         self,
@@ -113,10 +118,12 @@ class IaiServer:
         rate_limit: float | None = None,
         clock: Callable[[], float] = time.time,
         url_allow: Sequence[str] = (),
+        vision: VisionSettings | None = None,
     ) -> None:
         self.secrets = dict(secrets)
         fetcher = UrlFetcher(MAX_URL_IMAGE_BYTES, URL_TIMEOUT_S, tuple(url_allow))
-        self.service = Service(Store(data_dir / DB_FILE), analyzer, scorer, fetcher)
+        store = Store(data_dir / DB_FILE)
+        self.service = Service(store, analyzer, scorer, fetcher, vision or VisionSettings())
         self.limiter = TokenBucket(rate_limit) if rate_limit else None
         self.clock = clock
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -178,4 +185,4 @@ def build(
 
     scorer = Scorer(load_calibration(None, vision))
     return IaiServer(secrets, data_dir, FaceAnalyzer(vision), scorer, rate_limit=rate_limit,
-                     url_allow=url_allow)
+                     url_allow=url_allow, vision=vision)

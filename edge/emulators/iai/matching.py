@@ -51,12 +51,6 @@ class _Search:
     person_info: bool
 
 
-def _require_v3(version: str, why: str) -> None:
-    """Person features (SearchPersons*, VerifyPerson) and CompareMaskFace exist for model 3.0 only."""
-    if version != "3.0":
-        raise ApiError("InvalidParameterValue.FaceModelVersionIllegal", f"{why} need face model version 3.0.")
-
-
 def _read_search(svc: Service, params: Params, top_key: str, top_max: int, max_groups: int,
                  by_person: bool) -> _Search:
     group_ids = p.text_list(params, "GroupIds", max_groups, "InvalidParameterValue.GroupIdsExceed")
@@ -65,7 +59,7 @@ def _read_search(svc: Service, params: Params, top_key: str, top_max: int, max_g
         raise ApiError("FailedOperation.AcrossVersionsError", "Groups of different model versions.")
     version = versions.pop()
     if by_person:
-        _require_v3(version, "Person features")
+        p.require_v3(version, "Person features")
     max_faces = p.integer(params, "MaxFaceNum", 1, 1, 10)
     min_size = p.integer(params, "MinFaceSize", 34, 34, 4000)
     top = p.integer(params, top_key, 5, 1, top_max, "InvalidParameterValue.SearchPersonsExceed")
@@ -164,7 +158,7 @@ def _verify(fused: bool) -> Callable[[Service, Params], Params]:
         quality = p.quality_control(params)
         version = svc.version_of(person)
         if fused:
-            _require_v3(version, "Person features")
+            p.require_v3(version, "Person features")
         face = svc.largest_face(svc.image(params), quality)
         assert face.embedding is not None
         known = [f.embedding for f in svc.store.faces(person_id=person.person_id)]
@@ -197,7 +191,7 @@ def compare_mask_face(svc: Service, params: Params) -> Params:
     """CompareFace for masked faces; documented for model 3.0 only. The appliance's descriptor is
     not trained on masks: the score is the plain 1:1 score of the same two faces."""
     version = p.model_version(params)
-    _require_v3(version, "Masked face comparisons")
+    p.require_v3(version, "Masked face comparisons")
     return {"Score": svc.scorer.score(_pair_cosine(svc, params), version), "FaceModelVersion": version}
 
 

@@ -109,5 +109,12 @@ def model_version(params: Mapping[str, Any]) -> str:
     return version
 
 
+def require_v3(version: str, why: str) -> None:
+    """Person features (SearchPersons*, VerifyPerson), CompareMaskFace and AnalyzeDenseLandmarks
+    exist for model 3.0 only."""
+    if version != "3.0":
+        raise ApiError("InvalidParameterValue.FaceModelVersionIllegal", f"{why} need face model version 3.0.")
+
+
 def quality_control(params: Mapping[str, Any]) -> int:
     return integer(params, "QualityControl", 0, 0, 4, "InvalidParameterValue.QualityControlIllegal")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -13,6 +14,9 @@ from edge.emulators.iai.images import MAX_URL_IMAGE_BYTES, image_param
 from edge.emulators.iai.params import DEFAULT_MODEL_VERSION
 from edge.emulators.iai.scoring import Scorer
 from edge.emulators.iai.store import Group, Person, Store
+from edge.vision.config import VisionSettings
+from edge.vision.mesh import FaceMesh
+from edge.vision.pad.texture import TextureMethod, TextureSettings
 from edge.vision.types import Box, Face
 
 QUALITY_FAILED = -1601  # RetCode of a face that failed QualityControl
@@ -41,6 +45,17 @@ class Service:
     analyzer: Analyzer
     scorer: Scorer
     fetcher: UrlFetcher = field(default_factory=lambda: UrlFetcher(MAX_URL_IMAGE_BYTES))
+    vision: VisionSettings = field(default_factory=VisionSettings)  # where the models below come from
+
+    @cached_property
+    def mesh(self) -> FaceMesh:
+        """The face mesh (AnalyzeFace, AnalyzeDenseLandmarks), loaded on first use."""
+        return FaceMesh.shipped(self.vision)
+
+    @cached_property
+    def texture(self) -> TextureMethod:
+        """The texture PAD model at its calibrated threshold (DetectLiveFaceAccurate), on first use."""
+        return TextureMethod(TextureSettings(), self.vision.models_dir, self.vision.threads)
 
     def image(self, params: dict[str, Any], name: str = "Image", url_name: str = "Url") -> np.ndarray:
         """The request's image: base64 ``name``, else fetched from ``url_name``."""

@@ -25,7 +25,7 @@ from tests.emulators.audit import (
 )
 from tests.emulators.conftest import Target
 from tests.iai.conftest import call as sdk_call
-from tests.iai.conftest import sdk_client
+from tests.iai.conftest import jpeg, sdk_client, side_by_side
 
 IAI_OVER_BODY = 10 * 1024 * 1024 + 1
 IAI_IMAGES = {
@@ -38,6 +38,10 @@ IAI_IMAGES = {
     "VerifyFace": ("Image", "Url"),
     "VerifyPerson": ("Image", "Url"),
     "DetectFace": ("Image", "Url"),
+    "AnalyzeFace": ("Image", "Url"),
+    "AnalyzeDenseLandmarks": ("Image", "Url"),
+    "DetectFaceAttributes": ("Image", "Url"),
+    "DetectLiveFaceAccurate": ("Image", "Url"),
     "CompareFace": ("ImageA", "UrlA"),
     "CompareMaskFace": ("ImageA", "UrlA"),
     "DetectFaceSimilarity": ("ImageA", "UrlA"),
@@ -134,6 +138,10 @@ class Iai:
                 for name in ("CompareFace", "CompareMaskFace", "DetectFaceSimilarity")
             },
             "DetectFace": lambda: {"Image": b64(OBAMA_1)},
+            "AnalyzeFace": lambda: {"Image": b64(OBAMA_1)},
+            "AnalyzeDenseLandmarks": lambda: {"Image": b64(OBAMA_1)},
+            "DetectFaceAttributes": lambda: {"Image": b64(OBAMA_1)},
+            "DetectLiveFaceAccurate": lambda: {"Image": b64(OBAMA_1)},
             "UpgradeGroupFaceModelVersion": lambda: {"GroupId": self.group("2.0")},
             "GetUpgradeGroupFaceModelVersionResult": lambda: {"JobId": self.job},
             "GetUpgradeGroupFaceModelVersionJobList": dict,
@@ -246,9 +254,7 @@ def iai_probes(iai: Iai) -> list[Probe]:
             action,
             "limits",
             "Limit over 1000 is refused",
-            lambda action=action: expect(
-                "Error" in iai.send(action, **iai.happy(action), Limit=1001).json()["Response"], "accepted"
-            ),
+            lambda action=action: _refused(iai, action, Limit=1001),
         )
         p.add(
             action,
@@ -321,6 +327,56 @@ def iai_probes(iai: Iai) -> list[Probe]:
         lambda: iai.ok("DetectFace", Image=b64(OBAMA_1), MinFaceSize=20) and None,
     )
     p.add(
+        "AnalyzeFace",
+        "fields",
+        "FaceShape holds the documented 90 points: profile 21, eyes and brows 8 each, mouth 22, nose 13, "
+        "pupils 1 each",
+        lambda: _face_shape_counts(iai),
+    )
+    for action in ("AnalyzeFace", "AnalyzeDenseLandmarks"):
+        p.add(
+            action,
+            "params",
+            "Mode 1 answers the largest face only, Mode 0 every face",
+            lambda action=action: _analysis_mode(iai, action),
+        )
+        p.add(
+            action,
+            "limits",
+            "Mode outside 0-1 is refused",
+            lambda action=action: _refused(iai, action, Mode=2),
+        )
+    for action in ("AnalyzeDenseLandmarks", "DetectFaceAttributes", "DetectLiveFaceAccurate"):
+        p.add(
+            action,
+            "errors",
+            "FaceModelVersion 2.0 is FaceModelVersionIllegal (3.0 only)",
+            lambda action=action: iai.code(
+                action,
+                "InvalidParameterValue.FaceModelVersionIllegal",
+                **iai.happy(action),
+                FaceModelVersion="2.0",
+            ),
+        )
+    p.add(
+        "DetectFaceAttributes",
+        "params",
+        "FaceAttributesType Headpose answers the pose, attributes not measured are 0 as if not asked for",
+        lambda: _face_attributes(iai),
+    )
+    p.add(
+        "DetectFaceAttributes",
+        "limits",
+        "MaxFaceNum over 120 is refused",
+        lambda: _refused(iai, "DetectFaceAttributes", MaxFaceNum=121),
+    )
+    p.add(
+        "DetectLiveFaceAccurate",
+        "fields",
+        "Score is a number in [0, 100]",
+        lambda: _live_score_in_range(iai),
+    )
+    p.add(
         "SearchPersons",
         "errors",
         "groups of model 2.0 are FaceModelVersionIllegal",
@@ -348,6 +404,43 @@ def iai_probes(iai: Iai) -> list[Probe]:
         ),
     )
     return p.items
+
+
+FACE_SHAPE_COUNTS = {"FaceProfile": 21, "LeftEye": 8, "RightEye": 8, "LeftEyeBrow": 8, "RightEyeBrow": 8,
+                     "Mouth": 22, "Nose": 13, "LeftPupil": 1, "RightPupil": 1}  # the SDK's FaceShape
+
+
+def _face_shape_counts(iai: Iai) -> None:
+    (shape,) = iai.ok("AnalyzeFace", **iai.happy("AnalyzeFace"))["FaceShapeSet"]
+    counts = {name: len(points) for name, points in shape.items()}
+    expect(counts == FACE_SHAPE_COUNTS, counts)
+    points = [q for ps in shape.values() for q in ps]
+    expect(all(isinstance(q["X"], int) and isinstance(q["Y"], int) for q in points), shape)
+
+
+def _refused(iai: Iai, action: str, **out_of_range: object) -> None:
+    """A valid request of ``action`` with ``out_of_range`` parameters answers an error."""
+    expect("Error" in iai.send(action, **iai.happy(action), **out_of_range).json()["Response"], "accepted")
+
+
+def _live_score_in_range(iai: Iai) -> None:
+    score = iai.ok("DetectLiveFaceAccurate", **iai.happy("DetectLiveFaceAccurate"))["Score"]
+    expect(isinstance(score, int | float) and 0 <= score <= 100, score)
+
+
+def _face_attributes(iai: Iai) -> None:
+    params = {**iai.happy("DetectFaceAttributes"), "FaceAttributesType": "Age,HeadPose"}
+    info = iai.ok("DetectFaceAttributes", **params)["FaceDetailInfos"][0]["FaceDetailAttributesInfo"]
+    expect(info["Age"] == 0 and info["Gender"] == {"Type": 0, "Probability": 0.0}, info)
+    yaw = info["HeadPose"]["Yaw"]
+    expect(isinstance(yaw, int) and -30 <= yaw <= 30, info["HeadPose"])
+
+
+def _analysis_mode(iai: Iai, action: str) -> None:
+    field = "FaceShapeSet" if action == "AnalyzeFace" else "DenseFaceShapeSet"
+    two = b64(jpeg(side_by_side("Barack_Obama/4", "Joe_Biden/1")))
+    every, largest = (len(iai.ok(action, Image=two, Mode=mode)[field]) for mode in (0, 1))
+    expect((every, largest) == (2, 1), (every, largest))
 
 
 def _pages(iai: Iai, action: str, items: str) -> None:
