@@ -35,7 +35,7 @@ def _face_json(face: Face) -> dict[str, Any]:
         "score": round(detection.score, 4),
         "keypoints": np.round(detection.keypoints.astype(float), 1).tolist(),
         "quality": {"ok": face.quality.ok, "reasons": list(face.quality.reasons), **face.quality.measures},
-        "liveness": {"live": face.liveness.live, "antispoof": face.liveness.antispoof},
+        "liveness": face.liveness.scores(),
     }
 
 
@@ -66,7 +66,8 @@ def _draw(image: np.ndarray, faces: list[Face], zone: DoorZone, out: Path) -> No
               help="Write a copy of the image with the faces and the door zone drawn.")
 @pass_app
 def detect(app: AppContext, image: Path, as_json: bool, draw: Path | None) -> None:
-    """Find the faces in IMAGE: boxes, keypoints, scores, quality and liveness signals."""
+    """Find the faces in IMAGE: boxes, keypoints, scores, quality (and the retired liveness
+    signals, when vision.liveness is enabled)."""
     settings = app.settings
     frame = read_image(image, max_pixels=settings.vision.max_image_pixels)
     faces = _analyzer(settings).analyze(frame, describe=False)

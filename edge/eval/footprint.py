@@ -1,7 +1,7 @@
 """What ``edge run`` itself holds in memory: its peak resident set, measured on a child process.
 
 The child plays the bundled demo clip (looped, unpaced) with the default settings — demo gallery,
-both liveness models, no broker, no health server — for a number of frames, so the figure covers
+PAD, no broker, no health server — for a number of frames, so the figure covers
 start-up (models, the demo enrollment) and steady running. The child writes its own high-water
 mark (``VmHWM`` of ``/proc/self/status``) when it exits: the rusage of a child would also count
 the parent's pages it was forked with.

@@ -93,7 +93,7 @@ def score_split(roots: dict[str, list[Path]], retired: bool = False) -> dict[str
     from edge.vision.config import VisionSettings
     from edge.vision.pipeline import FaceAnalyzer
 
-    analyzer = FaceAnalyzer(VisionSettings())
+    analyzer = FaceAnalyzer(VisionSettings(liveness={"enabled": retired}))
     out: dict[str, Any] = {"thresholds": {}}
     for kind, folders in roots.items():
         out[kind] = []

@@ -1,11 +1,13 @@
 """The cloud-taught cache: faces the cloud named with certainty join that person's local faces.
 
 Only when a cloud backend names a person at a strict false-accept rate
-(``gallery.learn_max_false_accept``), on a face that passed every quality gate with no spoof
-signal, and only for that person (never for anyone the cloud did not name). Each person keeps at
-most ``gallery.max_faces_per_person`` faces; when full, the learned face most similar to another
-one makes room, so the cache keeps diverse samples (lighting, pose, glasses) rather than many of
-the same.
+(``gallery.learn_max_false_accept``), on a face that passed every quality gate, and only for that
+person (never for anyone the cloud did not name). The appliance's loop decides when a cloud's
+answer may teach at all (a track PAD judged bona fide for good, the face at the door:
+:meth:`edge.service.runner.Appliance._teach`). Each person keeps at most
+``gallery.max_faces_per_person`` faces; when full, the learned face most similar to another one
+makes room, so the cache keeps diverse samples (lighting, pose, glasses) rather than many of the
+same.
 """
 
 from __future__ import annotations
@@ -19,40 +21,32 @@ import numpy as np
 from edge.gallery.config import GallerySettings
 from edge.gallery.store import GalleryStore
 from edge.identify.base import Backend, Identification
-from edge.vision.types import Face, Liveness
+from edge.vision.types import Face
 
 
 class Outcome(str, Enum):
     LEARNED = "learned"
     REPLACED = "replaced"  # learned, in place of a more redundant learned face
     NOT_STRICT = "not_strict"  # no candidate at the strict rate, or two of them
-    BAD_FACE = "bad_face"  # no embedding, a quality gate objected, or a spoof signal
+    BAD_FACE = "bad_face"  # no embedding, or a quality gate objected
     UNKNOWN_PERSON = "unknown_person"  # the cloud named someone this gallery does not hold
     REDUNDANT = "redundant"  # near-duplicate of a stored face, or less diverse than all learned
     FULL = "full"  # the person's faces are all enrolled ones
 
 
-def spoof_suspected(liveness: Liveness, min_live: float) -> bool:
-    return any(score is not None and score < min_live for score in (liveness.live, liveness.antispoof))
-
-
 class CloudTeacher:
-    """Call it with every cloud answer (``BackendChain(on_cloud_answer=teacher)``)."""
+    """The cache's rules for one cloud answer about one face (:meth:`observe`)."""
 
     def __init__(self, store: GalleryStore, settings: GallerySettings, groups: Sequence[str],
-                 min_live: float, clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
         self.groups = tuple(groups)
-        self.min_live = min_live
         self._clock = clock
 
-    def __call__(self, backend: Backend, faces: Sequence[Face],
-                 identifications: list[Identification]) -> list[Outcome]:
-        return [self.observe(backend, face, answer) for face, answer in zip(faces, identifications)]
-
     def observe(self, backend: Backend, face: Face, answer: Identification) -> Outcome:
-        if face.embedding is None or not face.quality.ok or spoof_suspected(face.liveness, self.min_live):
+        """What ``backend``'s ``answer`` about ``face`` taught the cache (stored when learned)."""
+        if face.embedding is None or not face.quality.ok:
             return Outcome.BAD_FACE
         strict = backend.threshold(self.settings.learn_max_false_accept,
                                    self.store.snapshot().n_persons(self.groups))

@@ -146,9 +146,6 @@ def _answered(answer: ChainAnswer | NoAnswer) -> ChainAnswer:
     return answer
 
 
-CloudAnswerHook = Callable[[Backend, Sequence[Face], list[Identification]], object]
-
-
 class _Member:
     def __init__(self, backend: Backend, settings: IdentifySettings) -> None:
         self.backend = backend
@@ -162,18 +159,13 @@ class _Member:
 
 
 class BackendChain:
-    """Identifies with the first backend that answers, in order.
+    """Identifies with the first backend that answers, in order."""
 
-    ``on_cloud_answer`` is called with every cloud answer (the cloud-taught cache listens here).
-    """
-
-    def __init__(self, backends: Sequence[Backend], settings: IdentifySettings,
-                 on_cloud_answer: CloudAnswerHook | None = None) -> None:
+    def __init__(self, backends: Sequence[Backend], settings: IdentifySettings) -> None:
         if not backends:
             raise ValueError("a backend chain needs at least one backend")
         self._members = [_Member(b, settings) for b in backends]
         self._deadline_s = settings.deadline_ms / 1000.0
-        self._on_cloud_answer = on_cloud_answer
         self._callers: ThreadPoolExecutor | None = None
 
     @property
@@ -238,8 +230,6 @@ class BackendChain:
                 continue
             member.breaker.record_success()
             member.health.record(True, time.monotonic() - started)
-            if member.is_cloud:
-                self._teach(member.backend, faces, identifications)
             return ChainAnswer(identifications, member.backend, offline=cloud_missed and not member.is_cloud)
         return NoAnswer(tuple(problems), offline=cloud_missed)
 
@@ -255,14 +245,6 @@ class BackendChain:
             raise BackendUnavailable(f"no answer within {self._deadline_s * 1000:.0f} ms") from exc
         except CancelledError as exc:  # a per-track call still waiting when the chain closed
             raise BackendUnavailable("the backend chain was closed") from exc
-
-    def _teach(self, backend: Backend, faces: Sequence[Face], identifications: list[Identification]) -> None:
-        if self._on_cloud_answer is None:
-            return
-        try:
-            self._on_cloud_answer(backend, faces, identifications)
-        except Exception:
-            log.exception("learning from %s's answer failed", backend.name)
 
     def circuit_states(self) -> dict[str, CircuitState]:
         """Backend name -> circuit state (for metrics)."""

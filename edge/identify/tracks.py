@@ -22,6 +22,10 @@ frame showing another face never counts for the person the cloud named. Frames s
 first call is in flight are held and ruled on when its answer arrives. A track whose call found no
 cloud answering is identified frame by frame on the device (the chain's local backends; frames
 held for that call said nothing) until a later call is answered.
+
+Each answer is also handed out once as a :class:`Lesson` (the face asked about and the cloud's
+answer) for the cloud-taught cache, on a frame that shows that face; the runner decides when the
+track may teach (:meth:`edge.service.runner.Appliance._teach`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
@@ -66,6 +70,15 @@ class CloudSaid:
 
     answer: ChainAnswer
     same_face: bool
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A cloud's answer about a track and the face it was asked about (with the track's fused
+    descriptor), for the cloud-taught cache (:class:`edge.gallery.learn.CloudTeacher`)."""
+
+    face: Face
+    answer: ChainAnswer
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ class _Call:
     future: Future[ChainAnswer | NoAnswer]
     index: int  # the track's face among the call's faces
     reference: np.ndarray  # own descriptor of the face asked about
+    face: Face  # the face asked about
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ class _Answer:
     ruling: CloudSaid | OnDevice  # same_face of a CloudSaid is filled in per frame
     reference: np.ndarray
     at: float
+    lesson: Lesson | None = None  # a cloud's answer, until handed out by CloudTracks.lesson
 
 
 @dataclass
@@ -167,6 +182,17 @@ class CloudTracks(Generic[T]):
         """Keep ``item`` (a frame ruled :class:`Held`) until the track's answer arrives."""
         self._tracks[track].held.append((item, own))
 
+    def lesson(self, track: int, own: np.ndarray) -> Lesson | None:
+        """The track's newest cloud answer and the face it was about, once per answer, when this
+        frame's descriptor ``own`` shows that face (None otherwise, or when no cloud answered)."""
+        state = self._tracks.get(track)
+        answer = state.answer if state is not None else None
+        if answer is None or answer.lesson is None or not self._same_face(answer, own):
+            return None
+        assert state is not None
+        state.answer = replace(answer, lesson=None)
+        return answer.lesson
+
     def settle(self, track: int) -> None:
         """The track is decided for good (granted, or judged an attack): never ask about it again."""
         if track in self._tracks:
@@ -187,14 +213,13 @@ class CloudTracks(Generic[T]):
         state.call = None
         cancelled = call.future.cancelled()  # never sent: the chain closed
         result = NoAnswer(("the chain closed",), False) if cancelled else call.future.result()
-        ruling: CloudSaid | OnDevice
         if isinstance(result, NoAnswer):
-            ruling = OnDevice(result.offline)
             state.held.clear()  # no backend answered for them: they say nothing
+            state.answer = _Answer(OnDevice(result.offline), call.reference, now)
         else:
             one = ChainAnswer([result.identifications[call.index]], result.backend, result.offline)
-            ruling = CloudSaid(one, same_face=True)
-        state.answer = _Answer(ruling, call.reference, now)
+            state.answer = _Answer(CloudSaid(one, same_face=True), call.reference, now,
+                                   lesson=Lesson(call.face, one))
         state.disagreeing = 0  # counted against the new reference from now on
 
     def _same_face(self, answer: _Answer, own: np.ndarray) -> bool:
@@ -237,7 +262,7 @@ class CloudTracks(Generic[T]):
             future.add_done_callback(lambda done: self._report(done, started))
         for index, tf in enumerate(asked):
             state = self._tracks[tf.track]
-            state.call = _Call(future, index, tf.own)
+            state.call = _Call(future, index, tf.own, tf.face)
             state.calls += 1
             state.best = None
             state.disagreeing = 0

@@ -20,7 +20,6 @@ from edge.events.base import EventSink
 from edge.gallery.codec import read_key
 from edge.gallery.cohort import CohortStore
 from edge.gallery.enroll import Enrollment
-from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.gallery.sync import sync_once
 from edge.identify.chain import BackendChain
@@ -153,8 +152,6 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None,
         stack.callback(gallery.close)
         if demo.is_demo(settings):
             demo.seed_demo_gallery(gallery, analyzer, settings)
-        teacher = CloudTeacher(gallery, settings.gallery, settings.access.groups,
-                               settings.vision.liveness.min_live)
         cohort, calibrator = site_calibration(settings, gallery, analyzer)
         if cohort is not None:
             stack.callback(cohort.close)
@@ -162,7 +159,7 @@ def assemble(settings: Settings, extra_sinks: list[EventSink] | None = None,
         for problem in policy_problems(settings):  # the door still runs, and denies: say it at start
             log.error("%s", problem)
         backends = build_backends(settings, gallery, site)
-        chain = BackendChain(backends, settings.identify, on_cloud_answer=teacher)
+        chain = BackendChain(backends, settings.identify)
         stack.callback(chain.close)
         enrollers = build_enrollers(settings)
         if enrollers:

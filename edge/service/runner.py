@@ -5,7 +5,9 @@ backend chain -> presentation attacks (PAD, per track) -> one observation per tr
 the multi-frame decision -> events to the
 sinks. The capture thread (``FrameReader``) keeps only the newest frame. With a cloud backend
 first in the chain, the cloud is asked per track, off the loop's thread
-(:mod:`edge.identify.tracks`): the loop never waits for it.
+(:mod:`edge.identify.tracks`): the loop never waits for it, and the cloud's answer about a track
+teaches the local cache only once PAD judged the track bona fide for good, on a frame that shows
+the face at the door (:meth:`Appliance._teach`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from edge.config.settings import Settings
 from edge.errors import BackendUnavailable
 from edge.events.base import EventSink, FaceKeepingSink
 from edge.gallery.cohort import CohortStore
+from edge.gallery.learn import CloudTeacher
 from edge.gallery.store import GalleryStore
 from edge.identify.chain import BackendChain
 from edge.identify.factory import door_local_backend
@@ -124,6 +127,7 @@ class Appliance:
     pad: PadStage | None = field(init=False)
     _judge: Judge = field(init=False)
     cloud: CloudTracks[Observation] | None = field(init=False)  # per-track cloud calls, when a cloud is first
+    teacher: CloudTeacher | None = field(init=False)  # the cloud-taught cache: a cloud first and PAD on
     _failures_seen: dict[str, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -143,6 +147,8 @@ class Appliance:
         self.pad = (PadStage.from_settings(pad, load_offset(site_path(pad, self.settings.service.state_dir)))
                     if pad.enabled else None)
         self.cloud = self._cloud_tracks() if self.chain.cloud_first else None
+        self.teacher = (CloudTeacher(self.gallery, self.settings.gallery, access.groups)
+                        if self.cloud is not None and self.pad is not None else None)
 
     def _cloud_tracks(self) -> CloudTracks[Observation]:
         """Per-track cloud calls; a frame shows the face the cloud was asked about when their
@@ -187,6 +193,8 @@ class Appliance:
             identity = identities[usable.index(index)] if index in usable else None
             verdict = identity if isinstance(identity, Verdict) else None
             seen.append(SeenFace(face.detection.box, track.id, index in usable, verdict))
+            if index in usable:
+                self._teach(track.id, own[index], pad[index], at_door[index])
             for held, judged in released.get(track.id, []):  # decided now: this face, PAD's verdict now
                 self._observe(replace(held, time=frame.time, box=face.detection.box, pad=pad[index],
                                       at_door=at_door[index], person_id=judged.person_id, match=judged.match,
@@ -227,6 +235,24 @@ class Appliance:
             self.cohort.add(face.embedding)  # a face the door never identified: its population
         if self.cloud is not None and (event.decision in FINAL or event.reason in FINAL):
             self.cloud.settle(observation.track.id)
+
+    def _teach(self, track: int, own: np.ndarray, pad: PadVerdict | None, at_door: bool) -> None:
+        """The one place the cloud-taught cache learns: the cloud's answer about ``track`` (once per
+        answer), only when PAD's verdict on the track is bona fide for good (never while undecided
+        or provisional, never on an attack, never with PAD off), on a frame whose face (``own``: its
+        own descriptor) is the face the cloud was asked about and the face at the door."""
+        if self.teacher is None or self.cloud is None or not at_door:
+            return
+        if pad is None or pad.outcome != "bona_fide" or not pad.final:
+            return
+        lesson = self.cloud.lesson(track, own)
+        if lesson is None:
+            return
+        answer = lesson.answer
+        try:
+            self.teacher.observe(answer.backend, lesson.face, answer.identifications[0])
+        except Exception:  # a cache that cannot learn must not stop the door
+            log.exception("learning from %s's answer failed", answer.backend_name)
 
     def _fused(self, face: Face, track: Track, now: float) -> Face:
         """The face with its track's fused descriptor (quality-weighted by the detector's score):

@@ -1,1 +1,1 @@
-"""Vision: detect, align, describe, quality gates and liveness signals on each frame."""
+"""Vision: detect, align, describe and quality gates on each frame (PAD per track: ``pad``)."""

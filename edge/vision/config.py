@@ -44,9 +44,9 @@ class QualitySettings(Section):
 
 
 class LivenessSettings(Section):
-    enabled: bool = Field(True, description="Compute the weak liveness signals on every face")
-    min_live: float = Field(
-        0.1, ge=0, le=1, description="A liveness score below this objects (a weak signal)"
+    enabled: bool = Field(
+        False, description="Load the two retired single-frame liveness models and score every face "
+        "(recorded in the access event only, no defence: PAD is; for measurement)"
     )
 
 

@@ -1,4 +1,5 @@
-"""FaceAnalyzer: the vision core in one object (detect, align, quality, liveness, describe).
+"""FaceAnalyzer: the vision core in one object (detect, align, quality, describe; the retired
+liveness signals only when ``vision.liveness.enabled``, their models not loaded otherwise).
 
 Built once at start (models checked against the manifest, sessions created), then called per
 frame. onnxruntime sessions may run from several threads at once and the analyzer keeps no
@@ -79,12 +80,13 @@ class FaceAnalyzer:
     def analyze(self, image: np.ndarray, *, describe: bool = True,
                 describe_rejected: bool = True,
                 on_stage: Callable[[str, float], object] | None = None) -> list[Face]:
-        """Every face of the frame, largest first, with quality, liveness and (if asked) embedding.
+        """Every face of the frame, largest first, with quality, liveness (empty unless enabled)
+        and (if asked) embedding.
 
         ``describe_rejected=False`` leaves the embedding of faces the quality gates reject at None:
         the door never identifies them, and the descriptor is the costliest stage per face.
         ``on_stage(name, seconds)`` receives the time of ``detect`` and, when faces were
-        described, of ``describe`` (alignment, quality, descriptor and liveness).
+        described, of ``describe`` (alignment, quality, descriptor and any liveness signals).
         """
         started = time.perf_counter()
         image = as_bgr(image)

@@ -57,6 +57,11 @@ class Liveness:
     live: float | None = None
     antispoof: float | None = None
 
+    def scores(self) -> dict[str, float]:
+        """The signals that were run, by name (empty when ``vision.liveness`` is off)."""
+        return {name: score for name, score in (("live", self.live), ("antispoof", self.antispoof))
+                if score is not None}
+
 
 @dataclass(frozen=True)
 class Face:

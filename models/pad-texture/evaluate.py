@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, help="models folder (default: the shipped one)")
     args = parser.parse_args(argv)
 
-    vision = VisionSettings(models_dir=args.models) if args.models else VisionSettings()
+    where = {"models_dir": args.models} if args.models else {}
+    vision = VisionSettings(**where, liveness={"enabled": True})  # the old models are compared here
     method = TextureMethod(TextureSettings(), vision.models_dir)
     analyzer = FaceAnalyzer(vision)
     report: dict[str, object] = {"threshold": method.threshold}

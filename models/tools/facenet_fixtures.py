@@ -27,7 +27,7 @@ def inputs(fix: Path) -> None:
     from edge.vision.image_io import read_image
     from edge.vision.pipeline import FaceAnalyzer
 
-    analyzer = FaceAnalyzer(VisionSettings(liveness={"enabled": False}))
+    analyzer = FaceAnalyzer(VisionSettings())
     chips = []
     for photo in PHOTOS:
         image = read_image(REPO / "tests" / "fixtures" / "faces" / photo, max_pixels=40_000_000)

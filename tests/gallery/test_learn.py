@@ -1,4 +1,5 @@
-"""The cloud-taught cache: only strict cloud matches, only good live faces, diverse and bounded."""
+"""The cloud-taught cache: only strict cloud matches, only good faces, diverse and bounded (when a
+track may teach at all is the loop's: tests/loop/test_cloud_teacher.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ GROUPS = ["staff"]
 STRICT, LOOSE = 0.97, 0.92  # either side of the test cloud's cut for 1e-5 in this gallery (~0.936)
 
 
-def face(embedding: np.ndarray, reasons: tuple[str, ...] = (), live: float = 0.9) -> Face:
+def face(embedding: np.ndarray, reasons: tuple[str, ...] = ()) -> Face:
     detection = Detection(Box(10, 10, 100, 100), 0.9, np.zeros((6, 2), np.float32))
-    return Face(detection, Quality(reasons), Liveness(live=live, antispoof=0.6), embedding)
+    return Face(detection, Quality(reasons), Liveness(), embedding)
 
 
 def named(*candidates: tuple[str, float]) -> Identification:
@@ -52,15 +53,14 @@ def store(tmp_path: Path) -> Iterator[GalleryStore]:
         yield opened
 
 
-def test_only_a_strict_unambiguous_cloud_match_on_a_good_live_face_teaches(
+def test_only_a_strict_unambiguous_cloud_match_on_a_good_face_teaches(
         store: GalleryStore, cloud: CloudClient) -> None:
-    teacher = CloudTeacher(store, GallerySettings(), GROUPS, min_live=0.1, clock=lambda: 1000.0)
+    teacher = CloudTeacher(store, GallerySettings(), GROUPS, clock=lambda: 1000.0)
     sample = mix(unit(0), unit(1), 0.5)
     assert teacher.observe(cloud, face(sample), named(("ann", LOOSE))) is Outcome.NOT_STRICT
     assert teacher.observe(cloud, face(sample), named(("ann", STRICT), ("bob", STRICT))) is Outcome.NOT_STRICT
     blurred = face(sample, reasons=("blurry",))
     assert teacher.observe(cloud, blurred, named(("ann", STRICT))) is Outcome.BAD_FACE
-    assert teacher.observe(cloud, face(sample, live=0.05), named(("ann", STRICT))) is Outcome.BAD_FACE
     assert teacher.observe(cloud, face(sample), named(("stranger", STRICT))) is Outcome.UNKNOWN_PERSON
     # Bob is known to the cloud under its own id; "bob" as the cloud's id means someone else
     assert teacher.observe(cloud, face(sample), named(("bob", STRICT))) is Outcome.UNKNOWN_PERSON
@@ -75,7 +75,7 @@ def test_only_a_strict_unambiguous_cloud_match_on_a_good_live_face_teaches(
 
 
 def test_the_cache_stays_bounded_and_diverse(store: GalleryStore, cloud: CloudClient) -> None:
-    teacher = CloudTeacher(store, GallerySettings(max_faces_per_person=3), GROUPS, min_live=0.1)
+    teacher = CloudTeacher(store, GallerySettings(max_faces_per_person=3), GROUPS)
     close_to_enrolled = mix(unit(0), unit(1), 0.8)  # ~0.78 to the enrolled face
     different = unit(2)
 
@@ -94,6 +94,6 @@ def test_the_cache_stays_bounded_and_diverse(store: GalleryStore, cloud: CloudCl
 
 
 def test_enrolled_faces_are_never_replaced(store: GalleryStore, cloud: CloudClient) -> None:
-    teacher = CloudTeacher(store, GallerySettings(max_faces_per_person=1), GROUPS, min_live=0.1)
+    teacher = CloudTeacher(store, GallerySettings(max_faces_per_person=1), GROUPS)
     assert teacher.observe(cloud, face(unit(7)), named(("ann", STRICT))) is Outcome.FULL
     assert [f.source for f in store.faces("ann")] == ["enrolled"]

@@ -16,13 +16,12 @@ from tests.vision.conftest import ASTRONAUT, FACES, load
 
 @pytest.fixture(scope="module")
 def facenet() -> FaceAnalyzer:
-    return FaceAnalyzer(VisionSettings(descriptor="facenet", descriptor_precision="float32",
-                                       liveness={"enabled": False}))
+    return FaceAnalyzer(VisionSettings(descriptor="facenet", descriptor_precision="float32"))
 
 
 @pytest.fixture(scope="module")
 def dlib() -> FaceAnalyzer:
-    return FaceAnalyzer(VisionSettings(descriptor="dlib", liveness={"enabled": False}))
+    return FaceAnalyzer(VisionSettings(descriptor="dlib"))
 
 
 def test_each_descriptor_has_its_model_precision_and_flip_default() -> None:

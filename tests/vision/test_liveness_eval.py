@@ -10,12 +10,14 @@ import numpy as np
 from edge.eval.bench.timing import time_per_call
 from edge.eval.detection import detection_by_size, faces_on_negatives
 from edge.vision.config import VisionSettings
+from edge.vision.paths import DEFAULT_MODELS_DIR
 from edge.vision.pipeline import FaceAnalyzer
 from edge.vision.types import Liveness
 from tests.vision.conftest import ASTRONAUT, NO_FACE, load
 
 
-def test_liveness_signals_are_scores_per_face(analyzer: FaceAnalyzer) -> None:
+def test_liveness_signals_are_scores_per_face_when_enabled() -> None:
+    analyzer = FaceAnalyzer(VisionSettings(liveness={"enabled": True}))
     face = analyzer.analyze(load(ASTRONAUT), describe=False)[0]
     assert face.embedding is None
     assert face.liveness.live is not None and face.liveness.antispoof is not None
@@ -26,8 +28,13 @@ def test_liveness_signals_are_scores_per_face(analyzer: FaceAnalyzer) -> None:
     assert scores and scores[0] != face.liveness  # the models look at the pixels
 
 
-def test_liveness_can_be_switched_off() -> None:
-    quiet = FaceAnalyzer(VisionSettings(liveness={"enabled": False}))
+def test_liveness_is_off_by_default_and_its_models_are_not_loaded(tmp_path: Path) -> None:
+    """A models folder without the two retired models: the default analyzer does not miss them."""
+    for entry in DEFAULT_MODELS_DIR.iterdir():
+        if entry.name not in ("liveness", "antispoof"):
+            (tmp_path / entry.name).symlink_to(entry)
+    quiet = FaceAnalyzer(VisionSettings(models_dir=tmp_path))
+    assert quiet.liveness is None
     assert quiet.analyze(load(ASTRONAUT))[0].liveness == Liveness()
 
 

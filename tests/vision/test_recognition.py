@@ -30,7 +30,7 @@ def analyzer(request: pytest.FixtureRequest, analyzer: FaceAnalyzer) -> FaceAnal
     """The session's default analyzer, then one with the other descriptor."""
     if request.param == "default":
         return analyzer
-    return FaceAnalyzer(VisionSettings(descriptor=request.param, liveness={"enabled": False}))
+    return FaceAnalyzer(VisionSettings(descriptor=request.param))
 
 
 @pytest.fixture(scope="module")

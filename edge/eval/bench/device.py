@@ -3,7 +3,7 @@
 Stage times are medians over repeated calls on one 640x480 frame holding one face (the demo
 portrait, centre-cropped to 4:3 and scaled), after a warm-up. The 1:N search figures are the
 gallery's own benchmark (:func:`edge.eval.bench.gallery.search_figures`); frames per second is the
-whole ``FaceAnalyzer.analyze`` (detect, quality, liveness, describe) plus video decoding over
+whole ``FaceAnalyzer.analyze`` (detect, quality, describe; liveness when enabled) plus video decoding over
 the bundled clip. PAD's cost is the stage's work per frame of one tracked face and over a whole
 track (``vision.pad.max_frames`` frames of the bundled clip, every other frame: ~12 frames/s).
 ``run_rss_mb`` is the peak resident memory of ``edge run`` itself

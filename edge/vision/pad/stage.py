@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -30,6 +30,7 @@ class PadVerdict:
     score: float | None  # fused margin over the methods' thresholds; None when undecided
     frames: int  # frames of the track judged
     scores: tuple[PadScore, ...] = ()
+    final: bool = False  # the track's verdict for good: no later frame changes it
 
     @property
     def is_attack(self) -> bool:
@@ -66,6 +67,7 @@ class PadStage:
         frames.append(frame)
         verdict = self.judge(list(frames))
         if verdict.is_attack or (verdict.outcome == "bona_fide" and len(frames) >= self.settings.max_frames):
+            verdict = replace(verdict, final=True)
             self._final[track_id] = verdict
             del self._frames[track_id]
         return verdict
