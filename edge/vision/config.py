@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -11,6 +12,8 @@ from edge.config.base import Section
 from edge.vision.pad.config import PadSettings
 from edge.vision.pad.texture import TextureSettings
 from edge.vision.paths import DEFAULT_MODELS_DIR
+
+log = logging.getLogger(__name__)
 
 
 class QualitySettings(Section):
@@ -48,6 +51,18 @@ class LivenessSettings(Section):
         False, description="Load the two retired single-frame liveness models and score every face "
         "(recorded in the access event only, no defence: PAD is; for measurement)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired_min_live(cls, data: Any) -> Any:
+        """``min_live`` gated the cloud-taught cache until PAD did; the files ``edge config
+        example`` wrote still carry it, so an upgraded door ignores it (with a warning) rather
+        than refuse to start."""
+        if isinstance(data, dict) and "min_live" in data:
+            log.warning("vision.liveness.min_live is retired and ignored (PAD judges every track "
+                        "before the cache learns): remove it from the settings")
+            data = {k: v for k, v in data.items() if k != "min_live"}
+        return data
 
 
 class VisionSettings(Section):

@@ -49,6 +49,15 @@ def test_check_accepts_valid_file_and_env_overrides(tmp_path: Path) -> None:
     assert data["device"]["id"] == "door-7"
 
 
+def test_a_retired_key_that_earlier_examples_wrote_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "edge.toml"
+    config.write_text("[vision.liveness]\nenabled = false\nmin_live = 0.1\n")
+    result = run_edge("--config", str(config), "config", "check")
+    assert result.returncode == 0, result.stderr
+    assert "vision.liveness.min_live is retired and ignored" in result.stderr
+    assert "min_live" not in run_edge("--config", str(config), "config", "show").stdout
+
+
 def test_bad_toml_and_missing_file_are_clear(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[mqtt\nport = 1\n")
