@@ -36,11 +36,12 @@ class SqliteState:
     """An emulator's state file on the appliance's SQLite helper (:class:`Database`: a private
     file, WAL, foreign keys, transactions that always end). ``schema`` is migration 1; its
     ``CREATE ... IF NOT EXISTS`` also opens files written before the helper, unchanged.
+    ``later`` are the scripts of migrations 2, 3, ... (never edit one that has shipped).
     ``name`` says which emulator in messages."""
 
-    def __init__(self, path: Path, schema: str, name: str) -> None:
-        self._database = Database(path, name=name, migrations=[partial(run_script, script=schema)],
-                                  synchronous="NORMAL")
+    def __init__(self, path: Path, schema: str, name: str, later: Sequence[str] = ()) -> None:
+        migrations = [partial(run_script, script=script) for script in (schema, *later)]
+        self._database = Database(path, name=name, migrations=migrations, synchronous="NORMAL")
         self._db = self._database.db
         self._lock = self._database.lock
 

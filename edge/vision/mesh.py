@@ -37,6 +37,7 @@ MODEL = "facemesh"
 SIZE = 192  # square model input, pixels
 MARGIN = 1.4  # crop side / detector box side (human: config.face.detector.scale)
 POINTS = 468
+MIN_PRESENCE = 0.2  # human drops a mesh whose face-presence score is below its minConfidence (0.2)
 
 # Contours of the canonical mesh (indices into the 468 points), from human's meshAnnotations.
 SILHOUETTE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,

@@ -33,9 +33,8 @@ HOSTED = {"obama.jpg": "Barack_Obama/1", "biden.jpg": "Joe_Biden/2"}
 
 # What the emulators do not do, and why (docs/sensetime.md, "Not done").
 KNOWN_GAPS = {
-    # The appliance's detector gives 6 keypoints and no model here gives SenseTime's 21 or 106
-    # points in their layout, age, gender or emotions: nothing is invented.
-    ("sensetime", "/face/detection", "fields"),  # landmarks21 by default
+    # The order of SenseTime's 106 points is in no public source found, and no model here gives
+    # age, gender or emotions: nothing is answered in a guessed layout.
     ("sensetime", "/face/detection", "params"),  # landmarks106, attributes when asked
 }
 

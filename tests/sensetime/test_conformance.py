@@ -16,7 +16,7 @@ RECT = {"left": INT, "top": INT, "right": INT, "bottom": INT}
 DOCUMENTED: dict[str, dict[str, object]] = {
     "/info/api": {"status": STR, "api_id": STR, "rate_limit": STR, "quota": OBJ, "usage": OBJ},
     "/face/detection": {"status": STR, "image_id": STR, "width": INT, "height": INT,
-                        "faces": [{"face_id": STR, "rect": RECT, "eye_dist": INT}]},
+                        "faces": [{"face_id": STR, "rect": RECT, "eye_dist": INT, "landmarks21": LIST}]},
     "/info/image": {"status": STR, "image_id": STR, "width": INT, "height": INT, "faces": LIST},
     "/info/face": {"status": STR, "face_id": STR, "rect": OBJ, "eye_dist": INT, "image_id": STR},
     "/person/create": {"status": STR, "person_id": STR, "name": STR, "face_count": INT},

@@ -28,6 +28,9 @@ def test_readers_tolerate_strings_and_both_list_shapes() -> None:
         {"face_id": "f", "rect": {"left": "1", "top": "2", "right": "3", "bottom": "4"},
          "landmarks21": [["1.5", "2.5"]]}]})
     assert info.width == 640 and info.faces[0].landmarks == ((1.5, 2.5),)
+    objects = [{"x": 1.5, "y": "2.5"}, {"x": 3}]  # as later answers send them; a point without y is dropped
+    later = ImageInfo.from_json({"faces": [{"face_id": "f", "landmarks21": objects}]})
+    assert later.faces[0].landmarks == ((1.5, 2.5),)
     assert Verification.from_json({"confidence": "0.7", "same_person": "true"}) == Verification(0.7, True)
 
 

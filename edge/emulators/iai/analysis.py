@@ -26,7 +26,6 @@ from edge.vision import mesh as m
 
 Params = dict[str, Any]
 Path = tuple[int, ...]
-MIN_PRESENCE = 0.2  # human drops a mesh whose face-presence score is below its minConfidence (0.2)
 MAX_FACES = 10  # AnalyzeFace: at most 10 faces (documented)
 MAX_DENSE_FACES = 5  # AnalyzeDenseLandmarks: at most 5 faces (documented)
 
@@ -123,7 +122,7 @@ def _meshed_faces(svc: Service, params: Params, max_faces: int
     faces = svc.faces(image, max_faces=1 if mode == 1 else max_faces)
     meshes = svc.mesh.landmarks(image, [f.detection for f in faces])
     found = [(rect(f.detection.box), mesh.points)
-             for f, mesh in zip(faces, meshes) if mesh.score >= MIN_PRESENCE]
+             for f, mesh in zip(faces, meshes) if mesh.score >= m.MIN_PRESENCE]
     if not found:
         raise ApiError("InvalidParameterValue.NoFaceInPhoto", "There is no face in the image.")
     return image, found

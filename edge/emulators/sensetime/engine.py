@@ -1,4 +1,4 @@
-"""Where the emulator's faces and scores come from: the appliance's own vision core.
+"""Where the emulator's faces, landmarks and scores come from: the appliance's own vision core.
 
 A cosine similarity becomes a 0-1 SenseTime confidence through the false-accept rate it stands
 for: ``far = calibration.far_for(cosine)`` (the local descriptor's measured table), then the
@@ -29,6 +29,7 @@ class SeenFace:
     box: Box
     keypoints: list[list[float]]  # (6, 2) frame pixels
     embedding: np.ndarray  # float32, L2-normalized
+    landmarks21: list[list[float]] | None = None  # (21, 2) frame pixels; None if the mesh disagrees
 
     @property
     def eye_dist(self) -> float:
@@ -38,7 +39,7 @@ class SeenFace:
 
 class FaceEngine(Protocol):
     def faces(self, image_bgr: np.ndarray) -> list[SeenFace]:
-        """Faces of a BGR image with their embeddings, largest first."""
+        """Faces of a BGR image with their embeddings and SenseTime's 21 points, largest first."""
         ...
 
     def confidence(self, cosine: float) -> float:
@@ -70,18 +71,27 @@ class CalibratedScale:
 
 
 class VisionEngine(CalibratedScale):
-    """The vision core's :class:`FaceAnalyzer` and the descriptor's shipped calibration."""
+    """The vision core's :class:`FaceAnalyzer`, the face mesh (``landmarks21``, which the API
+    computes for every detection) and the descriptor's shipped calibration."""
 
     def __init__(self, vision: VisionSettings) -> None:
         from edge.identify.local.calibration import load_calibration
+        from edge.vision.mesh import FaceMesh
         from edge.vision.pipeline import FaceAnalyzer
 
         super().__init__(load_calibration(None, vision))
         self._analyzer = FaceAnalyzer(vision)
+        self._mesh = FaceMesh.shipped(vision)
 
     def faces(self, image_bgr: np.ndarray) -> list[SeenFace]:
+        from edge.emulators.sensetime.landmarks import landmarks21
+        from edge.vision.mesh import MIN_PRESENCE
+
+        found = [(f.detection, f.embedding) for f in self._analyzer.analyze(image_bgr)
+                 if f.embedding is not None]
+        meshes = self._mesh.landmarks(image_bgr, [detection for detection, _ in found])
         return [
-            SeenFace(f.detection.box, f.detection.keypoints.astype(float).tolist(), f.embedding)
-            for f in self._analyzer.analyze(image_bgr)
-            if f.embedding is not None
+            SeenFace(detection.box, detection.keypoints.astype(float).tolist(), embedding,
+                     landmarks21(mesh.points) if mesh.score >= MIN_PRESENCE else None)
+            for (detection, embedding), mesh in zip(found, meshes)
         ]

@@ -29,14 +29,21 @@ def ok(**fields: Any) -> Answer:
     return 200, {"status": "OK", **fields}
 
 
-def _rect(face: StoredFace, as_text: bool) -> dict[str, Any]:
-    return {k: str(v) for k, v in face.rect.items()} if as_text else dict(face.rect)
+def face_body(face_id: str, rect: dict[str, int], eye_dist: float, landmarks21: list[list[float]] | None,
+              *, info: bool = False) -> dict[str, Any]:
+    """A face as detection shows it; ``/info/*`` gives rect values and landmark coordinates as
+    strings (a quirk kept). ``eye_dist`` is whole pixels (an integer in the SDKs' face model,
+    ``STFaces.eye_dist``); ``landmarks21`` are ``[[x, y], ...]`` (``STFaces.landmarks21``,
+    ``List<List<Double>>``), absent when the face mesh did not confirm the face."""
+    shown_rect = {k: str(v) for k, v in rect.items()} if info else rect
+    body: dict[str, Any] = {"face_id": face_id, "rect": shown_rect, "eye_dist": round(eye_dist)}
+    if landmarks21 is not None:
+        body["landmarks21"] = [[str(v) for v in xy] for xy in landmarks21] if info else landmarks21
+    return body
 
 
 def face_json(face: StoredFace, *, info: bool = False) -> dict[str, Any]:
-    """A face as detection shows it; ``/info/*`` gives rect values as strings (a quirk kept).
-    ``eye_dist`` is whole pixels (an integer in the SDKs' face model, ``STFaces.eye_dist``)."""
-    return {"face_id": face.face_id, "rect": _rect(face, info), "eye_dist": round(face.eye_dist)}
+    return face_body(face.face_id, dict(face.rect), face.eye_dist, face.landmarks21, info=info)
 
 
 class SenseTimeService:
@@ -207,8 +214,9 @@ class SenseTimeService:
             box = seen.box
             rect = {"left": round(box.x), "top": round(box.y), "right": round(box.x + box.w),
                     "bottom": round(box.y + box.h)}
-            face_id = self.store.add_face(image_id, rect, seen.eye_dist, seen.keypoints, seen.embedding, now)
-            faces.append({"face_id": face_id, "rect": rect, "eye_dist": round(seen.eye_dist)})
+            face_id = self.store.add_face(image_id, rect, seen.eye_dist, seen.keypoints, seen.embedding, now,
+                                          seen.landmarks21)
+            faces.append(face_body(face_id, rect, seen.eye_dist, seen.landmarks21))
         body: dict[str, Any] = {"image_id": image_id, "width": width, "height": height, "faces": faces}
         if user_data is not None:
             body["user_data"] = user_data

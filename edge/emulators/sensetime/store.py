@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     status TEXT NOT NULL, result TEXT);
 CREATE TABLE IF NOT EXISTS usage (key TEXT PRIMARY KEY, count INTEGER NOT NULL);
 """
+# Migrations 2, ...: faces detected before migration 2 have no landmarks21 (NULL).
+LATER = ("ALTER TABLE faces ADD COLUMN landmarks21 TEXT",)
 
 # kind -> (table, id column) of the things that can be trained and listed
 ENTITIES = {
@@ -64,6 +66,7 @@ class StoredFace:
     embedding: np.ndarray
     created: float
     person_id: str | None
+    landmarks21: list[list[float]] | None = None  # (21, 2) frame pixels
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class Store(SqliteState):
     """One SQLite connection shared by the server's threads behind a lock."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, SCHEMA, "sensetime emulator")
+        super().__init__(path, SCHEMA, "sensetime emulator", LATER)
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -118,13 +121,15 @@ class Store(SqliteState):
         return image_id
 
     def add_face(self, image_id: str, rect: dict[str, int], eye_dist: float, keypoints: list[list[float]],
-                 embedding: np.ndarray, created: float) -> str:
+                 embedding: np.ndarray, created: float, landmarks21: list[list[float]] | None = None) -> str:
         face_id = new_id()
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO faces VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO faces (face_id, image_id, rect, eye_dist, keypoints, embedding, created, "
+                "landmarks21) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (face_id, image_id, json.dumps(rect), eye_dist, json.dumps(keypoints),
-                 np.asarray(embedding, np.float32).tobytes(), created),
+                 np.asarray(embedding, np.float32).tobytes(), created,
+                 None if landmarks21 is None else json.dumps(landmarks21)),
             )
         return face_id
 
@@ -212,4 +217,5 @@ def _face(row: sqlite3.Row) -> StoredFace:
         eye_dist=row["eye_dist"], keypoints=json.loads(row["keypoints"]),
         embedding=np.frombuffer(row["embedding"], np.float32), created=row["created"],
         person_id=row["person_id"],
+        landmarks21=json.loads(row["landmarks21"]) if row["landmarks21"] else None,
     )

@@ -66,7 +66,9 @@ def rect_box(rect: Mapping[str, object]) -> Box:
 
 
 def points(value: object) -> list[tuple[float, float]]:
-    """Landmarks ``[[x, y], ...]`` whose coordinates may be strings."""
+    """Landmarks ``[[x, y], ...]`` (the SDKs' ``List<List<Double>>``) or ``[{"x": .., "y": ..}, ...]``
+    (what later answers of the service send, docs/sensetime.md), coordinates maybe strings."""
     if not isinstance(value, list):
         return []
-    return [(as_float(p[0]), as_float(p[1])) for p in value if isinstance(p, list | tuple) and len(p) == 2]
+    pairs = [(p["x"], p["y"]) if isinstance(p, Mapping) and {"x", "y"} <= p.keys() else p for p in value]
+    return [(as_float(p[0]), as_float(p[1])) for p in pairs if isinstance(p, list | tuple) and len(p) == 2]
