@@ -222,9 +222,10 @@ def test_bench_cloud_asks_once_per_approach(capsys: pytest.CaptureFixture[str]) 
     """The bundled clip against the YouTu emulator answering 300 ms late (issue #21 item 6): the
     driver is granted on the cloud's answer, after one call. Spelled as the issue spells it; the
     same as ``edge bench cloud youtu --latency-ms 300``."""
-    code, out, _ = run_edge(capsys, "bench", "--cloud", "youtu", "--cloud-latency-ms", "300", "--quick",
-                            "--json")
+    code, out, err = run_edge(capsys, "bench", "--cloud", "youtu", "--cloud-latency-ms", "300", "--quick",
+                              "--json")
     assert code == 0
+    assert not any(name in err for name in ('"uvicorn', '"edge.emulators', '"httpx')), err  # figures only
     figures = json.loads(out)
     assert figures["decisions"] == [["granted:recognized:carphone-driver"]]
     assert (figures["cloud_calls"], figures["tracks"], figures["cloud_calls_per_approach_max"]) == (1, 1, 1.0)
