@@ -68,13 +68,14 @@ def _shared_arena() -> None:
     that live on (tracks, caches, first-call set-ups) were placed in the hole a freed block left,
     so the next frame's block no longer fitted there and went above it: the heap grew by one
     block per frame for about ten frames, 20-50 MB that stayed resident (``edge run``'s peak
-    239-278 MB from run to run). The arena keeps its blocks, sized to what was asked
-    (``arena_extend_strategy`` 1, kSameAsRequested) rather than doubled, and shared: the
-    sessions run one after the other, so the largest activation set is held, not their sum.
+    239-278 MB from run to run). The arena keeps its blocks and is shared: the sessions run one
+    after the other, so it holds the largest activation set, not their sum. It grows in regions
+    of doubling size (``arena_extend_strategy`` 0): growing by exactly what is asked kept one
+    region per larger batch seen (a 1080p clip with several faces: 515 MB against 437 MB).
     """
     memory = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
     ort.create_and_register_allocator(memory, ort.OrtArenaCfg(
-        {"max_mem": 0, "arena_extend_strategy": 1, "initial_chunk_size_bytes": 1 << 20,
+        {"max_mem": 0, "arena_extend_strategy": 0, "initial_chunk_size_bytes": 1 << 20,
          "max_dead_bytes_per_chunk": -1}))
 
 
