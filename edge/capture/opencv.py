@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -14,6 +16,18 @@ from edge.errors import SourceUnavailable
 DEMO_CLIP = Path(__file__).resolve().parents[1] / "demo" / "carphone.mp4"
 
 
+@contextmanager
+def _opencv_errors_only() -> Iterator[None]:
+    """OpenCV's own ``[ WARN ]`` lines held back (a device that is missing prints two on stderr,
+    outside the log): a source that fails to open raises :class:`SourceUnavailable` instead."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
 def _open_capture(uri: str, open_timeout_s: float, read_timeout_s: float) -> cv2.VideoCapture:
     """The capture for ``uri`` with open and read timeouts instead of OpenCV's fixed 30 s.
 
@@ -22,14 +36,15 @@ def _open_capture(uri: str, open_timeout_s: float, read_timeout_s: float) -> cv2
     would make the open fail); the loop's heartbeat covers a driver that ignores it.
     """
     open_ms, read_ms = int(open_timeout_s * 1000), int(read_timeout_s * 1000)
-    if uri.isdigit() or uri.startswith("/dev/video") or "!" in uri:
-        # "!": a GStreamer pipeline (Jetson CSI cameras: nvarguscamerasrc ! ... ! appsink)
-        api = cv2.CAP_GSTREAMER if "!" in uri else cv2.CAP_V4L2
-        capture = cv2.VideoCapture(int(uri) if uri.isdigit() else uri, api)
-        capture.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms)
-        return capture
-    return cv2.VideoCapture(uri, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms,
-                                                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms])
+    with _opencv_errors_only():
+        if uri.isdigit() or uri.startswith("/dev/video") or "!" in uri:
+            # "!": a GStreamer pipeline (Jetson CSI cameras: nvarguscamerasrc ! ... ! appsink)
+            api = cv2.CAP_GSTREAMER if "!" in uri else cv2.CAP_V4L2
+            capture = cv2.VideoCapture(int(uri) if uri.isdigit() else uri, api)
+            capture.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms)
+            return capture
+        return cv2.VideoCapture(uri, cv2.CAP_FFMPEG, [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms,
+                                                     cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms])
 
 
 class OpenCVSource:

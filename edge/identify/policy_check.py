@@ -13,7 +13,7 @@ from pathlib import Path
 
 from edge.config.settings import Settings
 from edge.identify.local.calibration import load_calibration
-from edge.identify.local.policy import policy_threshold
+from edge.identify.local.policy import count_people, policy_threshold
 from edge.identify.local.site import read_site_calibration
 from edge.identify.plugin import BuildContext
 from edge.identify.registry import plugin_for
@@ -47,7 +47,7 @@ def backend_rates(settings: Settings) -> dict[str, tuple[float, str]]:
             threshold = build_backend(config, BuildContext(settings)).threshold(policy, people)
             rates[config.type] = (threshold.far, f"the {threshold.calibration} table gives "
                                                  f"{threshold.score:g} for a 1:N rate of "
-                                                 f"{threshold.far:.2g} over {people} people")
+                                                 f"{threshold.far:.2g} over {count_people(people)}")
         else:  # the local table and the site's, read from their files (no gallery opened)
             cut = policy_threshold(load_calibration(settings.identify.local.calibration, settings.vision),
                                    site, policy, people)

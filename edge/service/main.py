@@ -29,7 +29,7 @@ from edge.identify.policy_check import policy_problems
 from edge.service import demo, watchdog
 from edge.service.endpoints import serve_health
 from edge.service.health import HealthState
-from edge.service.memory import map_large_blocks
+from edge.service.memory import map_large_blocks, return_freed_pages
 from edge.service.metrics import Metrics
 from edge.service.records import AuditLog
 from edge.service.runner import Appliance
@@ -221,6 +221,7 @@ def run(settings: Settings, *, extra_sinks: list[EventSink] | None = None,
     heartbeat = watchdog.Heartbeat(settings.service.watchdog_stall_s)
     with assemble(settings, extra_sinks, stop) as running:
         starting = False
+        return_freed_pages()  # what loading the models and the demo enrollment freed
         if stop.is_set():
             return 0
         watchdog.ready()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from functools import cache
 from pathlib import Path
 
 import onnxruntime as ort
@@ -58,15 +59,36 @@ def verified_model(models_dir: Path, name: str) -> Path:
     return path
 
 
+@cache
+def _shared_arena() -> None:
+    """Register, once per process, the CPU arena the sessions share for their activations.
+
+    Without it each ``run`` took its activations from glibc's heap and gave them back: the
+    detector's 5 MB block and FaceNet's 3 MB one on every frame. In the first frames, objects
+    that live on (tracks, caches, first-call set-ups) were placed in the hole a freed block left,
+    so the next frame's block no longer fitted there and went above it: the heap grew by one
+    block per frame for about ten frames, 20-50 MB that stayed resident (``edge run``'s peak
+    239-278 MB from run to run). The arena keeps its blocks and is shared: the sessions run one
+    after the other, so it holds the largest activation set, not their sum. It grows in regions
+    of doubling size (``arena_extend_strategy`` 0): growing by exactly what is asked kept one
+    region per larger batch seen (a 1080p clip with several faces: 515 MB against 437 MB).
+    """
+    memory = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(memory, ort.OrtArenaCfg(
+        {"max_mem": 0, "arena_extend_strategy": 0, "initial_chunk_size_bytes": 1 << 20,
+         "max_dead_bytes_per_chunk": -1}))
+
+
 def create_session(path: Path, threads: int = 1, providers: list[str] | None = None) -> ort.InferenceSession:
     """An onnxruntime session with ``threads`` intra-op threads on the first usable providers.
 
     Providers that this onnxruntime build lacks (CUDA/TensorRT on a machine without them) are
     skipped with a warning; the CPU provider is always the last resort.
 
-    onnxruntime's CPU memory arena is off: it grows in power-of-two chunks and keeps them, which
-    held about 20 MB more of ``edge run``'s peak (and made it vary by as much between runs) for no
-    per-frame gain (docs/benchmarks.md, "Memory: what edge run holds").
+    Every session's activations (the tensors of one ``run``) come from one arena shared by the
+    process (:func:`_shared_arena`); the weights come from the plain allocator, and no session has
+    an arena of its own (those grow in power-of-two chunks and keep them: about 20 MB more of
+    ``edge run``'s peak). docs/benchmarks.md, "Memory: what edge run holds".
 
     Quantized models run at onnxruntime's high x64 precision (``session.x64quantprecision``): on
     x86 CPUs with AVX2 but no VNNI, its default uint8 x int8 kernels add pairs of products in
@@ -87,6 +109,9 @@ def create_session(path: Path, threads: int = 1, providers: list[str] | None = N
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = False
+    _shared_arena()
+    options.add_session_config_entry("session.use_env_allocators", "1")
+    options.add_session_config_entry("session.use_device_allocator_for_initializers", "1")
     options.add_session_config_entry("session.x64quantprecision", "1")
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=usable)

@@ -184,10 +184,10 @@ def test_bench_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert list(pad["per_method_frame_ms"]) == pad["methods"]
     assert all(0 < cost < pad["per_track_ms"] for cost in pad["per_method_frame_ms"].values())
     assert pad["verdict"] == "bona_fide" and pad["verdict_after_frames"] <= pad["track_frames"]
-    # a real edge run child was measured; with the default settings its Pi budget (250 MB,
-    # issue 18) is not met by every run (8 of 12 peaked above it: docs/benchmarks.md), so it is
-    # enforced only with service.steady_memory (tests/service/test_memory.py)
-    assert figures["run_rss_mb"] > 50
+    # a real edge run child was measured, within the Pi budget (250 MB, issue 18): 225-227 MB in
+    # every run on the build machine (docs/benchmarks.md); main before the shared arena peaked at
+    # 245-275 MB, above the budget in 3 runs of 5
+    assert 50 < figures["run_rss_mb"] <= 250
 
 
 def test_plots_are_png_files_or_one_clear_error(capsys: pytest.CaptureFixture[str], lfw: Path,
@@ -222,9 +222,10 @@ def test_bench_cloud_asks_once_per_approach(capsys: pytest.CaptureFixture[str]) 
     """The bundled clip against the YouTu emulator answering 300 ms late (issue #21 item 6): the
     driver is granted on the cloud's answer, after one call. Spelled as the issue spells it; the
     same as ``edge bench cloud youtu --latency-ms 300``."""
-    code, out, _ = run_edge(capsys, "bench", "--cloud", "youtu", "--cloud-latency-ms", "300", "--quick",
-                            "--json")
+    code, out, err = run_edge(capsys, "bench", "--cloud", "youtu", "--cloud-latency-ms", "300", "--quick",
+                              "--json")
     assert code == 0
+    assert not any(name in err for name in ('"uvicorn', '"edge.emulators', '"httpx')), err  # figures only
     figures = json.loads(out)
     assert figures["decisions"] == [["granted:recognized:carphone-driver"]]
     assert (figures["cloud_calls"], figures["tracks"], figures["cloud_calls_per_approach_max"]) == (1, 1, 1.0)

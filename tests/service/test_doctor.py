@@ -226,6 +226,19 @@ def test_opencv_camera_file_and_missing_device(tmp_path: Path, broker: Broker) -
     assert "v4l2-ctl --list-devices" in bad.hint
 
 
+def test_cli_missing_device_and_empty_gallery_read_cleanly(tmp_path: Path) -> None:
+    """Only the table on a new device: no OpenCV line of its own, the empty gallery in words."""
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[camera.source]\ntype = "opencv"\nuri = "/dev/video99"\n'
+                      f'[service]\nstate_dir = "{tmp_path / "state"}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
+    run = subprocess.run([sys.executable, "-m", "edge", "--config", str(config), "doctor", "--only", "camera",
+                          "--only", "policy"], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 1 and "cannot open video source /dev/video99" in run.stdout
+    assert "WARN" not in run.stderr, run.stderr
+    assert "over 1 person:" in run.stdout and "people" not in run.stdout, run.stdout
+
+
 def test_broker_over_tls(tmp_path: Path, broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(doctor_remote, "CONNECT_TIMEOUT_S", 1.0)  # plain MQTT to a TLS port: no CONNACK
     pki = make_pki(tmp_path)

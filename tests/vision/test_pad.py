@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import cv2
@@ -17,6 +19,7 @@ from edge.vision.pad.config import PadSettings
 from edge.vision.pad.depth import DepthSettings, plane_relief
 from edge.vision.pad.edges import PrintFrameSettings, side_distances
 from edge.vision.pad.infrared import InfraredSettings
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.motion import RigidMotionSettings
 from edge.vision.pad.stage import PadStage, fuse
 from edge.vision.pipeline import FaceAnalyzer
@@ -235,3 +238,18 @@ def test_depth_levels_become_metres() -> None:
                                                       "unit_m": 0.004}})
     depth = depth_metres(np.array([[0, 1, 100]], np.uint8), camera.depth)
     assert depth[0].tolist() == pytest.approx([0.0, 0.204, 0.6])
+
+
+def test_memo_does_not_keep_the_frames_a_track_dropped() -> None:
+    """A remembered result keeps its frames only while someone else does: each holds its whole
+    camera image (6 MB at 1920x1080), and every memo keeps 64 entries."""
+    memo: FrameMemo[int] = FrameMemo()
+    face = Detection(Box(10, 10, 20, 20), 0.9, np.zeros((6, 2), np.float32))
+    frames = [PadFrame(0.0, np.zeros((8, 8, 3), np.uint8), face) for _ in range(2)]
+    assert memo.get((frames[0], frames[1]), lambda: 1) == 1
+    assert memo.get((frames[0], frames[1]), lambda: 2) == 1  # the same frames: remembered
+    dropped = weakref.ref(frames.pop(0))
+    gc.collect()
+    assert dropped() is None
+    fresh = PadFrame(0.0, np.zeros((8, 8, 3), np.uint8), face)  # may reuse the dropped one's id
+    assert memo.get((fresh, frames[0]), lambda: 3) == 3

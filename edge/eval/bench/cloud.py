@@ -16,6 +16,7 @@ alternate, with the cloud and local only, so both see the same load on a shared 
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,9 @@ CLOUD_PLAYS = 5
 GROUPS = ["default"]  # the demo people's group
 _ID, _SECRET = "AKIDBENCH", "bench-secret-key"  # the emulator's own credentials
 _APPID = "1250000000"
+# the emulator's own lines (uvicorn's start and stop, one per answered request) and the client's
+# line per request: the bench prints figures, not the traffic behind them
+_TRAFFIC_LOGGERS = ("uvicorn", "edge.emulators", "httpx")
 
 Emulated = tuple[ASGIApp, Callable[[str], BackendConfig]]  # the app, and url -> the backend's config
 
@@ -88,8 +92,16 @@ def emulated_cloud(backend: str, settings: Settings, state: Path, latency_ms: fl
     if backend not in EMULATED:
         raise BadInput(f"--cloud {backend}: the cloud bench runs {', '.join(EMULATED)}")
     app, config = EMULATED[backend](settings, state)
-    with ServerThread(with_latency(app, latency_ms)) as server:
-        yield config(server.url)
+    loggers = [logging.getLogger(name) for name in _TRAFFIC_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        with ServerThread(with_latency(app, latency_ms)) as server:
+            yield config(server.url)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def _calls(played: Played) -> tuple[float, float]:

@@ -31,10 +31,15 @@ class PolicyThreshold:
 
     def describe(self) -> str:
         verdict = "met" if self.meets_policy else "NOT met"
-        return (f"policy {self.policy:g} over {self.n_people} people: per comparison "
+        return (f"policy {self.policy:g} over {count_people(self.n_people)}: per comparison "
                 f"{one_to_one_far(self.policy, self.n_people):.2g} needed, the {self.calibration} "
                 f"calibration gives cut {self.score:.4f} for {self.far_1to1:.2g} "
                 f"(1:N {self.fpir:.2g}): {verdict}")
+
+
+def count_people(n: int) -> str:
+    """``n`` with its noun: "1 person", "2 people"."""
+    return f"{n} person" if n == 1 else f"{n} people"
 
 
 def calibrated_table(shipped: FarTable, site: SiteCalibration | None) -> tuple[FarTable, CalibrationSource]:
