@@ -87,12 +87,18 @@ class RigidMotionMethod:
 
     def __init__(self, settings: RigidMotionSettings) -> None:
         self.settings = settings
+        self.window = settings.pairs  # the frames compared with the first
         self._anchors: FrameMemo[_Anchor | None] = FrameMemo()
         self._pairs: FrameMemo[PairMotion | None] = FrameMemo()
 
+    def digest(self, frame: PadFrame) -> _Anchor | None:
+        """The frame's anchor (remembered): any frame becomes the track's first once an undecided
+        track outgrows the stage's ``max_frames``, and its anchor is all that is read of it then."""
+        return self._anchors.get((frame,), lambda: self._anchor(frame))
+
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         first = track[0]
-        anchor = self._anchors.get((first,), lambda: self._anchor(first))
+        anchor = self.digest(first)
         if anchor is None:
             return None
         pairs = [self._pairs.get((first, later), partial(self.pair, anchor, later))
