@@ -74,6 +74,7 @@ class RetiredSignal:
     the model's "live" / "real" output over the track's frames. Threshold 0.5."""
 
     threshold = 0.5
+    window = 1
 
     def __init__(self, name: str, signals: LivenessSignals) -> None:
         self.name, self.signals = name, signals
@@ -82,8 +83,11 @@ class RetiredSignal:
     def _signals(self, frame: PadFrame) -> Liveness:
         return self.signals.score(frame.image, [frame.detection])[0]
 
+    def digest(self, frame: PadFrame) -> Liveness:
+        return self._frames.get((frame,), partial(self._signals, frame))
+
     def score(self, track: Sequence[PadFrame]) -> PadScore:
-        values = [getattr(self._frames.get((f,), partial(self._signals, f)), self.name) for f in track]
+        values = [getattr(self.digest(f), self.name) for f in track]
         return PadScore(self.name, round(1 - float(np.mean(values)), 4), self.threshold, len(track))
 
 

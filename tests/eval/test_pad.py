@@ -100,8 +100,13 @@ class Scripted:
 
     name = "scripted"
 
+    window = 1
+
     def __init__(self, answers: list[float | None]) -> None:
         self.answers = answers
+
+    def digest(self, frame):
+        return None
 
     def score(self, track):
         attack = self.answers[len(track) - 1]

@@ -107,8 +107,13 @@ def test_background_edges_do_not_follow_a_moving_head(analyzer) -> None:
 class Fixed:
     """A method with a scripted answer (the stage's fusion is under test, not a method)."""
 
+    window = 1
+
     def __init__(self, name: str, attack: float | None, threshold: float = 0.5) -> None:
         self.name, self.attack, self.threshold = name, attack, threshold
+
+    def digest(self, frame):
+        return None
 
     def score(self, track):
         return None if self.attack is None else PadScore(self.name, self.attack, self.threshold, len(track))
@@ -242,7 +247,7 @@ def test_depth_levels_become_metres() -> None:
 
 def test_memo_does_not_keep_the_frames_a_track_dropped() -> None:
     """A remembered result keeps its frames only while someone else does: each holds its whole
-    camera image (6 MB at 1920x1080), and every memo keeps 64 entries."""
+    camera image (6 MB at 1920x1080)."""
     memo: FrameMemo[int] = FrameMemo()
     face = Detection(Box(10, 10, 20, 20), 0.9, np.zeros((6, 2), np.float32))
     frames = [PadFrame(0.0, np.zeros((8, 8, 3), np.uint8), face) for _ in range(2)]

@@ -141,7 +141,7 @@ def _stage_cost(track: list[PadFrame], settings: PadSettings, repeat: int) -> di
     for _ in range(repeat):
         stage = PadStage.from_settings(settings)
         total = 0.0
-        for k, frame in enumerate(track):
+        for k, frame in enumerate([f.copy() for f in track]):  # the stage releases the frames' pixels
             started = time.perf_counter()
             verdict = stage.observe(1, frame)
             elapsed = (time.perf_counter() - started) * 1000

@@ -87,15 +87,20 @@ def eye_ratios(chips: Sequence[np.ndarray]) -> np.ndarray:
 
 class BlinkMethod:
     name = "blink"
+    window = 1
 
     def __init__(self, settings: BlinkSettings) -> None:
         self.settings = settings
         self._chips: FrameMemo[np.ndarray] = FrameMemo()
 
+    def digest(self, frame: PadFrame) -> np.ndarray:
+        """The frame's normalized chip (remembered)."""
+        return self._chips.get((frame,), partial(normalized_chip, frame))
+
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         if len(track) < self.settings.min_frames:
             return None
-        ratios = eye_ratios([self._chips.get((f,), partial(normalized_chip, f)) for f in track])
+        ratios = eye_ratios([self.digest(f) for f in track])
         strength = float(ratios.max() / max(float(np.median(ratios)), 1e-6))
         if strength < self.settings.min_strength:
             return None

@@ -5,14 +5,13 @@ camera as a second source (``camera.depth``), registered to the colour one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
-from edge.vision.pad.base import PadFrame, PadScore
-from edge.vision.pad.sensor import SensorSettings, face_region, share_failing
+from edge.vision.pad.base import PadFrame
+from edge.vision.pad.sensor import SensorMethod, SensorSettings, face_region
 
 
 class DepthSettings(SensorSettings):
@@ -42,14 +41,12 @@ def plane_relief(depth: np.ndarray) -> tuple[float, float]:
     return float(np.sqrt(np.mean((z - design @ coefficients) ** 2))), valid
 
 
-class DepthMethod:
+class DepthMethod(SensorMethod):
     name = "depth"
+    settings: DepthSettings
 
-    def __init__(self, settings: DepthSettings) -> None:
-        self.settings = settings
-
-    def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        return share_failing(self.name, self.settings.threshold, track, lambda f: f.depth, self._fails)
+    def _second(self, frame: PadFrame) -> np.ndarray | None:
+        return frame.depth
 
     def _fails(self, frame: PadFrame, depth: np.ndarray) -> tuple[bool, dict[str, float]]:
         relief, valid = plane_relief(face_region(frame, depth, self.settings.offset_px))

@@ -96,10 +96,15 @@ def recurs(per_frame: list[list[float]], tolerance: float, frames: float) -> boo
 
 class PrintFrameMethod:
     name = "print_frame"
+    window = 1
 
     def __init__(self, settings: PrintFrameSettings) -> None:
         self.settings = settings
         self._sides: FrameMemo[dict[str, list[float]]] = FrameMemo()
+
+    def digest(self, frame: PadFrame) -> dict[str, list[float]]:
+        """The frame's ``side_distances`` (remembered)."""
+        return self._sides.get((frame,), partial(side_distances, frame, self.settings.context))
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         first = track[0].detection.box
@@ -108,8 +113,7 @@ class PrintFrameMethod:
                      for f in track) / max(first.w, 1.0)
         if travel < self.settings.min_motion:
             return None
-        per_frame = [self._sides.get((f,), partial(side_distances, f, self.settings.context))
-                     for f in track]
+        per_frame = [self.digest(f) for f in track]
         needed = self.settings.present * len(track)
         following = sum(recurs([d.get(side, []) for d in per_frame], self.settings.steady, needed)
                         for side in SIDES)

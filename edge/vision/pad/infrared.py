@@ -5,15 +5,14 @@ features. Needs an IR camera as a second source (``camera.ir``), registered to t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import cv2
 import numpy as np
 from pydantic import Field
 
-from edge.vision.pad.base import PadFrame, PadScore
-from edge.vision.pad.sensor import SensorSettings, face_region, share_failing
+from edge.vision.pad.base import PadFrame
+from edge.vision.pad.sensor import SensorMethod, SensorSettings, face_region
 
 CHIP = 32  # side of the face crops compared, pixels
 
@@ -41,14 +40,12 @@ def _edges(chip: np.ndarray) -> np.ndarray:
     return (magnitude - magnitude.mean()).ravel()
 
 
-class InfraredMethod:
+class InfraredMethod(SensorMethod):
     name = "infrared"
+    settings: InfraredSettings
 
-    def __init__(self, settings: InfraredSettings) -> None:
-        self.settings = settings
-
-    def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        return share_failing(self.name, self.settings.threshold, track, lambda f: f.ir, self._fails)
+    def _second(self, frame: PadFrame) -> np.ndarray | None:
+        return frame.ir
 
     def _fails(self, frame: PadFrame, ir: np.ndarray) -> tuple[bool, dict[str, float]]:
         nir = face_region(frame, ir, self.settings.offset_px)

@@ -71,13 +71,20 @@ def _expand(box: Box, margin: float) -> Box:
 
 
 @dataclass(frozen=True)
-class _Anchor:
-    """The track's first frame, prepared once per judgement: the region around the face
-    (resampled so the face is FACE_SCALE_PX wide), its corners, and which are the face's."""
+class _Region:
+    """All a frame's pixels give its anchor: the region around the face (resampled so the face is
+    FACE_SCALE_PX wide, about 230 px square with the defaults), in grey."""
 
     region: tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
     size: tuple[int, int]  # (w, h) of the resampled region
     grey: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Anchor(_Region):
+    """The track's first frame, prepared once: its region, the region's corners, and which are
+    the face's."""
+
     corners: np.ndarray  # (N, 1, 2) float32, resampled pixels
     on_face: np.ndarray  # (N,) bool: face corners (the others are the ring's)
 
@@ -87,8 +94,15 @@ class RigidMotionMethod:
 
     def __init__(self, settings: RigidMotionSettings) -> None:
         self.settings = settings
+        self.window = settings.pairs  # the frames compared with the first
+        self._regions: FrameMemo[_Region | None] = FrameMemo()
         self._anchors: FrameMemo[_Anchor | None] = FrameMemo()
         self._pairs: FrameMemo[PairMotion | None] = FrameMemo()
+
+    def digest(self, frame: PadFrame) -> _Region | None:
+        """The frame's anchor region (remembered): any frame becomes the track's first once an
+        undecided track outgrows the stage's ``max_frames``, and its anchor is computed from that."""
+        return self._regions.get((frame,), lambda: self._region(frame))
 
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
         first = track[0]
@@ -111,18 +125,26 @@ class RigidMotionMethod:
             },
         )
 
-    def _anchor(self, first: PadFrame) -> _Anchor | None:
-        box = first.detection.box
+    def _region(self, frame: PadFrame) -> _Region | None:
+        box = frame.detection.box
         scale = FACE_SCALE_PX / max(box.w, 1.0)
-        margin = self.settings.context
-        region = _expand(box, margin + TRAVEL)
-        height, width = first.image.shape[:2]
+        region = _expand(box, self.settings.context + TRAVEL)
+        height, width = frame.image.shape[:2]
         x0, y0 = max(0, int(region.x)), max(0, int(region.y))
         x1, y1 = min(width, int(region.x + region.w) + 1), min(height, int(region.y + region.h) + 1)
         if x1 - x0 < 8 or y1 - y0 < 8:
             return None
         size = (max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale)))
-        grey = _grey_region(first.image, (x0, y0, x1, y1), size)
+        return _Region((x0, y0, x1, y1), size, _grey_region(frame.image, (x0, y0, x1, y1), size))
+
+    def _anchor(self, first: PadFrame) -> _Anchor | None:
+        region = self.digest(first)
+        if region is None:
+            return None
+        box = first.detection.box
+        scale = FACE_SCALE_PX / max(box.w, 1.0)
+        margin = self.settings.context
+        (x0, y0, _, _), grey = region.region, region.grey
 
         def mask(outer: float, inner: float | None = None) -> np.ndarray:
             out = np.zeros(grey.shape, np.uint8)
@@ -141,7 +163,7 @@ class RigidMotionMethod:
             return None
         corners = np.concatenate([face, ring]).astype(np.float32)
         on_face = np.arange(len(corners)) < len(face)
-        return _Anchor((x0, y0, x1, y1), size, grey, corners, on_face)
+        return _Anchor(region.region, region.size, grey, corners, on_face)
 
     def pair(self, anchor: _Anchor, later: PadFrame) -> PairMotion | None:
         """How the face and its surroundings moved from the anchor frame to ``later``; None if

@@ -3,12 +3,13 @@ closed when that sensor delivers nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import Field
 
 from edge.vision.pad.base import PadFrame, PadScore
+from edge.vision.pad.memo import FrameMemo
 from edge.vision.pad.plugin import MethodSettings
 
 
@@ -33,27 +34,50 @@ def face_region(frame: PadFrame, second: np.ndarray, offset: tuple[float, float]
     return second[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
 
 
-def share_failing(name: str, threshold: float, track: Sequence[PadFrame],
-                  second: Callable[[PadFrame], np.ndarray | None],
-                  frame_fails: Callable[[PadFrame, np.ndarray], tuple[bool, dict[str, float]]]) -> PadScore:
-    """The share of the track's frames whose second-sensor view fails ``frame_fails``.
+FrameOutcome = tuple[bool, dict[str, float]] | None  # (fails, measures); None: no second-sensor frame
 
-    Frames without a second-sensor frame fail: a configured IR or depth camera that stopped
-    delivering makes the track an attack (the door fails closed rather than skipping PAD).
-    """
-    failing = 0
-    measures: dict[str, list[float]] = {}
-    seen = 0
-    for frame in track:
-        view = second(frame)
-        if view is None:
-            failing += 1
-            continue
-        seen += 1
-        fails, values = frame_fails(frame, view)
-        failing += fails
-        for key, value in values.items():
-            measures.setdefault(key, []).append(value)
-    details = {key: round(float(np.median(values)), 4) for key, values in measures.items()}
-    details["sensor_frames"] = float(seen)
-    return PadScore(name, failing / max(len(track), 1), threshold, len(track), details)
+
+class SensorMethod:
+    """A hardware method: each frame fails or passes on its second-sensor view (``_fails``), and
+    the track's score is the share of failing frames. Frames without a second-sensor frame fail:
+    a configured IR or depth camera that stopped delivering makes the track an attack (the door
+    fails closed rather than skipping PAD)."""
+
+    name: str
+    window = 1
+
+    def __init__(self, settings: SensorSettings) -> None:
+        self.settings = settings
+        self._outcomes: FrameMemo[FrameOutcome] = FrameMemo()
+
+    def _second(self, frame: PadFrame) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def _fails(self, frame: PadFrame, view: np.ndarray) -> tuple[bool, dict[str, float]]:
+        raise NotImplementedError
+
+    def digest(self, frame: PadFrame) -> FrameOutcome:
+        """The frame's outcome (remembered)."""
+        def judge() -> FrameOutcome:
+            view = self._second(frame)
+            return None if view is None else self._fails(frame, view)
+
+        return self._outcomes.get((frame,), judge)
+
+    def score(self, track: Sequence[PadFrame]) -> PadScore:
+        """The share of the track's frames whose second-sensor view fails (or is missing)."""
+        failing = 0
+        measures: dict[str, list[float]] = {}
+        seen = 0
+        for outcome in map(self.digest, track):
+            if outcome is None:
+                failing += 1
+                continue
+            seen += 1
+            fails, values = outcome
+            failing += fails
+            for key, value in values.items():
+                measures.setdefault(key, []).append(value)
+        details = {key: round(float(np.median(values)), 4) for key, values in measures.items()}
+        details["sensor_frames"] = float(seen)
+        return PadScore(self.name, failing / max(len(track), 1), self.settings.threshold, len(track), details)

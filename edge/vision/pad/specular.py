@@ -103,17 +103,21 @@ def change_residual(first: np.ndarray, later: np.ndarray) -> tuple[float, float]
 
 class SpecularMethod:
     name = "specular"
+    window = 1
 
     def __init__(self, settings: SpecularSettings) -> None:
         self.settings = settings
         self._chips: FrameMemo[np.ndarray] = FrameMemo()
         self._pairs: FrameMemo[tuple[float, float] | None] = FrameMemo()
 
+    def digest(self, frame: PadFrame) -> np.ndarray:
+        """The frame's blurred chip (remembered): the pairs need nothing else of its pixels."""
+        return self._chips.get((frame,), partial(blurred_chip, frame))
+
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        first = self._chips.get((track[0],), partial(blurred_chip, track[0]))
-        pairs = [self._pairs.get((track[0], later), partial(
-            change_residual, first, self._chips.get((later,), partial(blurred_chip, later))))
-            for later in track[1:]]
+        first = self.digest(track[0])
+        pairs = [self._pairs.get((track[0], later), partial(change_residual, first, self.digest(later)))
+                 for later in track[1:]]
         judged = [p[1] for p in pairs if p is not None and p[0] >= self.settings.min_change]
         if len(judged) < self.settings.min_pairs:
             return None

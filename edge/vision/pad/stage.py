@@ -7,6 +7,10 @@ operating point (``offset``, 0 unless ``edge pad calibrate`` set another). A tra
 judge yet is ``undecided``. An attack verdict is final for the track, and so is a bona fide one
 once the track has ``max_frames`` frames; an undecided track keeps being judged on its newest
 ``max_frames`` frames.
+
+Only the newest frames of a track keep their pixels (the most any method's ``window`` asks for,
+less the one to come): each older frame is digested by every method and released, so a track
+holds 2-3 whole camera frames instead of ``max_frames`` (2.8 MB each at 1280x720).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class PadStage:
         self.offset = offset
         self._frames: dict[int, deque[PadFrame]] = {}
         self._final: dict[int, PadVerdict] = {}
+        # the newest frames a method still reads the pixels of at the next judgement
+        self._held = max((m.window for m in self.methods), default=1) - 1
 
     @classmethod
     def from_settings(cls, settings: PadSettings, offset: float = 0.0) -> PadStage:
@@ -70,7 +76,17 @@ class PadStage:
             verdict = replace(verdict, final=True)
             self._final[track_id] = verdict
             del self._frames[track_id]
+        else:
+            self._release(list(frames)[: max(0, len(frames) - self._held)])
         return verdict
+
+    def _release(self, frames: Sequence[PadFrame]) -> None:
+        """Release the pixels of ``frames`` once each method digested them."""
+        for frame in frames:
+            if not frame.released:
+                for method in self.methods:
+                    method.digest(frame)
+                frame.release()
 
     def judge(self, track: Sequence[PadFrame]) -> PadVerdict:
         """The verdict on a whole track (oldest frame first), without keeping anything."""

@@ -59,10 +59,15 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def _usable_features(frame: PadFrame) -> np.ndarray | None:
+    return None if is_grey(frame.image) else frame_features(frame.image, frame.detection.box)
+
+
 class TextureMethod:
     """Scores a track with the texture/frequency classifier (see the module docstring)."""
 
     name = "texture"
+    window = 1
 
     def __init__(self, settings: TextureSettings, models_dir: Path, threads: int = 1) -> None:
         from edge.vision.models import create_session, verified_model  # onnxruntime only when used
@@ -86,10 +91,12 @@ class TextureMethod:
         (probabilities,) = self.session.run(None, {self.input_name: features.astype(np.float32, copy=False)})
         return np.asarray(probabilities[:, 1], np.float64)  # columns: bona fide, attack
 
+    def digest(self, frame: PadFrame) -> np.ndarray | None:
+        """The frame's features (remembered); None when the frame is grey or its face unusable."""
+        return self._features.get((frame,), partial(_usable_features, frame))
+
     def score(self, track: Sequence[PadFrame]) -> PadScore | None:
-        computed = (self._features.get((frame,), partial(frame_features, frame.image, frame.detection.box))
-                    for frame in track if not is_grey(frame.image))
-        rows = [f for f in computed if f is not None]
+        rows = [f for f in map(self.digest, track) if f is not None]
         rows = rows[-self.settings.max_frames :]
         if len(rows) < self.settings.min_frames:
             return None
